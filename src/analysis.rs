@@ -1,0 +1,270 @@
+//! Per-file analysis: find every body (fns, methods, and the async blocks and
+//! closures inside them), lower each to its event graph, run the dataflow, and
+//! return the values held across a yield point.
+
+use syn::visit::Visit;
+use typed_arena::Arena;
+
+use crate::dataflow::{self, ByteRange, DropKind};
+use crate::edition::Edition;
+use crate::index::FileIndex;
+use crate::lower::{
+    self, BodyKind, BodyRef, ChildBody, ChildSyntax, EnvLocal, LoweredBody, Lowerer, Origin,
+    TooDeep, ValueInfo, YieldInfo,
+};
+
+/// A value found held across at least one yield point.
+#[derive(Debug, Clone)]
+pub struct HeldValue {
+    pub value: ValueInfo,
+    pub body: BodyKind,
+    /// The yield points it is held across, in source order, each with whether it is
+    /// held there on every path.
+    pub yields: Vec<(YieldInfo, bool)>,
+    /// Where it stops being held after the first of them.
+    pub drops: Vec<(ByteRange, DropKind)>,
+    pub used_after_yield: bool,
+    /// Where `drop(name);` can be inserted to end it before the first yield, when
+    /// that is safe: (byte offset, indentation of the statement).
+    pub drop_before: Option<(usize, String)>,
+}
+
+impl HeldValue {
+    pub fn always_held(&self) -> bool {
+        self.yields.iter().all(|(_, must)| *must)
+    }
+}
+
+/// Analyse one parsed file. `Err` when a body nests too deeply to walk; the values
+/// of the other bodies are still returned with it.
+pub fn analyse_file(
+    file: &syn::File,
+    text: &str,
+    edition: Edition,
+) -> (Vec<HeldValue>, Option<TooDeep>) {
+    let mut index = FileIndex::build(file, text);
+    let arena = Arena::new();
+    let mut finder = BodyFinder {
+        bodies: Vec::new(),
+        self_ty: Vec::new(),
+    };
+    finder.visit_file(file);
+    // What fns returning `impl Deref` (or any `impl Trait`) really return: lowered
+    // first, so that their callers know (`fn names(&self) -> impl DerefMut`).
+    let mut opaque = std::collections::HashMap::new();
+    for body in finder
+        .bodies
+        .iter()
+        .filter(|b| b.opaque_return && b.kind == BodyKind::Plain)
+    {
+        let lowerer = Lowerer::new(&index, &arena, edition, body.kind, body.self_ty.clone());
+        if let Ok(lowered) = lowerer.lower_fn(&body.params, &[], BodyRef::Block(body.block)) {
+            if !lowered.returned.is_empty() {
+                opaque.insert(body.name.clone(), lowered.returned);
+            }
+        }
+    }
+    index.opaque_returns = opaque;
+    let mut out = Vec::new();
+    let mut error = None;
+    for body in finder.bodies {
+        let lowerer = Lowerer::new(&index, &arena, edition, body.kind, body.self_ty.clone());
+        match lowerer.lower_fn(&body.params, &[], BodyRef::Block(body.block)) {
+            Ok(lowered) => {
+                if let Err(e) = analyse_lowered(lowered, &index, &arena, edition, text, &mut out) {
+                    error.get_or_insert(e);
+                }
+            }
+            Err(e) => {
+                error.get_or_insert(e);
+            }
+        }
+    }
+    out.sort_by_key(|h| (h.value.span, h.yields.first().map(|y| y.0.span)));
+    (out, error)
+}
+
+fn analyse_lowered<'ast>(
+    lowered: LoweredBody<'ast>,
+    index: &FileIndex<'ast>,
+    arena: &'ast Arena<Vec<syn::Expr>>,
+    edition: Edition,
+    text: &str,
+    out: &mut Vec<HeldValue>,
+) -> Result<(), TooDeep> {
+    let mut work = vec![lowered];
+    while let Some(body) = work.pop() {
+        collect_held(&body, text, out);
+        for child in body.children {
+            let ChildBody {
+                kind,
+                body: syntax,
+                env,
+                self_ty,
+            } = child;
+            let lowerer = Lowerer::new(index, arena, edition, kind, self_ty);
+            let lowered = match syntax {
+                ChildSyntax::Block(b) => lowerer.lower_fn(&[], &env, BodyRef::Block(b))?,
+                ChildSyntax::Closure(c) => {
+                    let params: Vec<_> = c.inputs.iter().map(|p| (p, None)).collect();
+                    lowerer.lower_fn(&params, &env_for_closure(env), BodyRef::Expr(&c.body))?
+                }
+            };
+            work.push(lowered);
+        }
+    }
+    Ok(())
+}
+
+fn env_for_closure(env: Vec<EnvLocal<'_>>) -> Vec<EnvLocal<'_>> {
+    env
+}
+
+fn collect_held(body: &LoweredBody<'_>, text: &str, out: &mut Vec<HeldValue>) {
+    if !body.kind.is_coroutine() || body.yields.is_empty() {
+        return;
+    }
+    let holdings = dataflow::analyse(&body.graph, body.values.len());
+    for (value, holding) in body.values.iter().zip(holdings) {
+        if holding.yields.is_empty() {
+            continue;
+        }
+        let mut yields: Vec<(YieldInfo, bool)> = holding
+            .yields
+            .iter()
+            .map(|&(y, must)| (body.yields[y].clone(), must))
+            .collect();
+        yields.sort_by_key(|(y, _)| y.span);
+        let mut held = HeldValue {
+            value: value.clone(),
+            body: body.kind,
+            yields,
+            drops: holding.drops,
+            used_after_yield: holding.used_after_yield,
+            drop_before: None,
+        };
+        held.drop_before = drop_insertion(&held, body, text);
+        out.push(held);
+    }
+}
+
+/// Where `drop(name);` can go so that the binding ends before its first yield: the
+/// start of the statement of the binding's own block that contains that yield,
+/// provided the binding is always held there, never moved, and not mentioned from
+/// that statement on.
+fn drop_insertion(held: &HeldValue, body: &LoweredBody<'_>, text: &str) -> Option<(usize, String)> {
+    let name = held.value.name.as_deref()?;
+    let (block_id, decl_stmt) = held.value.decl?;
+    if held.value.origin != Origin::Binding
+        || !held.always_held()
+        || held.drops.iter().any(|(_, k)| *k == DropKind::Move)
+    {
+        return None;
+    }
+    let (first, _) = held.yields.first()?;
+    let &(_, stmt) = first.stmt_path.iter().find(|(b, _)| *b == block_id)?;
+    if stmt <= decl_stmt {
+        return None;
+    }
+    let block = body.blocks.get(block_id)?;
+    // The name must still mean this binding there (no shadowing `let` in between),
+    // and nothing from that statement on may use it.
+    if lower::stmts_bind(&block.stmts[decl_stmt + 1..stmt], name)
+        || lower::stmts_mention(&block.stmts[stmt..], name)
+    {
+        return None;
+    }
+    let start = lower::range_of_stmt(&block.stmts[stmt]).0;
+    let line_start = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let indent = &text[line_start..start];
+    if !indent.chars().all(|c| c == ' ' || c == '\t') {
+        return None;
+    }
+    Some((start, indent.to_string()))
+}
+
+/// A fn-like body found in the file.
+struct FoundBody<'ast> {
+    name: String,
+    /// Returns `impl Trait`.
+    opaque_return: bool,
+    kind: BodyKind,
+    params: Vec<(&'ast syn::Pat, Option<&'ast syn::Type>)>,
+    block: &'ast syn::Block,
+    self_ty: Option<String>,
+}
+
+struct BodyFinder<'ast> {
+    bodies: Vec<FoundBody<'ast>>,
+    self_ty: Vec<Option<String>>,
+}
+
+impl<'ast> BodyFinder<'ast> {
+    fn add(&mut self, sig: &'ast syn::Signature, block: &'ast syn::Block) {
+        let kind = if sig.asyncness.is_some() {
+            BodyKind::AsyncFn
+        } else {
+            BodyKind::Plain
+        };
+        let params = sig
+            .inputs
+            .iter()
+            .filter_map(|arg| match arg {
+                syn::FnArg::Typed(p) => Some((&*p.pat, Some(&*p.ty))),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let opaque_return = matches!(&sig.output, syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)));
+        self.bodies.push(FoundBody {
+            name: sig.ident.to_string(),
+            opaque_return,
+            kind,
+            params,
+            block,
+            self_ty: self.self_ty.last().cloned().flatten(),
+        });
+    }
+}
+
+impl<'ast> Visit<'ast> for BodyFinder<'ast> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.add(&f.sig, &f.block);
+        // Items nested in the body (fns, impls) are bodies of their own.
+        self.self_ty.push(None);
+        syn::visit::visit_item_fn(self, f);
+        self.self_ty.pop();
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.add(&f.sig, &f.block);
+        syn::visit::visit_impl_item_fn(self, f);
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(block) = &f.default {
+            self.add(&f.sig, block);
+        }
+        syn::visit::visit_trait_item_fn(self, f);
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let name = match &*i.self_ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        self.self_ty.push(name);
+        syn::visit::visit_item_impl(self, i);
+        self.self_ty.pop();
+    }
+
+    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        self.self_ty.push(None);
+        syn::visit::visit_item_trait(self, t);
+        self.self_ty.pop();
+    }
+
+    // Closures and async blocks are found by the lowering of their enclosing body,
+    // which knows what they capture; statics and consts may hold async blocks too.
+    fn visit_item_static(&mut self, _: &'ast syn::ItemStatic) {}
+    fn visit_item_const(&mut self, _: &'ast syn::ItemConst) {}
+}

@@ -1,0 +1,348 @@
+//! The control-flow graph a coroutine body is lowered to, and the one forward
+//! "maybe held" dataflow over it. This module knows nothing about syntax: every rule
+//! of Rust's drop order lives in the lowering (`lower.rs`), which emits the events.
+
+/// Index of a tracked value (a hazard-carrying binding, temporary or capture).
+pub type ValueId = usize;
+pub type BlockId = usize;
+/// Index of a yield point in the body's list of yield points.
+pub type YieldId = usize;
+
+/// A byte range of the file the body is in.
+pub type ByteRange = (usize, usize);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropKind {
+    /// The value's scope ended.
+    ScopeEnd,
+    /// The value was moved away (into a call, another binding, a closure...).
+    Move,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The value starts being held (a fresh value: earlier history is forgotten).
+    Create(ValueId),
+    /// The value stops being held here.
+    Drop {
+        value: ValueId,
+        at: ByteRange,
+        kind: DropKind,
+    },
+    /// A suspension point.
+    Yield(YieldId),
+    /// The value is mentioned (read, borrowed or moved) here.
+    Use(ValueId),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BasicBlock {
+    pub events: Vec<Event>,
+    pub succs: Vec<BlockId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Graph {
+    pub blocks: Vec<BasicBlock>,
+    pub entry: BlockId,
+}
+
+impl Default for Graph {
+    fn default() -> Self {
+        Graph {
+            blocks: vec![BasicBlock::default()],
+            entry: 0,
+        }
+    }
+}
+
+impl Graph {
+    pub fn new_block(&mut self) -> BlockId {
+        self.blocks.push(BasicBlock::default());
+        self.blocks.len() - 1
+    }
+
+    pub fn edge(&mut self, from: BlockId, to: BlockId) {
+        if !self.blocks[from].succs.contains(&to) {
+            self.blocks[from].succs.push(to);
+        }
+    }
+
+    pub fn push(&mut self, block: BlockId, event: Event) {
+        self.blocks[block].events.push(event);
+    }
+}
+
+/// A growable set of small integers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BitSet {
+    words: Vec<u64>,
+}
+
+impl BitSet {
+    pub fn full(n: usize) -> BitSet {
+        let mut s = BitSet::default();
+        for i in 0..n {
+            s.insert(i);
+        }
+        s
+    }
+
+    pub fn insert(&mut self, i: usize) {
+        let w = i / 64;
+        if self.words.len() <= w {
+            self.words.resize(w + 1, 0);
+        }
+        self.words[w] |= 1 << (i % 64);
+    }
+
+    pub fn remove(&mut self, i: usize) {
+        if let Some(w) = self.words.get_mut(i / 64) {
+            *w &= !(1 << (i % 64));
+        }
+    }
+
+    pub fn contains(&self, i: usize) -> bool {
+        self.words
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    pub fn union_with(&mut self, other: &BitSet) {
+        if self.words.len() < other.words.len() {
+            self.words.resize(other.words.len(), 0);
+        }
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a |= b;
+        }
+    }
+
+    pub fn intersect_with(&mut self, other: &BitSet) {
+        for (i, a) in self.words.iter_mut().enumerate() {
+            *a &= other.words.get(i).copied().unwrap_or(0);
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.words.iter().enumerate().flat_map(|(wi, &w)| {
+            (0..64)
+                .filter(move |b| w & (1 << b) != 0)
+                .map(move |b| wi * 64 + b)
+        })
+    }
+}
+
+/// The state at a program point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct State {
+    /// Held on some path to here.
+    maybe: BitSet,
+    /// Held on every path to here.
+    must: BitSet,
+    /// Held on some path to here and held across a yield since it was created.
+    crossed: BitSet,
+}
+
+impl State {
+    fn join(&mut self, other: &State) {
+        self.maybe.union_with(&other.maybe);
+        self.must.intersect_with(&other.must);
+        self.crossed.union_with(&other.crossed);
+    }
+}
+
+/// What the dataflow found about one value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holding {
+    /// Each yield the value may be held across, and whether it is held there on
+    /// every path.
+    pub yields: Vec<(YieldId, bool)>,
+    /// Where the value stops being held after having crossed a yield.
+    pub drops: Vec<(ByteRange, DropKind)>,
+    /// Whether the value is mentioned after it crossed a yield.
+    pub used_after_yield: bool,
+}
+
+/// Run the forward analysis to a fixpoint and report, per value, the yields it is
+/// held across. Values that cross no yield get an empty `Holding`.
+pub fn analyse(graph: &Graph, value_count: usize) -> Vec<Holding> {
+    let n = graph.blocks.len();
+    let mut entry: Vec<Option<State>> = vec![None; n];
+    entry[graph.entry] = Some(State {
+        maybe: BitSet::default(),
+        must: BitSet::default(),
+        crossed: BitSet::default(),
+    });
+    let mut work: Vec<BlockId> = vec![graph.entry];
+    let mut queued = vec![false; n];
+    queued[graph.entry] = true;
+    while let Some(b) = work.pop() {
+        queued[b] = false;
+        let mut state = entry[b].clone().expect("queued blocks have a state");
+        for event in &graph.blocks[b].events {
+            transfer(&mut state, event, None);
+        }
+        for &s in &graph.blocks[b].succs {
+            let changed = match &mut entry[s] {
+                None => {
+                    entry[s] = Some(state.clone());
+                    true
+                }
+                Some(old) => {
+                    let before = old.clone();
+                    old.join(&state);
+                    *old != before
+                }
+            };
+            if changed && !queued[s] {
+                queued[s] = true;
+                work.push(s);
+            }
+        }
+    }
+    let mut out = vec![Holding::default(); value_count];
+    for (b, block) in graph.blocks.iter().enumerate() {
+        let Some(mut state) = entry[b].clone() else {
+            continue;
+        };
+        for event in &block.events {
+            transfer(&mut state, event, Some(&mut out));
+        }
+    }
+    for h in &mut out {
+        h.yields.sort_unstable();
+        h.yields.dedup_by(|a, b| {
+            if a.0 == b.0 {
+                b.1 &= a.1;
+                true
+            } else {
+                false
+            }
+        });
+        h.drops.sort_unstable_by_key(|d| d.0);
+        h.drops.dedup();
+    }
+    out
+}
+
+fn transfer(state: &mut State, event: &Event, mut record: Option<&mut Vec<Holding>>) {
+    match *event {
+        Event::Create(v) => {
+            state.maybe.insert(v);
+            state.must.insert(v);
+            state.crossed.remove(v);
+        }
+        Event::Drop { value, at, kind } => {
+            if state.crossed.contains(value) {
+                if let Some(out) = record.as_deref_mut() {
+                    out[value].drops.push((at, kind));
+                }
+            }
+            state.maybe.remove(value);
+            state.must.remove(value);
+            state.crossed.remove(value);
+        }
+        Event::Yield(y) => {
+            if let Some(out) = record {
+                for v in state.maybe.iter() {
+                    out[v].yields.push((y, state.must.contains(v)));
+                }
+            }
+            let maybe = state.maybe.clone();
+            state.crossed.union_with(&maybe);
+        }
+        Event::Use(v) => {
+            if state.crossed.contains(v) {
+                if let Some(out) = record {
+                    out[v].used_after_yield = true;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drop(value: ValueId) -> Event {
+        Event::Drop {
+            value,
+            at: (0, 0),
+            kind: DropKind::ScopeEnd,
+        }
+    }
+
+    #[test]
+    fn straight_line_hold_and_release() {
+        let mut g = Graph::default();
+        let b = g.entry;
+        g.push(b, Event::Create(0));
+        g.push(b, Event::Yield(0));
+        g.push(b, drop(0));
+        g.push(b, Event::Create(1));
+        g.push(b, drop(1));
+        g.push(b, Event::Yield(1));
+        let out = analyse(&g, 2);
+        assert_eq!(out[0].yields, vec![(0, true)]);
+        assert_eq!(out[0].drops.len(), 1);
+        assert!(out[1].yields.is_empty());
+    }
+
+    #[test]
+    fn move_on_one_branch_is_maybe_held() {
+        let mut g = Graph::default();
+        let (then, join) = (g.new_block(), g.new_block());
+        g.push(g.entry, Event::Create(0));
+        g.edge(g.entry, then);
+        g.edge(g.entry, join);
+        g.push(then, drop(0));
+        g.edge(then, join);
+        g.push(join, Event::Yield(0));
+        let out = analyse(&g, 1);
+        assert_eq!(out[0].yields, vec![(0, false)]);
+    }
+
+    #[test]
+    fn loop_carries_value_to_yield_at_head() {
+        // head: yield; body: create (outer variable), back to head.
+        let mut g = Graph::default();
+        let (head, body, exit) = (g.new_block(), g.new_block(), g.new_block());
+        g.edge(g.entry, head);
+        g.push(head, Event::Yield(0));
+        g.edge(head, body);
+        g.edge(head, exit);
+        g.push(body, Event::Create(0));
+        g.edge(body, head);
+        let out = analyse(&g, 1);
+        assert_eq!(out[0].yields, vec![(0, false)]);
+    }
+
+    #[test]
+    fn value_dropped_each_iteration_is_not_held_at_head() {
+        let mut g = Graph::default();
+        let (head, body) = (g.new_block(), g.new_block());
+        g.edge(g.entry, head);
+        g.push(head, Event::Yield(0));
+        g.edge(head, body);
+        g.push(body, Event::Create(0));
+        g.push(body, drop(0));
+        g.edge(body, head);
+        let out = analyse(&g, 1);
+        assert!(out[0].yields.is_empty());
+    }
+
+    #[test]
+    fn use_after_yield_is_seen() {
+        let mut g = Graph::default();
+        let b = g.entry;
+        g.push(b, Event::Create(0));
+        g.push(b, Event::Use(0));
+        g.push(b, Event::Yield(0));
+        let out = analyse(&g, 1);
+        assert!(!out[0].used_after_yield);
+        g.push(b, Event::Use(0));
+        let out = analyse(&g, 1);
+        assert!(out[0].used_after_yield);
+    }
+}

@@ -1,0 +1,233 @@
+//! Discovery: walk the given paths for `.rs` files (skipping `target/`, hidden
+//! directories and excluded globs, not following symlinks), and tell each file's
+//! edition from the nearest `Cargo.toml` (with workspace inheritance).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::GlobSet;
+
+use crate::diagnostic::Problem;
+use crate::edition::Edition;
+
+/// A file to check.
+#[derive(Debug, Clone)]
+pub struct SourcePath {
+    /// As the user will see it (relative stays relative).
+    pub path: Arc<Path>,
+    pub edition: Edition,
+}
+
+/// Every `.rs` file under `paths`, in a stable order, and the problems met.
+pub fn discover(
+    paths: &[PathBuf],
+    exclude: &GlobSet,
+    edition_override: Option<Edition>,
+) -> (Vec<SourcePath>, Vec<Problem>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let mut editions = EditionCache::default();
+    for root in paths {
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                problems.push(Problem {
+                    file: Some(Arc::from(root.as_path())),
+                    position: None,
+                    message: format!("cannot read this path: {e}"),
+                });
+                continue;
+            }
+        };
+        if meta.is_file() {
+            files.push(root.clone());
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !skipped_dir(e, exclude));
+        for entry in walker {
+            match entry {
+                Ok(e) => {
+                    if e.file_type().is_file()
+                        && e.path().extension().is_some_and(|x| x == "rs")
+                        && !exclude.is_match(e.path())
+                    {
+                        files.push(e.into_path());
+                    }
+                }
+                Err(e) => {
+                    if e.loop_ancestor().is_some() {
+                        continue;
+                    }
+                    problems.push(Problem {
+                        file: e.path().map(Arc::from),
+                        position: None,
+                        message: format!(
+                            "cannot read this path: {}",
+                            e.io_error()
+                                .map(|io| io.to_string())
+                                .unwrap_or_else(|| e.to_string())
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    let out = files
+        .into_iter()
+        .map(|path| {
+            let edition = match edition_override {
+                Some(e) => e,
+                None => editions.edition_of(&path, &mut problems),
+            };
+            SourcePath {
+                path: Arc::from(path.as_path()),
+                edition,
+            }
+        })
+        .collect();
+    (out, problems)
+}
+
+fn skipped_dir(e: &walkdir::DirEntry, exclude: &GlobSet) -> bool {
+    let name = e.file_name().to_string_lossy();
+    e.file_type().is_dir() && (name.starts_with('.') || name == "target")
+        || exclude.is_match(e.path())
+}
+
+/// Editions by directory, read from `Cargo.toml` files once each.
+#[derive(Default)]
+struct EditionCache {
+    by_dir: HashMap<PathBuf, Option<Edition>>,
+}
+
+impl EditionCache {
+    /// The edition of the crate `file` belongs to (2021 outside any crate).
+    fn edition_of(&mut self, file: &Path, problems: &mut Vec<Problem>) -> Edition {
+        let abs = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+        let mut dir = abs.parent();
+        while let Some(d) = dir {
+            if let Some(found) = self.manifest_edition(d, problems) {
+                return found;
+            }
+            dir = d.parent();
+        }
+        Edition::default()
+    }
+
+    /// The edition of the package whose manifest is in `dir`, if there is one.
+    fn manifest_edition(&mut self, dir: &Path, problems: &mut Vec<Problem>) -> Option<Edition> {
+        if let Some(known) = self.by_dir.get(dir) {
+            return *known;
+        }
+        let manifest = dir.join("Cargo.toml");
+        let result = match read_manifest(&manifest) {
+            None => None,
+            Some(Err(msg)) => {
+                problems.push(Problem {
+                    file: Some(Arc::from(manifest.as_path())),
+                    position: None,
+                    message: msg,
+                });
+                None
+            }
+            Some(Ok(toml)) => match package_edition(&toml) {
+                PackageEdition::NotAPackage => None,
+                PackageEdition::Literal(e) => Some(e),
+                // Cargo's default when a package names none.
+                PackageEdition::Missing => Some(Edition::E2015),
+                PackageEdition::Invalid(msg) => {
+                    problems.push(Problem {
+                        file: Some(Arc::from(manifest.as_path())),
+                        position: None,
+                        message: msg,
+                    });
+                    Some(Edition::default())
+                }
+                PackageEdition::Workspace => Some(workspace_edition(dir, problems)),
+            },
+        };
+        self.by_dir.insert(dir.to_path_buf(), result);
+        result
+    }
+}
+
+fn read_manifest(path: &Path) -> Option<Result<toml::Table, String>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(
+        text.parse::<toml::Table>()
+            .map_err(|e| format!("cannot parse this manifest: {}", e.message())),
+    )
+}
+
+enum PackageEdition {
+    NotAPackage,
+    Literal(Edition),
+    Missing,
+    Workspace,
+    Invalid(String),
+}
+
+fn package_edition(manifest: &toml::Table) -> PackageEdition {
+    let Some(package) = manifest.get("package").and_then(|p| p.as_table()) else {
+        return PackageEdition::NotAPackage;
+    };
+    match package.get("edition") {
+        None => PackageEdition::Missing,
+        Some(toml::Value::String(s)) => match s.parse() {
+            Ok(e) => PackageEdition::Literal(e),
+            Err(msg) => PackageEdition::Invalid(format!("`package.edition`: {msg}")),
+        },
+        Some(toml::Value::Table(t))
+            if t.get("workspace").and_then(|w| w.as_bool()) == Some(true) =>
+        {
+            PackageEdition::Workspace
+        }
+        Some(_) => PackageEdition::Invalid(
+            "`package.edition` must be a string such as \"2021\" or `{ workspace = true }`".into(),
+        ),
+    }
+}
+
+/// `workspace.package.edition` of the nearest enclosing workspace root.
+fn workspace_edition(member_dir: &Path, problems: &mut Vec<Problem>) -> Edition {
+    let mut dir = member_dir.parent();
+    // A package can be its own workspace root too.
+    let mut candidates = vec![member_dir.to_path_buf()];
+    while let Some(d) = dir {
+        candidates.push(d.to_path_buf());
+        dir = d.parent();
+    }
+    for d in candidates {
+        let manifest = d.join("Cargo.toml");
+        let Some(Ok(toml)) = read_manifest(&manifest) else {
+            continue;
+        };
+        let Some(ws) = toml.get("workspace").and_then(|w| w.as_table()) else {
+            continue;
+        };
+        let edition = ws
+            .get("package")
+            .and_then(|p| p.get("edition"))
+            .and_then(|e| e.as_str());
+        return match edition.map(str::parse::<Edition>) {
+            Some(Ok(e)) => e,
+            Some(Err(msg)) => {
+                problems.push(Problem {
+                    file: Some(Arc::from(manifest.as_path())),
+                    position: None,
+                    message: format!("`workspace.package.edition`: {msg}"),
+                });
+                Edition::default()
+            }
+            None => Edition::E2015,
+        };
+    }
+    Edition::default()
+}

@@ -1,0 +1,465 @@
+//! What one file declares that the analysis needs to know a value's type without a
+//! compiler: `use` imports and renames, struct fields, type aliases, statics, fn and
+//! method return types, `macro_rules!` that await, and which lock families the file
+//! mentions at all.
+
+use std::collections::{HashMap, HashSet};
+
+use syn::visit::Visit;
+
+use crate::hazard::{self, Family, Layer, Receiver, Shape};
+
+/// Which lock and cell families a file refers to; decides the unknown-receiver case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LockEvidence {
+    pub std_lock: bool,
+    pub parking_lot: bool,
+    pub async_lock: bool,
+    pub refcell: bool,
+    /// `std::borrow::Borrow` is imported: `.borrow()` may be that trait's.
+    pub borrow_trait: bool,
+    pub borrow_mut_trait: bool,
+    /// `std::fs::File` is used: `.lock()` may be `File::lock`.
+    pub std_file_lock: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct FileIndex<'ast> {
+    /// Imported name → full path.
+    pub uses: HashMap<String, Vec<String>>,
+    /// Glob-imported module paths.
+    pub globs: Vec<Vec<String>>,
+    /// Struct (or union) name → field name (or tuple index) → type.
+    pub structs: HashMap<String, HashMap<String, &'ast syn::Type>>,
+    pub aliases: HashMap<String, &'ast syn::Type>,
+    pub statics: HashMap<String, &'ast syn::Type>,
+    /// Fn or method name → every return type declared under that name.
+    pub fns: HashMap<String, Vec<&'ast syn::ReturnType>>,
+    /// `macro_rules!` names whose body contains `.await`.
+    pub awaiting_macros: HashSet<String>,
+    pub evidence: LockEvidence,
+    /// Fns returning `impl Trait`, by name → what their bodies return (filled in by
+    /// the analysis, which lowers those bodies first).
+    pub opaque_returns: HashMap<String, Vec<Shape>>,
+}
+
+impl<'ast> FileIndex<'ast> {
+    pub fn build(file: &'ast syn::File, text: &str) -> FileIndex<'ast> {
+        let mut index = FileIndex::default();
+        index.visit_file(file);
+        let ev = &mut index.evidence;
+        for path in index.uses.values().chain(index.globs.iter()) {
+            note_path(ev, path);
+        }
+        // Fully qualified paths in the text count too (`std::sync::Mutex::new`).
+        ev.std_lock |= text.contains("sync::Mutex") || text.contains("sync::RwLock");
+        ev.parking_lot |= text.contains("parking_lot::") || text.contains("spin::");
+        ev.async_lock |= text.contains("tokio::sync::")
+            || text.contains("futures::lock")
+            || text.contains("async_std::sync");
+        ev.refcell |= text.contains("RefCell");
+        ev.std_file_lock |= text.contains("fs::File") || text.contains("File::");
+        index
+    }
+
+    /// The full path a type or value path means in this file, as far as imports tell;
+    /// a single unresolved name stays a single segment.
+    pub fn resolve(&self, path: &syn::Path) -> Vec<String> {
+        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        self.resolve_segments(segs)
+    }
+
+    pub fn resolve_segments(&self, mut segs: Vec<String>) -> Vec<String> {
+        let Some(first) = segs.first().cloned() else {
+            return segs;
+        };
+        if matches!(first.as_str(), "crate" | "self" | "super") {
+            return segs;
+        }
+        if let Some(full) = self.uses.get(&first) {
+            let mut out = full.clone();
+            out.extend(segs.drain(1..));
+            return out;
+        }
+        if segs.len() == 1 {
+            for glob in &self.globs {
+                if let Some(Receiver { family, .. }) = {
+                    let mut candidate = glob.clone();
+                    candidate.push(first.clone());
+                    hazard::classify_lock_path(&candidate)
+                } {
+                    if family != Family::Other {
+                        let mut out = glob.clone();
+                        out.push(first);
+                        return out;
+                    }
+                }
+            }
+        }
+        segs
+    }
+
+    /// The lock family of a receiver whose type is `ty`, looking through references,
+    /// smart pointers and aliases. `None` when it cannot be told.
+    pub fn receiver_of_type(&self, ty: &syn::Type) -> Option<Receiver> {
+        self.receiver_of_type_depth(ty, 0)
+    }
+
+    fn receiver_of_type_depth(&self, ty: &syn::Type, depth: usize) -> Option<Receiver> {
+        if depth > 8 {
+            return None;
+        }
+        match ty {
+            syn::Type::Reference(r) => self.receiver_of_type_depth(&r.elem, depth + 1),
+            syn::Type::Paren(p) => self.receiver_of_type_depth(&p.elem, depth + 1),
+            syn::Type::Group(g) => self.receiver_of_type_depth(&g.elem, depth + 1),
+            syn::Type::Path(p) if p.qself.is_none() => {
+                let last = p.path.segments.last()?;
+                let name = last.ident.to_string();
+                if is_pointer_like(&name) {
+                    return self.receiver_of_type_depth(first_type_arg(last)?, depth + 1);
+                }
+                if p.path.segments.len() == 1 {
+                    if let Some(alias) = self.aliases.get(&name) {
+                        return self.receiver_of_type_depth(alias, depth + 1);
+                    }
+                    if self.structs.contains_key(&name) {
+                        return Some(Receiver {
+                            family: Family::Other,
+                            kind: hazard::LockKind::Unknown,
+                        });
+                    }
+                }
+                let full = self.resolve(&p.path);
+                if full.len() == 1 {
+                    // An unresolved single name: only `RefCell` is unambiguous.
+                    return match name.as_str() {
+                        "RefCell" => hazard::classify_lock_path(&[
+                            "std".into(),
+                            "cell".into(),
+                            "RefCell".into(),
+                        ]),
+                        "Mutex" | "RwLock" | "ReentrantMutex" | "ReentrantLock" => None,
+                        _ => Some(Receiver {
+                            family: Family::Other,
+                            kind: hazard::LockKind::Unknown,
+                        }),
+                    };
+                }
+                hazard::classify_lock_path(&full)
+            }
+            _ => None,
+        }
+    }
+
+    /// The hazards a value of type `ty` owns (a guard, or a guard inside `Option`,
+    /// `Result`, `Box`, tuples and arrays). References own nothing.
+    pub fn shapes_of_type(&self, ty: &syn::Type) -> Vec<Shape> {
+        let mut out = Vec::new();
+        self.shapes_of_type_into(ty, Vec::new(), &mut out, 0);
+        out
+    }
+
+    fn shapes_of_type_into(
+        &self,
+        ty: &syn::Type,
+        layers: Vec<Layer>,
+        out: &mut Vec<Shape>,
+        depth: usize,
+    ) {
+        if depth > 8 {
+            return;
+        }
+        match ty {
+            syn::Type::Paren(p) => self.shapes_of_type_into(&p.elem, layers, out, depth + 1),
+            syn::Type::Group(g) => self.shapes_of_type_into(&g.elem, layers, out, depth + 1),
+            syn::Type::Tuple(t) => {
+                for (i, elem) in t.elems.iter().enumerate() {
+                    let mut l = layers.clone();
+                    l.insert(0, Layer::Element(Some(i.to_string())));
+                    self.shapes_of_type_into(elem, l, out, depth + 1);
+                }
+            }
+            syn::Type::Array(a) => {
+                let mut l = layers;
+                l.insert(0, Layer::Element(None));
+                self.shapes_of_type_into(&a.elem, l, out, depth + 1);
+            }
+            syn::Type::Path(p) if p.qself.is_none() => {
+                let Some(last) = p.path.segments.last() else {
+                    return;
+                };
+                let name = last.ident.to_string();
+                let layer = match name.as_str() {
+                    "Option" => Some(Layer::Option),
+                    "Result" | "LockResult" | "TryLockResult" => Some(Layer::Result),
+                    "Box" => Some(Layer::Box),
+                    _ => None,
+                };
+                if let Some(layer) = layer {
+                    if let Some(inner) = first_type_arg(last) {
+                        let mut l = layers;
+                        l.insert(0, layer);
+                        self.shapes_of_type_into(inner, l, out, depth + 1);
+                    }
+                    return;
+                }
+                if p.path.segments.len() == 1 {
+                    if let Some(alias) = self.aliases.get(&name) {
+                        self.shapes_of_type_into(alias, layers, out, depth + 1);
+                        return;
+                    }
+                }
+                let full = self.resolve(&p.path);
+                if let Some(h) = hazard::guard_type_hazard(&full, &self.evidence) {
+                    out.push(Shape { hazard: h, layers });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The hazards returned by the fn or method called `name`, when every declaration
+    /// of that name in the file agrees.
+    pub fn fn_return_shapes(&self, name: &str) -> Vec<Shape> {
+        let Some(decls) = self.fns.get(name) else {
+            return Vec::new();
+        };
+        let mut result: Option<Vec<Shape>> = None;
+        for ret in decls {
+            let shapes = match ret {
+                syn::ReturnType::Default => Vec::new(),
+                syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)) => {
+                    self.opaque_returns.get(name).cloned().unwrap_or_default()
+                }
+                syn::ReturnType::Type(_, ty) => self.shapes_of_type(ty),
+            };
+            match &result {
+                None => result = Some(shapes),
+                Some(prev) if *prev == shapes => {}
+                Some(_) => return Vec::new(),
+            }
+        }
+        result.unwrap_or_default()
+    }
+
+    /// The declared type of field `field` of struct `ty_name`.
+    pub fn field_type(&self, ty_name: &str, field: &str) -> Option<&'ast syn::Type> {
+        self.structs.get(ty_name)?.get(field).copied()
+    }
+}
+
+fn note_path(ev: &mut LockEvidence, path: &[String]) {
+    let Some(root) = path.first().map(String::as_str) else {
+        return;
+    };
+    let last = path.last().map(String::as_str).unwrap_or("");
+    let mentions_lock = path.iter().any(|s| {
+        matches!(
+            s.as_str(),
+            "Mutex" | "RwLock" | "MutexGuard" | "RwLockReadGuard" | "RwLockWriteGuard" | "sync"
+        )
+    });
+    match root {
+        "std" | "core" | "alloc" => {
+            if path.iter().any(|s| s == "sync") && (mentions_lock || path.len() == 2) {
+                ev.std_lock |= last != "Arc"
+                    && last != "atomic"
+                    && !path.iter().any(|s| s == "atomic" || s == "mpsc");
+            }
+            if path.iter().any(|s| s == "cell") {
+                ev.refcell |= true;
+            }
+            if path.iter().any(|s| s == "borrow") {
+                ev.borrow_trait |= last == "Borrow" || path.len() == 2;
+                ev.borrow_mut_trait |= last == "BorrowMut" || path.len() == 2;
+            }
+            if path.iter().any(|s| s == "fs") {
+                ev.std_file_lock = true;
+            }
+        }
+        r if ["parking_lot", "lock_api", "spin"].contains(&r) => ev.parking_lot = true,
+        r if [
+            "tokio",
+            "futures",
+            "futures_util",
+            "async_std",
+            "async_lock",
+            "smol",
+            "futures_locks",
+        ]
+        .contains(&r)
+            && mentions_lock =>
+        {
+            ev.async_lock = true
+        }
+        _ => {}
+    }
+}
+
+fn is_pointer_like(name: &str) -> bool {
+    matches!(
+        name,
+        "Arc"
+            | "Rc"
+            | "Box"
+            | "Pin"
+            | "ManuallyDrop"
+            | "Weak"
+            | "LazyLock"
+            | "LazyCell"
+            | "OnceLock"
+            | "OnceCell"
+            | "Lazy"
+            | "CachePadded"
+    )
+}
+
+pub fn first_type_arg(seg: &syn::PathSegment) -> Option<&syn::Type> {
+    match &seg.arguments {
+        syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+impl<'ast> Visit<'ast> for FileIndex<'ast> {
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        let mut prefix = Vec::new();
+        if item.leading_colon.is_some() {
+            prefix.push(String::new());
+        }
+        self.add_use_tree(&item.tree, &mut Vec::new());
+    }
+
+    fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
+        let fields = self.structs.entry(item.ident.to_string()).or_default();
+        for (i, f) in item.fields.iter().enumerate() {
+            let name = f
+                .ident
+                .as_ref()
+                .map(|id| id.to_string())
+                .unwrap_or_else(|| i.to_string());
+            fields.insert(name, &f.ty);
+        }
+        syn::visit::visit_item_struct(self, item);
+    }
+
+    fn visit_item_union(&mut self, item: &'ast syn::ItemUnion) {
+        let fields = self.structs.entry(item.ident.to_string()).or_default();
+        for f in &item.fields.named {
+            if let Some(id) = &f.ident {
+                fields.insert(id.to_string(), &f.ty);
+            }
+        }
+        syn::visit::visit_item_union(self, item);
+    }
+
+    fn visit_item_type(&mut self, item: &'ast syn::ItemType) {
+        self.aliases.insert(item.ident.to_string(), &item.ty);
+        syn::visit::visit_item_type(self, item);
+    }
+
+    fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
+        self.statics.insert(item.ident.to_string(), &item.ty);
+        syn::visit::visit_item_static(self, item);
+    }
+
+    fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
+        self.statics.insert(item.ident.to_string(), &item.ty);
+        syn::visit::visit_item_const(self, item);
+    }
+
+    fn visit_signature(&mut self, sig: &'ast syn::Signature) {
+        self.fns
+            .entry(sig.ident.to_string())
+            .or_default()
+            .push(&sig.output);
+        syn::visit::visit_signature(self, sig);
+    }
+
+    fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        if let Some(ident) = &item.ident {
+            if item.mac.path.is_ident("macro_rules") && tokens_contain_await(&item.mac.tokens) {
+                self.awaiting_macros.insert(ident.to_string());
+            }
+        }
+        syn::visit::visit_item_macro(self, item);
+    }
+}
+
+impl<'ast> FileIndex<'ast> {
+    fn add_use_tree(&mut self, tree: &syn::UseTree, prefix: &mut Vec<String>) {
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                self.add_use_tree(&p.tree, prefix);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) => {
+                let name = n.ident.to_string();
+                let mut full = prefix.clone();
+                if name == "self" {
+                    if let Some(last) = prefix.last().cloned() {
+                        self.uses.insert(last, full);
+                    }
+                    return;
+                }
+                full.push(name.clone());
+                self.insert_use(name, full);
+            }
+            syn::UseTree::Rename(r) => {
+                let mut full = prefix.clone();
+                if r.ident != "self" {
+                    full.push(r.ident.to_string());
+                }
+                let alias = r.rename.to_string();
+                if alias != "_" {
+                    self.insert_use(alias, full);
+                } else {
+                    // `use std::borrow::Borrow as _;` still brings the trait's methods.
+                    note_path(&mut self.evidence, &full);
+                }
+            }
+            syn::UseTree::Glob(_) => self.globs.push(prefix.clone()),
+            syn::UseTree::Group(g) => {
+                for t in &g.items {
+                    self.add_use_tree(t, prefix);
+                }
+            }
+        }
+    }
+
+    fn insert_use(&mut self, name: String, full: Vec<String>) {
+        // The same name imported from two places (in different modules of one file):
+        // keep the first, but let the evidence see both.
+        note_path(&mut self.evidence, &full);
+        self.uses.entry(name).or_insert(full);
+    }
+}
+
+/// Whether a token stream contains `.await` anywhere, groups included.
+pub fn tokens_contain_await(tokens: &proc_macro2::TokenStream) -> bool {
+    let mut prev_dot = false;
+    for tt in tokens.clone() {
+        match tt {
+            proc_macro2::TokenTree::Punct(p) => prev_dot = p.as_char() == '.',
+            proc_macro2::TokenTree::Ident(i) => {
+                if prev_dot && i == "await" {
+                    return true;
+                }
+                prev_dot = false;
+            }
+            proc_macro2::TokenTree::Group(g) => {
+                if tokens_contain_await(&g.stream()) {
+                    return true;
+                }
+                prev_dot = false;
+            }
+            proc_macro2::TokenTree::Literal(_) => prev_dot = false,
+        }
+    }
+    false
+}

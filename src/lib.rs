@@ -1,0 +1,318 @@
+//! yieldsafe: finds values held across `.await` points that must not be.
+//!
+//! Data flows one way: discover → parse → index → analyse (per coroutine) → lints →
+//! diagnostics → render. `run` is the whole pipeline; the binary only parses
+//! arguments, calls it and renders the result.
+
+pub mod analysis;
+pub mod catalog;
+pub mod dataflow;
+pub mod diagnostic;
+pub mod discover;
+pub mod edition;
+pub mod hazard;
+pub mod index;
+pub mod lints;
+pub mod lower;
+pub mod render;
+pub mod source;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use diagnostic::{Diagnostic, Problem};
+use edition::Edition;
+use lints::LintLevels;
+use source::{SourceFile, Sources};
+
+/// What to check and how.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    pub exclude: Vec<String>,
+    /// Overrides the editions read from `Cargo.toml`.
+    pub edition: Option<Edition>,
+    pub levels: LintLevels,
+}
+
+/// Figures about one run, for `--stats`.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub files: usize,
+    pub lines: usize,
+    pub bytes: usize,
+    pub discover: Duration,
+    /// Summed over threads.
+    pub read_parse: Duration,
+    /// Summed over threads.
+    pub analyse: Duration,
+    pub wall: Duration,
+}
+
+/// Everything a run found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Sorted by file, line, column.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Sorted by file.
+    pub problems: Vec<Problem>,
+    /// The texts of the files that have diagnostics.
+    pub sources: Sources,
+    pub stats: Stats,
+}
+
+impl Report {
+    /// 0: nothing at deny level; 1: a finding at deny/forbid; 2: the tool could not
+    /// do its whole job.
+    pub fn exit_code(&self) -> i32 {
+        if !self.problems.is_empty() {
+            2
+        } else if self.diagnostics.iter().any(|d| d.level.is_error()) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Run the whole pipeline on the options' paths.
+pub fn run(options: &Options) -> Report {
+    let wall = Instant::now();
+    let exclude = match build_globs(&options.exclude) {
+        Ok(g) => g,
+        Err(p) => {
+            return Report {
+                problems: vec![p],
+                ..Report::default()
+            }
+        }
+    };
+    let paths = if options.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        options.paths.clone()
+    };
+    let (files, mut problems) = discover::discover(&paths, &exclude, options.edition);
+    let discover_time = wall.elapsed();
+    let results: Vec<FileResult> = files
+        .par_iter()
+        .map(|f| check_path(&f.path, f.edition, &options.levels))
+        .collect();
+    let mut report = Report::default();
+    report.stats.discover = discover_time;
+    for r in results {
+        report.stats.files += 1;
+        report.stats.lines += r.lines;
+        report.stats.bytes += r.bytes;
+        report.stats.read_parse += r.read_parse;
+        report.stats.analyse += r.analyse;
+        if let Some(text) = r.text {
+            if !r.diagnostics.is_empty() {
+                report.sources.insert(r.path.clone(), text);
+            }
+        }
+        report.diagnostics.extend(r.diagnostics);
+        problems.extend(r.problems);
+    }
+    report
+        .diagnostics
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    problems.sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
+    report.problems = problems;
+    report.stats.wall = wall.elapsed();
+    report
+}
+
+fn build_globs(patterns: &[String]) -> Result<globset::GlobSet, Problem> {
+    let mut builder = globset::GlobSetBuilder::new();
+    for p in patterns {
+        // A bare name or relative glob matches anywhere below the paths, as in
+        // .gitignore: `generated` excludes every `generated` directory.
+        let pattern = if p.contains('/') || p.starts_with("**") {
+            p.clone()
+        } else {
+            format!("**/{p}")
+        };
+        let glob = globset::Glob::new(&pattern).map_err(|e| Problem {
+            file: None,
+            position: None,
+            message: format!("invalid --exclude pattern `{p}`: {e}"),
+        })?;
+        builder.add(glob);
+    }
+    builder.build().map_err(|e| Problem {
+        file: None,
+        position: None,
+        message: format!("invalid --exclude patterns: {e}"),
+    })
+}
+
+struct FileResult {
+    path: Arc<Path>,
+    text: Option<Arc<str>>,
+    diagnostics: Vec<Diagnostic>,
+    problems: Vec<Problem>,
+    lines: usize,
+    bytes: usize,
+    read_parse: Duration,
+    analyse: Duration,
+}
+
+fn check_path(path: &Arc<Path>, edition: Edition, levels: &LintLevels) -> FileResult {
+    let start = Instant::now();
+    let mut result = FileResult {
+        path: path.clone(),
+        text: None,
+        diagnostics: Vec::new(),
+        problems: Vec::new(),
+        lines: 0,
+        bytes: 0,
+        read_parse: Duration::ZERO,
+        analyse: Duration::ZERO,
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            result
+                .problems
+                .push(problem(path, None, format!("cannot read this file: {e}")));
+            return result;
+        }
+    };
+    let text: Arc<str> = match String::from_utf8(bytes) {
+        Ok(t) => Arc::from(t),
+        Err(e) => {
+            result.problems.push(problem(
+                path,
+                None,
+                format!(
+                    "this file is not valid UTF-8 (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            ));
+            return result;
+        }
+    };
+    result.bytes = text.len();
+    result.lines = text.lines().count();
+    result.read_parse = start.elapsed();
+    let file = SourceFile::new(path.clone(), text.clone());
+    let outcome = check_source(&file, edition, levels);
+    result.read_parse += outcome.parse_time;
+    result.analyse = outcome.analyse_time;
+    result.diagnostics = outcome.diagnostics;
+    result.problems = outcome.problems;
+    result.text = Some(text);
+    result
+}
+
+fn problem(path: &Arc<Path>, position: Option<(usize, usize)>, message: String) -> Problem {
+    Problem {
+        file: Some(path.clone()),
+        position,
+        message,
+    }
+}
+
+/// What checking one file's text gave.
+#[derive(Debug, Default)]
+pub struct CheckOutcome {
+    pub diagnostics: Vec<Diagnostic>,
+    pub problems: Vec<Problem>,
+    pub parse_time: Duration,
+    pub analyse_time: Duration,
+}
+
+/// Check one file's text (already read) as code of `edition`.
+pub fn check_source(file: &SourceFile, edition: Edition, levels: &LintLevels) -> CheckOutcome {
+    let mut outcome = CheckOutcome::default();
+    let start = Instant::now();
+    // Spans are byte offsets from the start of what syn parsed: a BOM is stripped.
+    let bom = if file.text.starts_with('\u{feff}') {
+        3
+    } else {
+        0
+    };
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        let parsed = syn::parse_file(&file.text);
+        let parse_time = start.elapsed();
+        let ast = match parsed {
+            Ok(ast) => ast,
+            Err(e) => {
+                let at = e.span().byte_range().start + bom;
+                let (line, col) = file.line_column(at);
+                return (
+                    Vec::new(),
+                    vec![problem(
+                        &file.path,
+                        Some((line, col)),
+                        format!("cannot parse this file: {e}"),
+                    )],
+                    parse_time,
+                    Duration::ZERO,
+                );
+            }
+        };
+        let analyse_start = Instant::now();
+        let (held, too_deep) = analysis::analyse_file(&ast, &file.text[bom..], edition);
+        let mut diagnostics = Vec::new();
+        let mut problems = Vec::new();
+        for mut h in held {
+            shift(&mut h, bom);
+            diagnostics.extend(lints::diagnostics(&h, file, levels));
+        }
+        if let Some(e) = too_deep {
+            let (line, col) = file.line_column(e.at + bom);
+            problems.push(problem(&file.path, Some((line, col)), e.to_string()));
+        }
+        (diagnostics, problems, parse_time, analyse_start.elapsed())
+    }));
+    // Spans point into this file only: free proc-macro2's record of it.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    match caught {
+        Ok((diagnostics, problems, parse_time, analyse_time)) => {
+            outcome.diagnostics = diagnostics;
+            outcome.problems = problems;
+            outcome.parse_time = parse_time;
+            outcome.analyse_time = analyse_time;
+        }
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            outcome.problems.push(problem(
+                &file.path,
+                None,
+                format!("internal error while checking this file ({what}); the rest was still checked — please report this at the yieldsafe issue tracker with the file"),
+            ));
+        }
+    }
+    outcome
+}
+
+/// Move a held value's byte ranges past a stripped BOM.
+fn shift(h: &mut analysis::HeldValue, by: usize) {
+    if by == 0 {
+        return;
+    }
+    let s = |r: &mut (usize, usize)| {
+        r.0 += by;
+        r.1 += by;
+    };
+    s(&mut h.value.span);
+    for (y, _) in &mut h.yields {
+        s(&mut y.span);
+    }
+    for (d, _) in &mut h.drops {
+        s(d);
+    }
+    if let Some((at, _)) = &mut h.drop_before {
+        *at += by;
+    }
+}

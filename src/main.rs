@@ -1,0 +1,235 @@
+//! The `yieldsafe` command: parse arguments, run the library, render, exit.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+
+use yieldsafe::diagnostic::Level;
+use yieldsafe::edition::Edition;
+use yieldsafe::render::{self, Format};
+use yieldsafe::{catalog, Options};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Human,
+    Short,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Finds lock guards, `RefCell` borrows and other values held across `.await`
+/// points in async Rust, without building the code.
+#[derive(Debug, Parser)]
+#[command(name = "yieldsafe", version, about, long_about = None)]
+struct Cli {
+    /// Files or directories to check (directories are walked for `.rs` files,
+    /// skipping `target/` and hidden directories).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: FormatArg,
+
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorArg,
+
+    /// Set a lint to warn (`warnings` for all).
+    #[arg(short = 'W', long = "warn", value_name = "LINT")]
+    warn: Vec<String>,
+
+    /// Set a lint to allow (`warnings` for all).
+    #[arg(short = 'A', long = "allow", value_name = "LINT")]
+    allow: Vec<String>,
+
+    /// Set a lint to deny: its findings make the exit status 1 (`-D warnings`: all).
+    #[arg(short = 'D', long = "deny", value_name = "LINT")]
+    deny: Vec<String>,
+
+    /// Set a lint to forbid (deny, and cannot be lowered later).
+    #[arg(short = 'F', long = "forbid", value_name = "LINT")]
+    forbid: Vec<String>,
+
+    /// Edition for every file, instead of each crate's `Cargo.toml` (default 2021
+    /// outside any crate).
+    #[arg(long, value_parser = parse_edition)]
+    edition: Option<Edition>,
+
+    /// Skip files and directories matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+
+    /// Number of threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+
+    /// Print no summary or progress to stderr.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+
+    /// Print figures about the run (files, lines, time by phase) to stderr.
+    #[arg(long)]
+    stats: bool,
+
+    /// Print the documentation of a lint and exit.
+    #[arg(long, value_name = "LINT")]
+    explain: Option<String>,
+
+    /// List the lints with their default levels and exit.
+    #[arg(long)]
+    list_lints: bool,
+}
+
+fn parse_edition(s: &str) -> Result<Edition, String> {
+    s.parse()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    if cli.list_lints {
+        print!("{}", catalog::list());
+        return ExitCode::SUCCESS;
+    }
+    if let Some(name) = &cli.explain {
+        return match catalog::get(name) {
+            Some(info) => {
+                print!("{}", catalog::explain(info));
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("error: no lint named `{name}`; `yieldsafe --list-lints` lists them");
+                ExitCode::from(2)
+            }
+        };
+    }
+    if let Some(jobs) = cli.jobs {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global()
+        {
+            eprintln!("error: cannot start {jobs} threads: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let mut options = Options {
+        paths: cli.paths.clone(),
+        exclude: cli.exclude.clone(),
+        edition: cli.edition,
+        ..Options::default()
+    };
+    // rustc applies level flags in command-line order; clap groups them by flag, so
+    // recover the order from the raw arguments.
+    for (level, lint) in level_flags_in_order(&cli) {
+        if !options.levels.set(&lint, level) {
+            eprintln!("error: unknown lint `{lint}`; `yieldsafe --list-lints` lists them");
+            return ExitCode::from(2);
+        }
+    }
+    let color_out = match cli.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let color_err = match cli.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let report = yieldsafe::run(&options);
+    let format = match cli.format {
+        FormatArg::Human => Format::Human,
+        FormatArg::Short => Format::Short,
+        FormatArg::Json => Format::Json,
+    };
+    let mut err = stderr.lock();
+    for p in &report.problems {
+        let _ = render::render_problem(p, color_err, &mut err);
+    }
+    let mut out = stdout.lock();
+    if let Err(e) = render::render(
+        format,
+        &report.diagnostics,
+        &report.sources,
+        color_out,
+        &mut out,
+    ) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(err, "error: cannot write the report: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let _ = out.flush();
+    if cli.stats {
+        let s = &report.stats;
+        let _ = writeln!(
+            err,
+            "stats: {} files, {} lines, {} bytes, {} findings; wall {:.3}s (discover {:.3}s; summed over threads: read+parse {:.3}s, analyse {:.3}s)",
+            s.files,
+            s.lines,
+            s.bytes,
+            report.diagnostics.len(),
+            s.wall.as_secs_f64(),
+            s.discover.as_secs_f64(),
+            s.read_parse.as_secs_f64(),
+            s.analyse.as_secs_f64()
+        );
+    }
+    if !cli.quiet && format == Format::Human && !report.diagnostics.is_empty() {
+        let warnings = report
+            .diagnostics
+            .iter()
+            .filter(|d| !d.level.is_error())
+            .count();
+        let errors = report.diagnostics.len() - warnings;
+        let _ = writeln!(
+            err,
+            "yieldsafe: {} file(s) checked: {} warning(s), {} error(s)",
+            report.stats.files, warnings, errors
+        );
+    }
+    ExitCode::from(report.exit_code() as u8)
+}
+
+/// The `-W/-A/-D/-F` flags in the order they were given.
+fn level_flags_in_order(cli: &Cli) -> Vec<(Level, String)> {
+    let mut pending: Vec<(Level, &Vec<String>)> = vec![
+        (Level::Warn, &cli.warn),
+        (Level::Allow, &cli.allow),
+        (Level::Deny, &cli.deny),
+        (Level::Forbid, &cli.forbid),
+    ];
+    let mut used = [0usize; 4];
+    let mut out = Vec::new();
+    let args: Vec<String> = std::env::args().collect();
+    for arg in &args {
+        let level = match arg.as_str() {
+            a if a.starts_with("-W") || a.starts_with("--warn") => 0,
+            a if a.starts_with("-A") || a.starts_with("--allow") => 1,
+            a if a.starts_with("-D") || a.starts_with("--deny") => 2,
+            a if a.starts_with("-F") || a.starts_with("--forbid") => 3,
+            _ => continue,
+        };
+        if let Some(lint) = pending[level].1.get(used[level]) {
+            out.push((pending[level].0, lint.clone()));
+            used[level] += 1;
+        }
+    }
+    // Anything not matched (unusual spellings) keeps clap's grouping.
+    for (i, (level, lints)) in pending.iter_mut().enumerate() {
+        for lint in lints.iter().skip(used[i]) {
+            out.push((*level, lint.clone()));
+        }
+    }
+    out
+}

@@ -1,0 +1,96 @@
+//! Source text of the files being checked, and the conversion of byte ranges to the
+//! line/column spans that diagnostics carry.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::diagnostic::Span;
+
+/// One file's text with a line index. Columns are counted in characters.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: Arc<Path>,
+    pub text: Arc<str>,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: Arc<Path>, text: Arc<str>) -> SourceFile {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and character column of a byte offset (clamped to the text).
+    pub fn line_column(&self, byte: usize) -> (usize, usize) {
+        let byte = self.clamp(byte);
+        let line = self.line_starts.partition_point(|&s| s <= byte) - 1;
+        let start = self.line_starts[line];
+        let column = self.text[start..byte].chars().count() + 1;
+        (line + 1, column)
+    }
+
+    /// Snap a byte offset to the text's length and to a character boundary.
+    fn clamp(&self, byte: usize) -> usize {
+        let mut b = byte.min(self.text.len());
+        while !self.text.is_char_boundary(b) {
+            b -= 1;
+        }
+        b
+    }
+
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        let start = self.clamp(start);
+        let end = self.clamp(end.max(start));
+        let (line, column) = self.line_column(start);
+        let (end_line, end_column) = self.line_column(end);
+        Span {
+            file: self.path.clone(),
+            byte_start: start,
+            byte_end: end,
+            line,
+            column,
+            end_line,
+            end_column,
+        }
+    }
+
+    /// The byte offset where 1-based `line` starts.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line.checked_sub(1)?).copied()
+    }
+
+    /// The text of 1-based `line`, without its line break.
+    pub fn line_text(&self, line: usize) -> &str {
+        let Some(start) = self.line_start(line) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+}
+
+/// The texts the renderers may need, by path (only files with findings are kept).
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    files: HashMap<Arc<Path>, Arc<str>>,
+}
+
+impl Sources {
+    pub fn insert(&mut self, path: Arc<Path>, text: Arc<str>) {
+        self.files.insert(path, text);
+    }
+
+    pub fn get(&self, path: &Path) -> Option<&str> {
+        self.files.get(path).map(|t| &**t)
+    }
+}
