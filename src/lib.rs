@@ -16,6 +16,7 @@ pub mod lints;
 pub mod lower;
 pub mod render;
 pub mod source;
+pub mod span;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -37,7 +38,13 @@ pub struct Options {
     /// Overrides the editions read from `Cargo.toml`.
     pub edition: Option<Edition>,
     pub levels: LintLevels,
+    /// Worker threads (default: one per core).
+    pub jobs: Option<usize>,
 }
+
+/// Stack size of the worker threads: syn's parser and the analysis recurse once per
+/// nesting level, and generated code can nest thousands of levels deep.
+const WORKER_STACK: usize = 512 * 1024 * 1024;
 
 /// Figures about one run, for `--stats`.
 #[derive(Debug, Clone, Default)]
@@ -98,10 +105,27 @@ pub fn run(options: &Options) -> Report {
     };
     let (files, mut problems) = discover::discover(&paths, &exclude, options.edition);
     let discover_time = wall.elapsed();
-    let results: Vec<FileResult> = files
-        .par_iter()
-        .map(|f| check_path(&f.path, f.edition, &options.levels))
-        .collect();
+    let check_all = || -> Vec<FileResult> {
+        files
+            .par_iter()
+            .map(|f| check_path(&f.path, f.edition, &options.levels))
+            .collect()
+    };
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
+    if let Some(jobs) = options.jobs {
+        builder = builder.num_threads(jobs.max(1));
+    }
+    let results = match builder.build() {
+        Ok(pool) => pool.install(check_all),
+        Err(e) => {
+            problems.push(Problem {
+                file: None,
+                position: None,
+                message: format!("cannot start the worker threads: {e}"),
+            });
+            Vec::new()
+        }
+    };
     let mut report = Report::default();
     report.stats.discover = discover_time;
     for r in results {

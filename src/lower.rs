@@ -20,6 +20,7 @@ use crate::diagnostic::YieldKind;
 use crate::edition::Edition;
 use crate::hazard::{self, Layer, NextUse, Receiver, Shape};
 use crate::index::FileIndex;
+use crate::span;
 
 /// What kind of body is lowered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,11 +214,10 @@ pub struct TooDeep {
     pub at: usize,
 }
 
-pub fn range(span: proc_macro2::Span) -> ByteRange {
-    let r = span.byte_range();
-    (r.start, r.end)
-}
+pub use crate::span::range;
 
+/// The byte range of a small node (a pattern, an identifier); large nodes use the
+/// cheaper functions of `crate::span`.
 fn range_of<T: Spanned>(node: &T) -> ByteRange {
     range(node.span())
 }
@@ -270,7 +270,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let end = match body {
             BodyRef::Block(b) => range(b.brace_token.span.close()),
             BodyRef::Expr(e) => {
-                let r = range_of(e);
+                let r = span::expr(e);
                 (r.1, r.1)
             }
         };
@@ -553,19 +553,20 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                         self.pop_scope();
                     }
                     if !shapes.is_empty() {
-                        result = Op::Value(shapes, range_of(e));
+                        result = Op::Value(shapes, span::expr(e));
                     }
                 }
                 syn::Stmt::Expr(e, _) => {
-                    let r = range_of(e);
+                    let r = span::expr(e);
                     self.push_scope(true, false, (r.1, r.1));
                     let op = self.lower_expr(e)?;
                     self.discard(op);
                     self.pop_scope();
                 }
                 syn::Stmt::Macro(m) => {
-                    let r = range_of(m);
-                    self.push_scope(true, false, (r.1, r.1));
+                    let r = span::mac(&m.mac);
+                    let end = span::stmt(stmt).1;
+                    self.push_scope(true, false, (end, end));
                     let op = self.lower_macro(&m.mac, r)?;
                     self.discard(op);
                     self.pop_scope();
@@ -589,7 +590,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     }
 
     fn lower_let(&mut self, local: &'ast syn::Local, pos: (usize, usize)) -> Result<(), TooDeep> {
-        let r = range_of(local);
+        let r = span::local(local);
         self.push_scope(true, false, (r.1, r.1));
         let (pat, ty) = split_type(&local.pat);
         match &local.init {
@@ -607,10 +608,10 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     self.cur = failed;
                     // The statement's temporaries end before the else block runs.
                     let depth = self.scopes.len() - 1;
-                    self.emit_exit_drops(depth, range_of(&init.expr));
+                    self.emit_exit_drops(depth, span::expr(&init.expr));
                     let op = self.lower_expr(diverge)?;
                     self.discard(op);
-                    self.emit_exit_drops(depth, range_of(diverge));
+                    self.emit_exit_drops(depth, span::expr(diverge));
                     self.goto(self.exit);
                     self.cur = matched;
                 }
@@ -620,7 +621,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                         if shapes.is_empty() {
                             Op::None
                         } else {
-                            Op::Value(shapes, range_of(&init.expr))
+                            Op::Value(shapes, span::expr(&init.expr))
                         }
                     }
                     (op, _) => op,
@@ -710,7 +711,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(TooDeep {
-                at: range_of(expr).0,
+                at: span::expr(expr).0,
             });
         }
         let next = std::mem::replace(&mut self.next_use, NextUse::Other);
@@ -729,7 +730,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         place: bool,
     ) -> Result<Op, TooDeep> {
         use syn::Expr as E;
-        let span = range_of(expr);
+        let span = span::expr(expr);
         Ok(match expr {
             E::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
                 Some(l) if p.qself.is_none() => Op::Place(l, span),
@@ -992,14 +993,14 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         match b.op {
             B::And(_) | B::Or(_) => {
                 // Each operand of a lazy boolean operator is its own temporary scope.
-                let l = range_of(&*b.left);
+                let l = span::expr(&b.left);
                 self.push_scope(true, false, (l.1, l.1));
                 let op = self.lower_expr(&b.left)?;
                 self.consume(op);
                 self.pop_scope();
                 let (rhs, join) = self.branch();
                 self.cur = rhs;
-                let r = range_of(&*b.right);
+                let r = span::expr(&b.right);
                 self.push_scope(true, false, (r.1, r.1));
                 let op = self.lower_expr(&b.right)?;
                 self.consume(op);
@@ -1058,7 +1059,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 if let Some(v) = self.locals[l].value {
                     self.emit(Event::Drop {
                         value: v,
-                        at: range_of(place),
+                        at: span::expr(place),
                         kind: DropKind::ScopeEnd,
                     });
                 }
@@ -1383,7 +1384,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         self.goto(exit);
         self.cur = exit;
         shapes.extend(self.loops_pop());
-        Ok(value(shapes, range_of(block)))
+        Ok(value(shapes, span::block(block)))
     }
 
     fn lower_block_value(&mut self, block: &'ast syn::Block, extend: bool) -> Result<Op, TooDeep> {
@@ -1429,7 +1430,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let base = self.scopes.len();
         let else_entry = self.new_block();
         let is_let = cond_has_let(&i.cond);
-        let cond_end = range_of(&*i.cond);
+        let cond_end = span::expr(&i.cond);
         let then_end = range(i.then_branch.brace_token.span.close());
         if is_let && self.edition >= Edition::E2024 {
             // 2024: the scrutinee's temporaries end before the `else` block.
@@ -1445,7 +1446,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let then_exit = self.cur;
         self.cur = else_entry;
         if let Some((_, else_expr)) = &i.else_branch {
-            let r = range_of(&**else_expr);
+            let r = span::expr(else_expr);
             self.push_scope(true, false, (r.1, r.1));
             self.extend = extend;
             let op = self.lower_expr(else_expr)?;
@@ -1457,7 +1458,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         self.cur = then_exit;
         self.goto(join);
         self.cur = join;
-        Ok(value(dedup(shapes), range_of(i)))
+        Ok(value(dedup(shapes), span::if_expr(i)))
     }
 
     /// A block that is a temporary scope of its own (the body of `if`, a match arm).
@@ -1471,7 +1472,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let op = self.lower_block(block, true, extend)?;
         let shapes = self.consume(op);
         self.pop_scope();
-        Ok(value(shapes, range_of(block)))
+        Ok(value(shapes, span::block(block)))
     }
 
     /// An `if` or `while` condition, possibly a `let` chain. On failure control goes
@@ -1506,7 +1507,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     self.bind(pat, op, hint, None, Origin::Binding, true);
                 }
                 other => {
-                    let r = range_of(other);
+                    let r = span::expr(other);
                     // A plain `if` condition, or an operand of a `&&` let chain, is
                     // a temporary scope.
                     self.push_scope(true, false, (r.1, r.1));
@@ -1551,7 +1552,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         for arm in &m.arms {
             self.cur = self.new_block();
             self.graph.edge(head, self.cur);
-            let body_end = range_of(&*arm.body);
+            let body_end = span::expr(&arm.body);
             self.push_scope(false, true, (body_end.1, body_end.1));
             let (pat, guard) = match &arm.pat {
                 syn::Pat::Guard(g) => (&*g.pat, Some(&*g.guard)),
@@ -1559,7 +1560,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             };
             self.bind(pat, op.clone(), TyHint::None, None, Origin::Binding, true);
             if let Some(guard) = guard {
-                let r = range_of(guard);
+                let r = span::expr(guard);
                 self.push_scope(true, false, (r.1, r.1));
                 let g = self.lower_expr(guard)?;
                 self.consume(g);
@@ -1574,7 +1575,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             self.goto(join);
         }
         self.cur = join;
-        Ok(value(dedup(shapes), range_of(m)))
+        Ok(value(dedup(shapes), span::match_expr(m)))
     }
 
     fn lower_while(&mut self, w: &'ast syn::ExprWhile) -> Result<Op, TooDeep> {
@@ -1587,7 +1588,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         // The condition (and a `while let` scrutinee) ends with each iteration.
         self.push_scope(true, false, body_end);
         self.push_scope(false, true, body_end);
-        self.lower_condition(&w.cond, base, exit, range_of(&*w.cond))?;
+        self.lower_condition(&w.cond, base, exit, span::expr(&w.cond))?;
         self.lower_loop_body(w.label.as_ref(), &w.body, head, exit, base)?;
         self.pop_scope();
         self.pop_scope();
@@ -1600,7 +1601,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     fn lower_for(&mut self, f: &'ast syn::ExprForLoop) -> Result<Op, TooDeep> {
         // The iterator expression's temporaries live through the whole loop.
         let op = self.lower_expr(&f.expr)?;
-        let iter_span = range_of(&*f.expr);
+        let iter_span = span::expr(&f.expr);
         let shapes = self.consume(op);
         self.temporary(shapes, iter_span, true, false);
         let head = self.new_block();
@@ -2330,7 +2331,7 @@ pub fn stmts_mention(stmts: &[syn::Stmt], name: &str) -> bool {
 }
 
 pub fn range_of_stmt(stmt: &syn::Stmt) -> ByteRange {
-    range_of(stmt)
+    span::stmt(stmt)
 }
 
 /// Whether any of `stmts` is a `let` that binds `name`.

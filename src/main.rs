@@ -113,19 +113,11 @@ fn main() -> ExitCode {
             }
         };
     }
-    if let Some(jobs) = cli.jobs {
-        if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
-            .build_global()
-        {
-            eprintln!("error: cannot start {jobs} threads: {e}");
-            return ExitCode::from(2);
-        }
-    }
     let mut options = Options {
         paths: cli.paths.clone(),
         exclude: cli.exclude.clone(),
         edition: cli.edition,
+        jobs: cli.jobs,
         ..Options::default()
     };
     // rustc applies level flags in command-line order; clap groups them by flag, so

@@ -1,0 +1,248 @@
+//! Byte ranges of syntax nodes without re-tokenising them. `syn`'s `Spanned`
+//! turns a whole subtree back into tokens to find its span, which costs the size
+//! of the subtree on every call; the walk needs spans at every level, so these
+//! follow only the first and last token of a node.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+
+use crate::dataflow::ByteRange;
+
+pub fn range(span: Span) -> ByteRange {
+    let r = span.byte_range();
+    (r.start, r.end)
+}
+
+/// The byte range of an expression.
+pub fn expr(e: &syn::Expr) -> ByteRange {
+    (range(expr_first(e)).0, range(expr_last(e)).1)
+}
+
+pub fn block(b: &syn::Block) -> ByteRange {
+    (
+        range(b.brace_token.span.open()).0,
+        range(b.brace_token.span.close()).1,
+    )
+}
+
+pub fn stmt(s: &syn::Stmt) -> ByteRange {
+    match s {
+        syn::Stmt::Local(l) => local(l),
+        syn::Stmt::Item(i) => range(i.span()),
+        syn::Stmt::Expr(e, semi) => {
+            let (start, end) = expr(e);
+            (start, semi.map(|s| range(s.span).1).unwrap_or(end))
+        }
+        syn::Stmt::Macro(m) => {
+            let (start, end) = mac(&m.mac);
+            (start, m.semi_token.map(|s| range(s.span).1).unwrap_or(end))
+        }
+    }
+}
+
+pub fn local(l: &syn::Local) -> ByteRange {
+    (range(l.let_token.span).0, range(l.semi_token.span).1)
+}
+
+pub fn mac(m: &syn::Macro) -> ByteRange {
+    let start = m
+        .path
+        .segments
+        .first()
+        .map(|s| range(s.ident.span()).0)
+        .unwrap_or_else(|| range(m.bang_token.span).0);
+    (start, range(m.delimiter.span().close()).1)
+}
+
+pub fn if_expr(i: &syn::ExprIf) -> ByteRange {
+    let end = match &i.else_branch {
+        Some((_, els)) => expr(els).1,
+        None => range(block_close(&i.then_branch)).1,
+    };
+    (range(i.if_token.span).0, end)
+}
+
+pub fn match_expr(m: &syn::ExprMatch) -> ByteRange {
+    (range(m.match_token.span).0, range(m.brace_token.span.close()).1)
+}
+
+fn block_open(b: &syn::Block) -> Span {
+    b.brace_token.span.open()
+}
+
+fn block_close(b: &syn::Block) -> Span {
+    b.brace_token.span.close()
+}
+
+fn path_first(p: &syn::Path) -> Span {
+    match (&p.leading_colon, p.segments.first()) {
+        (Some(c), _) => c.spans[0],
+        (None, Some(s)) => s.ident.span(),
+        (None, None) => Span::call_site(),
+    }
+}
+
+fn path_last(p: &syn::Path) -> Span {
+    match p.segments.last() {
+        Some(seg) => match &seg.arguments {
+            syn::PathArguments::None => seg.ident.span(),
+            syn::PathArguments::AngleBracketed(a) => a.gt_token.span,
+            syn::PathArguments::Parenthesized(a) => match &a.output {
+                syn::ReturnType::Default => a.paren_token.span.close(),
+                syn::ReturnType::Type(_, ty) => ty.span(),
+            },
+        },
+        None => Span::call_site(),
+    }
+}
+
+/// The first token of an expression, following only the left spine.
+pub fn expr_first(mut e: &syn::Expr) -> Span {
+    use syn::Expr as E;
+    loop {
+        e = match e {
+            E::Array(x) => return x.bracket_token.span.open(),
+            E::Assign(x) => &x.left,
+            E::Async(x) => return x.async_token.span,
+            E::Await(x) => &x.base,
+            E::Binary(x) => &x.left,
+            E::Block(x) => {
+                return match &x.label {
+                    Some(l) => l.name.apostrophe,
+                    None => block_open(&x.block),
+                }
+            }
+            E::Break(x) => return x.break_token.span,
+            E::Call(x) => &x.func,
+            E::Cast(x) => &x.expr,
+            E::Closure(x) => {
+                return x
+                    .asyncness
+                    .map(|a| a.span)
+                    .or(x.capture.map(|c| c.span))
+                    .unwrap_or(x.inputs_begin.span)
+            }
+            E::Const(x) => return x.const_token.span,
+            E::Continue(x) => return x.continue_token.span,
+            E::Field(x) => &x.base,
+            E::ForLoop(x) => {
+                return x.label.as_ref().map(|l| l.name.apostrophe).unwrap_or(x.for_token.span)
+            }
+            E::Group(x) => &x.expr,
+            E::If(x) => return x.if_token.span,
+            E::Index(x) => &x.expr,
+            E::Infer(x) => return x.underscore_token.span,
+            E::Let(x) => return x.let_token.span,
+            E::Lit(x) => return x.lit.span(),
+            E::Loop(x) => {
+                return x.label.as_ref().map(|l| l.name.apostrophe).unwrap_or(x.loop_token.span)
+            }
+            E::Macro(x) => return path_first(&x.mac.path),
+            E::Match(x) => return x.match_token.span,
+            E::MethodCall(x) => &x.receiver,
+            E::Paren(x) => return x.paren_token.span.open(),
+            E::Path(x) => {
+                return match &x.qself {
+                    Some(q) => q.lt_token.span,
+                    None => path_first(&x.path),
+                }
+            }
+            E::Range(x) => match &x.start {
+                Some(s) => s,
+                None => return x.limits.span(),
+            },
+            E::RawAddr(x) => return x.and_token.span,
+            E::Reference(x) => return x.and_token.span,
+            E::Repeat(x) => return x.bracket_token.span.open(),
+            E::Return(x) => return x.return_token.span,
+            E::Struct(x) => {
+                return match &x.qself {
+                    Some(q) => q.lt_token.span,
+                    None => path_first(&x.path),
+                }
+            }
+            E::Try(x) => &x.expr,
+            E::TryBlock(x) => return x.try_token.span,
+            E::Tuple(x) => return x.paren_token.span.open(),
+            E::Unary(x) => return x.op.span(),
+            E::Unsafe(x) => return x.unsafe_token.span,
+            E::While(x) => {
+                return x.label.as_ref().map(|l| l.name.apostrophe).unwrap_or(x.while_token.span)
+            }
+            E::Yield(x) => return x.yield_token.span,
+            other => return other.span(),
+        };
+    }
+}
+
+/// The last token of an expression, following only the right spine.
+pub fn expr_last(mut e: &syn::Expr) -> Span {
+    use syn::Expr as E;
+    loop {
+        e = match e {
+            E::Array(x) => return x.bracket_token.span.close(),
+            E::Assign(x) => &x.right,
+            E::Async(x) => return block_close(&x.block),
+            E::Await(x) => return x.await_token.span,
+            E::Binary(x) => &x.right,
+            E::Block(x) => return block_close(&x.block),
+            E::Break(x) => match (&x.expr, &x.label) {
+                (Some(v), _) => v,
+                (None, Some(l)) => return l.ident.span(),
+                (None, None) => return x.break_token.span,
+            },
+            E::Call(x) => return x.paren_token.span.close(),
+            E::Cast(x) => return x.ty.span(),
+            E::Closure(x) => &x.body,
+            E::Const(x) => return block_close(&x.block),
+            E::Continue(x) => {
+                return x.label.as_ref().map(|l| l.ident.span()).unwrap_or(x.continue_token.span)
+            }
+            E::Field(x) => {
+                return match &x.member {
+                    syn::Member::Named(n) => n.span(),
+                    syn::Member::Unnamed(i) => i.span,
+                }
+            }
+            E::ForLoop(x) => return block_close(&x.body),
+            E::Group(x) => &x.expr,
+            E::If(x) => match &x.else_branch {
+                Some((_, els)) => els,
+                None => return block_close(&x.then_branch),
+            },
+            E::Index(x) => return x.bracket_token.span.close(),
+            E::Infer(x) => return x.underscore_token.span,
+            E::Let(x) => &x.expr,
+            E::Lit(x) => return x.lit.span(),
+            E::Loop(x) => return block_close(&x.body),
+            E::Macro(x) => return x.mac.delimiter.span().close(),
+            E::Match(x) => return x.brace_token.span.close(),
+            E::MethodCall(x) => return x.paren_token.span.close(),
+            E::Paren(x) => return x.paren_token.span.close(),
+            E::Path(x) => return path_last(&x.path),
+            E::Range(x) => match &x.end {
+                Some(end) => end,
+                None => return x.limits.span(),
+            },
+            E::RawAddr(x) => &x.expr,
+            E::Reference(x) => &x.expr,
+            E::Repeat(x) => return x.bracket_token.span.close(),
+            E::Return(x) => match &x.expr {
+                Some(v) => v,
+                None => return x.return_token.span,
+            },
+            E::Struct(x) => return x.brace_token.span.close(),
+            E::Try(x) => return x.question_token.span,
+            E::TryBlock(x) => return block_close(&x.block),
+            E::Tuple(x) => return x.paren_token.span.close(),
+            E::Unary(x) => &x.expr,
+            E::Unsafe(x) => return block_close(&x.block),
+            E::While(x) => return block_close(&x.body),
+            E::Yield(x) => match &x.expr {
+                Some(v) => v,
+                None => return x.yield_token.span,
+            },
+            other => return other.span(),
+        };
+    }
+}
