@@ -1,0 +1,144 @@
+//! The binary as users run it: exit codes, paths as given, editions read from
+//! Cargo.toml, bad input reported while the rest is still checked.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+const HELD: &str = "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    yield_now().await;\n}\n";
+
+/// Held in 2021 only: the 2024 `if let` rescoping drops the guard before `else`.
+const IF_LET_ELSE: &str = "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<Vec<u32>>) {\n    if let Some(v) = m.lock().unwrap().pop() {\n        let _ = v;\n    } else {\n        yield_now().await;\n    }\n}\n";
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+fn yieldsafe(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("yieldsafe").unwrap();
+    cmd.current_dir(dir).arg("--color=never");
+    cmd
+}
+
+fn stdout_of(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_finding_is_a_warning_and_exit_status_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", HELD);
+    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args(["--format", "short", "src"]));
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "src/lib.rs:4:9: warning: `g` (a `std::sync::MutexGuard`) is held across an await point [await_holding_lock]\n"
+    );
+}
+
+#[test]
+fn deny_makes_findings_fail_and_allow_silences_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.rs", HELD);
+    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args(["-D", "warnings", "--format", "short", "a.rs"]));
+    assert_eq!(code, 1);
+    assert!(out.contains(": error: "), "{out}");
+    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args(["-A", "clippy::await_holding_lock", "a.rs"]));
+    assert_eq!(code, 0);
+    assert_eq!(out, "");
+    // Later flags win, as in rustc.
+    let (code, _, _) = stdout_of(yieldsafe(dir.path()).args(["-D", "warnings", "-A", "await_holding_lock", "a.rs"]));
+    assert_eq!(code, 0);
+    let (code, _, err) = stdout_of(yieldsafe(dir.path()).args(["-D", "no_such_lint", "a.rs"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("no_such_lint"), "{err}");
+}
+
+#[test]
+fn bad_files_are_reported_and_the_rest_is_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/a_broken.rs", "async fn f( {\n");
+    write(dir.path(), "src/b_held.rs", HELD);
+    fs::write(dir.path().join("src/c_latin1.rs"), b"// caf\xe9\n").unwrap();
+    let (code, out, err) =
+        stdout_of(yieldsafe(dir.path()).args(["--format", "short", "src", "missing_dir"]));
+    assert_eq!(code, 2, "stderr: {err}");
+    assert!(out.contains("src/b_held.rs:4:9"), "{out}");
+    assert!(err.contains("src/a_broken.rs:1:"), "{err}");
+    assert!(err.contains("cannot parse"), "{err}");
+    assert!(err.contains("c_latin1.rs") && err.contains("UTF-8"), "{err}");
+    assert!(err.contains("missing_dir"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn edition_comes_from_the_crate_manifest_and_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "old/Cargo.toml", "[package]\nname = \"old\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    write(root, "old/src/lib.rs", IF_LET_ELSE);
+    write(root, "new/Cargo.toml", "[package]\nname = \"new\"\nversion = \"0.1.0\"\nedition = \"2024\"\n");
+    write(root, "new/src/lib.rs", IF_LET_ELSE);
+    write(root, "ws/Cargo.toml", "[workspace]\nmembers = [\"member\"]\n[workspace.package]\nedition = \"2024\"\n");
+    write(root, "ws/member/Cargo.toml", "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition.workspace = true\n");
+    write(root, "ws/member/src/lib.rs", IF_LET_ELSE);
+    let (code, out, err) = stdout_of(yieldsafe(root).args(["--format", "short", "."]));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(lines[0].starts_with("./old/src/lib.rs:4:22:"), "{out}");
+    // --edition overrides every manifest.
+    let (_, out, _) = stdout_of(yieldsafe(root).args(["--format", "short", "--edition", "2021", "."]));
+    assert_eq!(out.lines().count(), 3, "{out}");
+}
+
+#[test]
+fn target_and_hidden_directories_are_skipped_and_excludes_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "target/debug/build/out.rs", HELD);
+    write(dir.path(), ".hidden/x.rs", HELD);
+    write(dir.path(), "generated/x.rs", HELD);
+    write(dir.path(), "src/lib.rs", HELD);
+    let (_, out, _) = stdout_of(yieldsafe(dir.path()).args(["--format", "short", "--exclude", "generated"]));
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.starts_with("./src/lib.rs:4:9"), "{out}");
+}
+
+#[test]
+fn json_lines_carry_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "lib.rs", HELD);
+    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args(["--format", "json", "lib.rs"]));
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(v["lint"], "await_holding_lock");
+    assert_eq!(v["level"], "warn");
+    assert_eq!(v["file"], "lib.rs");
+    assert_eq!((v["line"].as_u64(), v["column"].as_u64()), (Some(4), Some(9)));
+    assert_eq!(v["yield_points"][0]["line"], 5);
+    let fix = &v["suggestions"][0];
+    assert_eq!(fix["applicability"], "MachineApplicable");
+    assert_eq!(fix["edits"][0]["replacement"], "drop(g);\n    ");
+}
+
+#[test]
+fn explain_and_list_lints() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args(["--explain", "clippy::await_holding_lock"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("What it does"), "{out}");
+    let (code, out, _) = stdout_of(yieldsafe(dir.path()).arg("--list-lints"));
+    assert_eq!(code, 0);
+    assert!(out.contains("await_holding_refcell_ref"), "{out}");
+    let (code, _, err) = stdout_of(yieldsafe(dir.path()).args(["--explain", "nope"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("nope"));
+}
