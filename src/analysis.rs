@@ -42,6 +42,10 @@ pub fn analyse_file(
     text: &str,
     edition: Edition,
 ) -> (Vec<HeldValue>, Option<TooDeep>) {
+    // No async code, no coroutine: nothing can be held across a yield point.
+    if !text.contains("async") && !text.contains("yield") {
+        return (Vec::new(), None);
+    }
     let mut index = FileIndex::build(file, text);
     let arena = Arena::new();
     let mut finder = BodyFinder {
@@ -68,6 +72,14 @@ pub fn analyse_file(
     let mut out = Vec::new();
     let mut error = None;
     for body in finder.bodies {
+        // A plain fn matters only for the async blocks and closures inside it.
+        if body.kind == BodyKind::Plain {
+            let (start, end) = crate::span::block(body.block);
+            let inner = text.get(start..end).unwrap_or("");
+            if !inner.contains("async") && !inner.contains("yield") {
+                continue;
+            }
+        }
         let lowerer = Lowerer::new(&index, &arena, edition, body.kind, body.self_ty.clone());
         match lowerer.lower_fn(&body.params, &[], BodyRef::Block(body.block)) {
             Ok(lowered) => {
