@@ -17,6 +17,7 @@ pub mod lower;
 pub mod render;
 pub mod source;
 pub mod span;
+pub mod suppress;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -285,9 +286,20 @@ pub fn check_source(file: &SourceFile, edition: Edition, levels: &LintLevels) ->
         let (held, too_deep) = analysis::analyse_file(&ast, &file.text[bom..], edition);
         let mut diagnostics = Vec::new();
         let mut problems = Vec::new();
+        let source_levels = if held.is_empty() {
+            suppress::SourceLevels::default()
+        } else {
+            suppress::SourceLevels::collect(&ast, &file.text[bom..])
+        };
         for mut h in held {
+            let at = h.value.span.0;
+            let line = file.line_column(at + bom).0;
             shift(&mut h, bom);
-            diagnostics.extend(lints::diagnostics(&h, file, levels));
+            let mut here = levels.clone();
+            for lint in lints::LINTS {
+                here.set(lint, source_levels.level(lint, at, line, levels.get(lint)));
+            }
+            diagnostics.extend(lints::diagnostics(&h, file, &here));
         }
         if let Some(e) = too_deep {
             let (line, col) = file.line_column(e.at + bom);

@@ -2033,7 +2033,6 @@ fn is_iterator_adapter(method: &str) -> bool {
     )
 }
 
-
 fn split_type(pat: &syn::Pat) -> (&syn::Pat, Option<&syn::Type>) {
     match pat {
         syn::Pat::Type(t) => (&t.pat, Some(&t.ty)),

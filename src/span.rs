@@ -63,7 +63,10 @@ pub fn if_expr(i: &syn::ExprIf) -> ByteRange {
 }
 
 pub fn match_expr(m: &syn::ExprMatch) -> ByteRange {
-    (range(m.match_token.span).0, range(m.brace_token.span.close()).1)
+    (
+        range(m.match_token.span).0,
+        range(m.brace_token.span.close()).1,
+    )
 }
 
 fn block_open(b: &syn::Block) -> Span {
@@ -126,7 +129,11 @@ pub fn expr_first(mut e: &syn::Expr) -> Span {
             E::Continue(x) => return x.continue_token.span,
             E::Field(x) => &x.base,
             E::ForLoop(x) => {
-                return x.label.as_ref().map(|l| l.name.apostrophe).unwrap_or(x.for_token.span)
+                return x
+                    .label
+                    .as_ref()
+                    .map(|l| l.name.apostrophe)
+                    .unwrap_or(x.for_token.span)
             }
             E::Group(x) => &x.expr,
             E::If(x) => return x.if_token.span,
@@ -135,7 +142,11 @@ pub fn expr_first(mut e: &syn::Expr) -> Span {
             E::Let(x) => return x.let_token.span,
             E::Lit(x) => return x.lit.span(),
             E::Loop(x) => {
-                return x.label.as_ref().map(|l| l.name.apostrophe).unwrap_or(x.loop_token.span)
+                return x
+                    .label
+                    .as_ref()
+                    .map(|l| l.name.apostrophe)
+                    .unwrap_or(x.loop_token.span)
             }
             E::Macro(x) => return path_first(&x.mac.path),
             E::Match(x) => return x.match_token.span,
@@ -167,7 +178,11 @@ pub fn expr_first(mut e: &syn::Expr) -> Span {
             E::Unary(x) => return x.op.span(),
             E::Unsafe(x) => return x.unsafe_token.span,
             E::While(x) => {
-                return x.label.as_ref().map(|l| l.name.apostrophe).unwrap_or(x.while_token.span)
+                return x
+                    .label
+                    .as_ref()
+                    .map(|l| l.name.apostrophe)
+                    .unwrap_or(x.while_token.span)
             }
             E::Yield(x) => return x.yield_token.span,
             other => return other.span(),
@@ -196,7 +211,11 @@ pub fn expr_last(mut e: &syn::Expr) -> Span {
             E::Closure(x) => &x.body,
             E::Const(x) => return block_close(&x.block),
             E::Continue(x) => {
-                return x.label.as_ref().map(|l| l.ident.span()).unwrap_or(x.continue_token.span)
+                return x
+                    .label
+                    .as_ref()
+                    .map(|l| l.ident.span())
+                    .unwrap_or(x.continue_token.span)
             }
             E::Field(x) => {
                 return match &x.member {

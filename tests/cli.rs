@@ -48,18 +48,39 @@ fn a_finding_is_a_warning_and_exit_status_zero() {
 fn deny_makes_findings_fail_and_allow_silences_them() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.rs", HELD);
-    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args(["-D", "warnings", "--format", "short", "a.rs"]));
+    let (code, out, _) =
+        stdout_of(yieldsafe(dir.path()).args(["-D", "warnings", "--format", "short", "a.rs"]));
     assert_eq!(code, 1);
     assert!(out.contains(": error: "), "{out}");
-    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args(["-A", "clippy::await_holding_lock", "a.rs"]));
+    let (code, out, _) =
+        stdout_of(yieldsafe(dir.path()).args(["-A", "clippy::await_holding_lock", "a.rs"]));
     assert_eq!(code, 0);
     assert_eq!(out, "");
     // Later flags win, as in rustc.
-    let (code, _, _) = stdout_of(yieldsafe(dir.path()).args(["-D", "warnings", "-A", "await_holding_lock", "a.rs"]));
+    let (code, _, _) = stdout_of(yieldsafe(dir.path()).args([
+        "-D",
+        "warnings",
+        "-A",
+        "await_holding_lock",
+        "a.rs",
+    ]));
     assert_eq!(code, 0);
     let (code, _, err) = stdout_of(yieldsafe(dir.path()).args(["-D", "no_such_lint", "a.rs"]));
     assert_eq!(code, 2);
     assert!(err.contains("no_such_lint"), "{err}");
+}
+
+#[test]
+fn deny_attributes_in_the_code_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = HELD.replace(
+        "pub async fn f",
+        "#[deny(clippy::await_holding_lock)]\npub async fn f",
+    );
+    write(dir.path(), "a.rs", &text);
+    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args(["--format", "short", "a.rs"]));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("a.rs:5:9: error: "), "{out}");
 }
 
 #[test]
@@ -74,7 +95,10 @@ fn bad_files_are_reported_and_the_rest_is_still_checked() {
     assert!(out.contains("src/b_held.rs:4:9"), "{out}");
     assert!(err.contains("src/a_broken.rs:1:"), "{err}");
     assert!(err.contains("cannot parse"), "{err}");
-    assert!(err.contains("c_latin1.rs") && err.contains("UTF-8"), "{err}");
+    assert!(
+        err.contains("c_latin1.rs") && err.contains("UTF-8"),
+        "{err}"
+    );
     assert!(err.contains("missing_dir"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
@@ -83,12 +107,28 @@ fn bad_files_are_reported_and_the_rest_is_still_checked() {
 fn edition_comes_from_the_crate_manifest_and_workspace() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "old/Cargo.toml", "[package]\nname = \"old\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    write(
+        root,
+        "old/Cargo.toml",
+        "[package]\nname = \"old\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
     write(root, "old/src/lib.rs", IF_LET_ELSE);
-    write(root, "new/Cargo.toml", "[package]\nname = \"new\"\nversion = \"0.1.0\"\nedition = \"2024\"\n");
+    write(
+        root,
+        "new/Cargo.toml",
+        "[package]\nname = \"new\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    );
     write(root, "new/src/lib.rs", IF_LET_ELSE);
-    write(root, "ws/Cargo.toml", "[workspace]\nmembers = [\"member\"]\n[workspace.package]\nedition = \"2024\"\n");
-    write(root, "ws/member/Cargo.toml", "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition.workspace = true\n");
+    write(
+        root,
+        "ws/Cargo.toml",
+        "[workspace]\nmembers = [\"member\"]\n[workspace.package]\nedition = \"2024\"\n",
+    );
+    write(
+        root,
+        "ws/member/Cargo.toml",
+        "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition.workspace = true\n",
+    );
     write(root, "ws/member/src/lib.rs", IF_LET_ELSE);
     let (code, out, err) = stdout_of(yieldsafe(root).args(["--format", "short", "."]));
     assert_eq!(code, 0, "{err}");
@@ -96,7 +136,8 @@ fn edition_comes_from_the_crate_manifest_and_workspace() {
     assert_eq!(lines.len(), 1, "{out}");
     assert!(lines[0].starts_with("./old/src/lib.rs:4:22:"), "{out}");
     // --edition overrides every manifest.
-    let (_, out, _) = stdout_of(yieldsafe(root).args(["--format", "short", "--edition", "2021", "."]));
+    let (_, out, _) =
+        stdout_of(yieldsafe(root).args(["--format", "short", "--edition", "2021", "."]));
     assert_eq!(out.lines().count(), 3, "{out}");
 }
 
@@ -107,7 +148,8 @@ fn target_and_hidden_directories_are_skipped_and_excludes_apply() {
     write(dir.path(), ".hidden/x.rs", HELD);
     write(dir.path(), "generated/x.rs", HELD);
     write(dir.path(), "src/lib.rs", HELD);
-    let (_, out, _) = stdout_of(yieldsafe(dir.path()).args(["--format", "short", "--exclude", "generated"]));
+    let (_, out, _) =
+        stdout_of(yieldsafe(dir.path()).args(["--format", "short", "--exclude", "generated"]));
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(out.starts_with("./src/lib.rs:4:9"), "{out}");
 }
@@ -122,7 +164,10 @@ fn json_lines_carry_the_documented_fields() {
     assert_eq!(v["lint"], "await_holding_lock");
     assert_eq!(v["level"], "warn");
     assert_eq!(v["file"], "lib.rs");
-    assert_eq!((v["line"].as_u64(), v["column"].as_u64()), (Some(4), Some(9)));
+    assert_eq!(
+        (v["line"].as_u64(), v["column"].as_u64()),
+        (Some(4), Some(9))
+    );
     assert_eq!(v["yield_points"][0]["line"], 5);
     let fix = &v["suggestions"][0];
     assert_eq!(fix["applicability"], "MachineApplicable");
@@ -132,7 +177,8 @@ fn json_lines_carry_the_documented_fields() {
 #[test]
 fn explain_and_list_lints() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args(["--explain", "clippy::await_holding_lock"]));
+    let (code, out, _) =
+        stdout_of(yieldsafe(dir.path()).args(["--explain", "clippy::await_holding_lock"]));
     assert_eq!(code, 0);
     assert!(out.contains("What it does"), "{out}");
     let (code, out, _) = stdout_of(yieldsafe(dir.path()).arg("--list-lints"));

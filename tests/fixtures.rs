@@ -27,10 +27,14 @@ fn check(path: &Path, text: &str, e: u16) -> (Vec<Diagnostic>, Vec<String>) {
     (outcome.diagnostics, problems)
 }
 
-fn counts<'a>(items: impl Iterator<Item = (usize, &'a str)>) -> BTreeMap<(usize, String), usize> {
+/// How many findings of each (line, level, lint).
+fn counts<'a>(
+    items: impl Iterator<Item = (usize, &'a str, &'a str)>,
+) -> BTreeMap<(usize, String, String), usize> {
     let mut m = BTreeMap::new();
-    for (line, lint) in items {
-        *m.entry((line, lint.to_string())).or_insert(0) += 1;
+    for (line, level, lint) in items {
+        *m.entry((line, level.to_string(), lint.to_string()))
+            .or_insert(0) += 1;
     }
     m
 }
@@ -46,22 +50,26 @@ fn every_fixture_reports_exactly_what_it_expects() {
             for p in problems {
                 failures.push(format!("{} ({e}): problem: {p}", fx.path.display()));
             }
-            let got = counts(diags.iter().map(|d| (d.primary.line, d.lint)));
+            let got = counts(diags.iter().map(|d| {
+                let level = if d.level.is_error() { "ERROR" } else { "WARN" };
+                (d.primary.line, level, d.lint)
+            }));
             let want = counts(
                 fx.expectations
                     .iter()
                     .filter(|x| x.edition.is_none_or(|only| only == e))
-                    .map(|x| (x.line, x.lint.as_str())),
+                    .map(|x| (x.line, x.level.as_str(), x.lint.as_str())),
             );
             for (key, &n) in &want {
                 let have = got.get(key).copied().unwrap_or(0);
                 if have < n {
                     failures.push(format!(
-                        "{}:{} ({e}): missing {} `{}`\n    {}",
+                        "{}:{} ({e}): missing {} {} `{}`\n    {}",
                         fx.path.display(),
                         key.0,
                         n - have,
                         key.1,
+                        key.2,
                         fx.line_text(key.0).trim()
                     ));
                 }
@@ -71,14 +79,15 @@ fn every_fixture_reports_exactly_what_it_expects() {
                 if n > expected {
                     let msg = diags
                         .iter()
-                        .find(|d| d.primary.line == key.0 && d.lint == key.1)
+                        .find(|d| d.primary.line == key.0 && d.lint == key.2)
                         .map(|d| d.message.clone())
                         .unwrap_or_default();
                     failures.push(format!(
-                        "{}:{} ({e}): unexpected `{}`: {msg}\n    {}",
+                        "{}:{} ({e}): unexpected {} `{}`: {msg}\n    {}",
                         fx.path.display(),
                         key.0,
                         key.1,
+                        key.2,
                         fx.line_text(key.0).trim()
                     ));
                 }

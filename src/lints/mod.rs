@@ -208,9 +208,9 @@ pub fn build(
     }
     let level_word = level.as_str();
     let origin = if level == Level::Warn {
-        "on by default".to_string()
+        "on by default"
     } else {
-        "set on the command line or in configuration".to_string()
+        "set by a command-line flag or an attribute in the code"
     };
     notes.push(format!("`#[{level_word}({})]` {origin}", text.clippy_name));
     Diagnostic {
