@@ -30,11 +30,16 @@ pub struct Hazard {
 pub enum Layer {
     Option,
     Result,
+    /// Only the error side of a `Result` holds it (`m.lock().map(..)`: the
+    /// `PoisonError` does).
+    ResultErr,
     Box,
     /// A tuple element, array element or struct field (`None`: position unknown).
     Element(Option<String>),
     /// A closure or async block that captured it by move.
     Capture,
+    /// A future that will produce it when awaited: not held yet.
+    Future,
 }
 
 /// A hazard and the wrappers around it: `Option<MutexGuard>` is `MutexGuard` with
@@ -56,6 +61,11 @@ impl Shape {
     pub fn wrapped(mut self, layer: Layer) -> Shape {
         self.layers.push(layer);
         self
+    }
+
+    /// Whether the hazard exists yet (a future's output does not).
+    pub fn is_held(&self) -> bool {
+        !self.layers.contains(&Layer::Future)
     }
 
     pub fn outer(&self) -> Option<&Layer> {
@@ -80,7 +90,7 @@ impl Shape {
         for (i, layer) in self.layers.iter().rev().enumerate() {
             let word = match layer {
                 Layer::Option => "`Option`".to_string(),
-                Layer::Result => "`Result`".to_string(),
+                Layer::Result | Layer::ResultErr => "`Result`".to_string(),
                 Layer::Box => "`Box`".to_string(),
                 Layer::Element(Some(f)) if f.chars().all(|c| c.is_ascii_digit()) => {
                     "tuple".to_string()
@@ -88,6 +98,7 @@ impl Shape {
                 Layer::Element(Some(f)) => format!("value whose field `{f}`"),
                 Layer::Element(None) => "collection".to_string(),
                 Layer::Capture => "closure or future that captured".to_string(),
+                Layer::Future => "future that returns".to_string(),
             };
             if i == 0 {
                 out.push_str(article(&word));
@@ -96,7 +107,7 @@ impl Shape {
             out.push_str(&word);
             out.push_str(match layer {
                 Layer::Element(Some(f)) if !f.chars().all(|c| c.is_ascii_digit()) => " holds ",
-                Layer::Capture => " ",
+                Layer::Capture | Layer::Future => " ",
                 _ => " holding ",
             });
         }

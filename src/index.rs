@@ -33,8 +33,12 @@ pub struct FileIndex<'ast> {
     pub structs: HashMap<String, HashMap<String, &'ast syn::Type>>,
     pub aliases: HashMap<String, &'ast syn::Type>,
     pub statics: HashMap<String, &'ast syn::Type>,
-    /// Fn or method name → every return type declared under that name.
-    pub fns: HashMap<String, Vec<&'ast syn::ReturnType>>,
+    /// Fn or method name → every signature declared under that name.
+    pub fns: HashMap<String, Vec<&'ast syn::Signature>>,
+    /// (impl self type, method name) → signature.
+    pub methods: HashMap<(String, String), &'ast syn::Signature>,
+    /// The self type of the impl being visited.
+    impl_stack: Vec<Option<String>>,
     /// `macro_rules!` names whose body contains `.await`.
     pub awaiting_macros: HashSet<String>,
     pub evidence: LockEvidence,
@@ -221,19 +225,16 @@ impl<'ast> FileIndex<'ast> {
 
     /// The hazards returned by the fn or method called `name`, when every declaration
     /// of that name in the file agrees.
-    pub fn fn_return_shapes(&self, name: &str) -> Vec<Shape> {
+    /// The hazards returned by a call of the fn or method called `name` with
+    /// arguments carrying `args`, when every declaration of that name in the file
+    /// agrees. An `async fn` returns them inside a `Future` layer.
+    pub fn call_shapes(&self, name: &str, args: &[Vec<Shape>]) -> Vec<Shape> {
         let Some(decls) = self.fns.get(name) else {
             return Vec::new();
         };
         let mut result: Option<Vec<Shape>> = None;
-        for ret in decls {
-            let shapes = match ret {
-                syn::ReturnType::Default => Vec::new(),
-                syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)) => {
-                    self.opaque_returns.get(name).cloned().unwrap_or_default()
-                }
-                syn::ReturnType::Type(_, ty) => self.shapes_of_type(ty),
-            };
+        for sig in decls {
+            let shapes = self.signature_shapes(sig, args);
             match &result {
                 None => result = Some(shapes),
                 Some(prev) if *prev == shapes => {}
@@ -241,6 +242,59 @@ impl<'ast> FileIndex<'ast> {
             }
         }
         result.unwrap_or_default()
+    }
+
+    /// As `call_shapes`, for a method of a known self type (falling back to the
+    /// name alone when the type has no such method in this file).
+    pub fn method_shapes(
+        &self,
+        self_ty: Option<&str>,
+        name: &str,
+        args: &[Vec<Shape>],
+    ) -> Vec<Shape> {
+        if let Some(ty) = self_ty {
+            if let Some(sig) = self.methods.get(&(ty.to_string(), name.to_string())) {
+                return self.signature_shapes(sig, args);
+            }
+        }
+        self.call_shapes(name, args)
+    }
+
+    /// The signature of a method of a known type, or of the only fn of that name.
+    pub fn signature(&self, self_ty: Option<&str>, name: &str) -> Option<&'ast syn::Signature> {
+        if let Some(ty) = self_ty {
+            if let Some(sig) = self.methods.get(&(ty.to_string(), name.to_string())) {
+                return Some(sig);
+            }
+        }
+        match self.fns.get(name)?.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        }
+    }
+
+    fn signature_shapes(&self, sig: &syn::Signature, args: &[Vec<Shape>]) -> Vec<Shape> {
+        let shapes = match &sig.output {
+            syn::ReturnType::Default => Vec::new(),
+            syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)) => self
+                .opaque_returns
+                .get(&sig.ident.to_string())
+                .cloned()
+                .unwrap_or_default(),
+            syn::ReturnType::Type(_, ty) => match generic_param_index(sig, ty) {
+                // `fn id<T>(v: T) -> T` returns what its argument holds.
+                Some(i) => args.get(i).cloned().unwrap_or_default(),
+                None => self.shapes_of_type(ty),
+            },
+        };
+        if sig.asyncness.is_some() {
+            shapes
+                .into_iter()
+                .map(|s| s.wrapped(Layer::Future))
+                .collect()
+        } else {
+            shapes
+        }
     }
 
     /// The declared type of field `field` of struct `ty_name`.
@@ -315,6 +369,30 @@ fn is_pointer_like(name: &str) -> bool {
     )
 }
 
+/// When `ty` is a generic type parameter of `sig` that is exactly the type of one of
+/// its parameters, that parameter's position among the non-`self` parameters.
+fn generic_param_index(sig: &syn::Signature, ty: &syn::Type) -> Option<usize> {
+    let syn::Type::Path(p) = ty else {
+        return None;
+    };
+    let name = p.path.get_ident()?;
+    let is_param = sig
+        .generics
+        .params
+        .iter()
+        .any(|g| matches!(g, syn::GenericParam::Type(t) if t.ident == *name));
+    if !is_param {
+        return None;
+    }
+    sig.inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(t) => Some(&*t.ty),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .position(|t| matches!(t, syn::Type::Path(tp) if tp.path.get_ident() == Some(name)))
+}
+
 pub fn first_type_arg(seg: &syn::PathSegment) -> Option<&syn::Type> {
     match &seg.arguments {
         syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|arg| match arg {
@@ -373,11 +451,29 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
     }
 
     fn visit_signature(&mut self, sig: &'ast syn::Signature) {
-        self.fns
-            .entry(sig.ident.to_string())
-            .or_default()
-            .push(&sig.output);
+        self.fns.entry(sig.ident.to_string()).or_default().push(sig);
         syn::visit::visit_signature(self, sig);
+    }
+
+    fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+        let name = match &*item.self_ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        self.impl_stack.push(name);
+        syn::visit::visit_item_impl(self, item);
+        self.impl_stack.pop();
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if let Some(Some(ty)) = self.impl_stack.last() {
+            self.methods
+                .insert((ty.clone(), f.sig.ident.to_string()), &f.sig);
+        }
+        // Fns nested in the method body belong to no impl.
+        self.impl_stack.push(None);
+        syn::visit::visit_impl_item_fn(self, f);
+        self.impl_stack.pop();
     }
 
     fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {

@@ -130,6 +130,9 @@ enum Op {
     None,
     /// A local variable (a place): moving it ends its value.
     Place(usize, ByteRange),
+    /// A field of a local whose hazards sit in that field: moving it moves them
+    /// out of the local (a partial move).
+    Field(usize, String, ByteRange),
     /// A fresh value carrying hazards, produced by the expression at the range.
     Value(Vec<Shape>, ByteRange),
 }
@@ -152,7 +155,17 @@ struct Scope {
     end: ByteRange,
 }
 
+/// What calling a local closure does.
+#[derive(Debug, Clone, Default)]
+struct Callable {
+    /// The hazards a call returns.
+    returns: Vec<Shape>,
+    /// The closure moves a captured value out, so a call consumes it.
+    fn_once: bool,
+}
+
 struct Local<'ast> {
+    callable: Option<Callable>,
     name: String,
     value: Option<ValueId>,
     shapes: Vec<Shape>,
@@ -199,6 +212,8 @@ pub struct Lowerer<'a, 'ast> {
     extend_target: Option<usize>,
     /// The hazards the body returns (tail and `return` values).
     returned: Vec<Shape>,
+    /// What calling the closure lowered last does (for `let f = || ..`).
+    last_closure: Option<Callable>,
     depth: usize,
 }
 
@@ -255,6 +270,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             extend_place: false,
             extend_target: None,
             returned: Vec::new(),
+            last_closure: None,
             depth: 0,
         }
     }
@@ -275,10 +291,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
         };
         self.push_scope(true, true, end);
-        let mentioned = match body {
-            BodyRef::Block(b) => mentioned_idents_block(b),
-            BodyRef::Expr(e) => mentioned_idents_expr(e),
-        };
+        let mentioned = captured_names(body);
         for captured in env {
             let owned = !captured.owned.is_empty() && mentioned.contains(&captured.name);
             let span = if owned {
@@ -380,6 +393,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     ) -> usize {
         let id = self.locals.len();
         self.locals.push(Local {
+            callable: None,
             name,
             value: None,
             shapes: Vec::new(),
@@ -463,6 +477,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     fn consume(&mut self, op: Op) -> Vec<Shape> {
         match op {
             Op::None => Vec::new(),
+            Op::Field(l, field, at) => self.move_field(l, &field, at),
             Op::Value(shapes, _) => shapes,
             Op::Place(l, at) => {
                 let shapes = self.locals[l].shapes.clone();
@@ -484,7 +499,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     fn borrow(&mut self, op: Op) {
         match op {
             Op::None => {}
-            Op::Place(l, _) => self.mention(l),
+            Op::Place(l, _) | Op::Field(l, ..) => self.mention(l),
             Op::Value(shapes, span) => self.temporary(shapes, span, false, false),
         }
     }
@@ -495,6 +510,49 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             Op::Value(shapes, span) => self.temporary(shapes, span, false, extended),
             op => self.borrow(op),
         }
+    }
+
+    /// Move the hazards held in `field` out of local `l`; when nothing is left the
+    /// local's value ends here.
+    fn move_field(&mut self, l: usize, field: &str, at: ByteRange) -> Vec<Shape> {
+        let is_field = |s: &Shape| matches!(s.outer(), Some(Layer::Element(Some(f))) if f == field);
+        let (moved, kept): (Vec<Shape>, Vec<Shape>) = self.locals[l]
+            .shapes
+            .iter()
+            .cloned()
+            .partition(|s| is_field(s));
+        self.locals[l].shapes = kept;
+        if let Some(v) = self.locals[l].value {
+            self.emit(Event::Use(v));
+            if !moved.is_empty() && !self.locals[l].shapes.iter().any(Shape::is_held) {
+                self.emit(Event::Drop {
+                    value: v,
+                    at,
+                    kind: DropKind::Move,
+                });
+            }
+        }
+        moved.iter().filter_map(|s| s.peel(|_| true)).collect()
+    }
+
+    /// `local.field` when the local's hazards sit in that field.
+    fn field_place(&self, e: &syn::Expr) -> Option<(usize, String)> {
+        let syn::Expr::Field(f) = strip_parens(e) else {
+            return None;
+        };
+        let syn::Expr::Path(p) = strip_parens(&f.base) else {
+            return None;
+        };
+        let l = self.lookup(&p.path.get_ident()?.to_string())?;
+        let member = match &f.member {
+            syn::Member::Named(n) => n.to_string(),
+            syn::Member::Unnamed(i) => i.index.to_string(),
+        };
+        let has = self.locals[l]
+            .shapes
+            .iter()
+            .any(|s| matches!(s.outer(), Some(Layer::Element(Some(f))) if *f == member));
+        has.then_some((l, member))
     }
 
     fn mention(&mut self, l: usize) {
@@ -581,7 +639,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     /// An expression statement's value is dropped at the end of the statement.
     fn discard(&mut self, op: Op) {
         match op {
-            Op::Place(..) => {
+            Op::Place(..) | Op::Field(..) => {
                 self.consume(op);
             }
             Op::Value(shapes, span) => self.temporary(shapes, span, false, false),
@@ -626,7 +684,16 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     }
                     (op, _) => op,
                 };
+                let closure = match strip_parens(&init.expr) {
+                    syn::Expr::Closure(_) => self.last_closure.take(),
+                    _ => None,
+                };
                 self.bind(pat, op, hint, Some(pos), Origin::Binding, false);
+                if let (Some(callable), syn::Pat::Ident(p)) = (closure, pat) {
+                    if let Some(l) = self.lookup(&p.ident.to_string()) {
+                        self.locals[l].callable = Some(callable);
+                    }
+                }
             }
             None => {
                 let hint = ty.map(TyHint::Type).unwrap_or(TyHint::None);
@@ -670,6 +737,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let shapes = match &op {
             Op::None => Vec::new(),
             Op::Place(l, _) => self.locals[*l].shapes.clone(),
+            Op::Field(l, f, _) => field_shapes(&self.locals[*l].shapes, f),
             Op::Value(s, _) => s.clone(),
         };
         let mut taken: Vec<(&'ast syn::PatIdent, Vec<Shape>)> = Vec::new();
@@ -684,10 +752,16 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
         }
         match op {
-            Op::Place(..) if !taken.is_empty() => {
+            Op::Place(..) | Op::Field(..) if !taken.is_empty() => {
                 self.consume(op);
             }
-            Op::Place(l, _) => self.mention(l),
+            Op::Place(l, _) | Op::Field(l, ..) => self.mention(l),
+            Op::Value(_, span) if !scrutinee && decl.is_some() && pattern_has_ref(pat) => {
+                // `let ref g = temp;` extends the temporary to the end of the block.
+                let saved = self.extend_target.take();
+                self.temporary(left, span, false, true);
+                self.extend_target = saved;
+            }
             Op::Value(_, span) => self.temporary(left, span, scrutinee, false),
             Op::None => {}
         }
@@ -784,6 +858,9 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 Op::None
             }
             E::Field(f) => {
+                if let Some((l, member)) = self.field_place(expr) {
+                    return Ok(Op::Field(l, member, span::expr(expr)));
+                }
                 self.extend_place = place;
                 let op = self.lower_expr(&f.base)?;
                 self.borrow_ext(op, place);
@@ -890,9 +967,17 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             E::Await(a) => {
                 self.next_use = NextUse::Await;
                 let op = self.lower_expr(&a.base)?;
-                self.consume(op);
+                let mut output: Vec<Shape> = self
+                    .consume(op)
+                    .iter()
+                    .filter_map(|s| s.peel(|l| *l == Layer::Future))
+                    .collect();
+                if let syn::Expr::Async(block) = strip_parens(&a.base) {
+                    // `async { m.lock().unwrap() }.await` produces the guard.
+                    output.extend(self.body_returns(BodyRef::Block(&block.block), &[]));
+                }
                 self.yield_point(range(a.await_token.span), YieldKind::Await);
-                Op::None
+                value(output, span)
             }
             E::Yield(y) => {
                 if let Some(e) = &y.expr {
@@ -1054,6 +1139,43 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     /// hold the hazard too.
     fn assign_to(&mut self, place: &'ast syn::Expr, shapes: Vec<Shape>) -> Result<(), TooDeep> {
         let place = strip_parens(place);
+        if let syn::Expr::Field(f) = place {
+            let base_local = match strip_parens(&f.base) {
+                syn::Expr::Path(p) => p.path.get_ident().and_then(|i| self.lookup(&i.to_string())),
+                _ => None,
+            };
+            if let Some(l) = base_local {
+                // `local.field = value`: the field's old hazards end, the new ones
+                // are held in that field.
+                let member = match &f.member {
+                    syn::Member::Named(n) => n.to_string(),
+                    syn::Member::Unnamed(i) => i.index.to_string(),
+                };
+                let at = span::expr(place);
+                let had = self.locals[l].shapes.iter().any(Shape::is_held);
+                let is_field =
+                    |s: &Shape| matches!(s.outer(), Some(Layer::Element(Some(f))) if *f == member);
+                self.locals[l].shapes.retain(|s| !is_field(s));
+                let left = self.locals[l].shapes.iter().any(Shape::is_held);
+                if let (true, false, Some(v)) = (had, left, self.locals[l].value) {
+                    self.emit(Event::Drop {
+                        value: v,
+                        at,
+                        kind: DropKind::ScopeEnd,
+                    });
+                }
+                let new: Vec<Shape> = shapes
+                    .into_iter()
+                    .map(|s| s.wrapped(Layer::Element(Some(member.clone()))))
+                    .collect();
+                if left {
+                    self.locals[l].shapes.extend(new);
+                } else {
+                    self.give_shapes(l, new);
+                }
+                return Ok(());
+            }
+        }
         if let syn::Expr::Path(p) = place {
             if let Some(l) = p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
                 if let Some(v) = self.locals[l].value {
@@ -1104,6 +1226,26 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         span: ByteRange,
         extend: bool,
     ) -> Result<Op, TooDeep> {
+        let callee_local = match strip_parens(&c.func) {
+            syn::Expr::Path(p) => p.path.get_ident().and_then(|i| self.lookup(&i.to_string())),
+            _ => None,
+        };
+        if let Some(l) = callee_local {
+            // A local closure (or fn pointer): what it returns, and a call of a
+            // closure that moves its captures consumes it.
+            for arg in &c.args {
+                let op = self.lower_expr(arg)?;
+                self.consume(op);
+            }
+            let callable = self.locals[l].callable.clone().unwrap_or_default();
+            let at = span::expr(&c.func);
+            if callable.fn_once {
+                self.consume(Op::Place(l, at));
+            } else {
+                self.mention(l);
+            }
+            return Ok(value(callable.returns, span));
+        }
         let path: Vec<String> = match strip_parens(&c.func) {
             syn::Expr::Path(p) => p
                 .path
@@ -1132,10 +1274,19 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             .last()
             .is_some_and(|l| l.starts_with(char::is_uppercase));
         let mut arg_shapes = Vec::new();
+        let mut arg_referents = Vec::new();
         for arg in &c.args {
             self.extend = extend && constructor;
             let op = self.lower_expr(arg)?;
             arg_shapes.push(self.consume(op));
+            // `Ref::clone(&r)`: what the referenced local holds, not moved.
+            arg_referents.push(match strip_parens(arg) {
+                syn::Expr::Reference(r) => self
+                    .root_local(&r.expr)
+                    .map(|l| self.locals[l].shapes.clone())
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            });
         }
         let Some(last) = path.last().map(String::as_str) else {
             return Ok(Op::None);
@@ -1163,8 +1314,17 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 .collect()
         };
         let type_seg = path.len().checked_sub(2).map(|i| path[i].as_str());
+        // `drop` is std's unless this file defines or imports another one.
+        let std_drop = match (type_seg, last) {
+            (Some("mem"), "drop" | "forget") => true,
+            (None, "drop") => {
+                !self.index.fns.contains_key("drop") && !self.index.uses.contains_key("drop")
+            }
+            _ => false,
+        };
+        let module_path = type_seg.is_some_and(|t| t.starts_with(char::is_lowercase) && t != "mem");
         let shapes = match (type_seg, last) {
-            (_, "drop" | "forget") => Vec::new(),
+            _ if std_drop => Vec::new(),
             (None, "Some") => wrap(Layer::Option),
             (None, "Ok" | "Err") => wrap(Layer::Result),
             (Some("Box" | "Arc" | "Rc"), "new" | "pin") => wrap(Layer::Box),
@@ -1172,7 +1332,12 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             (Some("ManuallyDrop"), "new") => Vec::new(),
             (Some(ty), func) if hazard::guard_assoc_fn(ty, func).is_some() => {
                 let mapped = hazard::guard_assoc_fn(ty, func).unwrap_or_default();
-                first()
+                let source = if func == "clone" {
+                    arg_referents.first().cloned().unwrap_or_default()
+                } else {
+                    first()
+                };
+                source
                     .into_iter()
                     .filter(|s| s.layers.is_empty())
                     .map(|s| {
@@ -1199,8 +1364,25 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 }
                 out
             }
-            (None | Some("Self"), name) => self.index.fn_return_shapes(name),
-            _ => Vec::new(),
+            (None, name) => self.index.call_shapes(name, &arg_shapes),
+            (Some("Self"), name) => {
+                self.index
+                    .method_shapes(self.self_ty.as_deref(), name, &arg_shapes)
+            }
+            // `pool::grab(..)`, `crate::pool::grab(..)`: a fn of some module.
+            (Some(_), name) if module_path => self.index.call_shapes(name, &arg_shapes),
+            // `Queue::guard(&q)`: a method of a type of this file.
+            (Some(ty), name) => {
+                let known = self
+                    .index
+                    .methods
+                    .contains_key(&(ty.to_string(), name.to_string()));
+                if known {
+                    self.index.method_shapes(Some(ty), name, &arg_shapes)
+                } else {
+                    Vec::new()
+                }
+            }
         };
         Ok(value(shapes, span))
     }
@@ -1225,6 +1407,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let recv_shapes = match &recv {
             Op::None => Vec::new(),
             Op::Place(l, _) => self.locals[*l].shapes.clone(),
+            Op::Field(l, f, _) => field_shapes(&self.locals[*l].shapes, f),
             Op::Value(s, _) => s.clone(),
         };
         let wrapper = recv_shapes
@@ -1258,7 +1441,13 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     .filter_map(|s| s.peel(|l| *l == Layer::Result))
                     .map(|s| s.wrapped(Layer::Option))
                     .collect(),
-                "map" | "and_then" | "or_else" | "err" | "into_iter" | "flatten" => Vec::new(),
+                // `LockResult::map`: the `PoisonError` side still holds the guard.
+                "map" | "and_then" => shapes
+                    .into_iter()
+                    .filter_map(|s| s.peel(|l| *l == Layer::Result))
+                    .map(|s| s.wrapped(Layer::ResultErr))
+                    .collect(),
+                "or_else" | "err" | "into_iter" | "flatten" => Vec::new(),
                 _ => shapes
                     .into_iter()
                     .filter_map(|s| s.peel(|l| matches!(l, Layer::Option | Layer::Result)))
@@ -1269,7 +1458,9 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             result = self.consume(recv);
         } else if wrapper && method == "take" {
             // `opt.take()` moves the hazard out of `opt`.
-            if let Op::Place(l, at) = recv {
+            if let Op::Field(..) = recv {
+                result = self.consume(recv);
+            } else if let Op::Place(l, at) = recv {
                 if let Some(v) = self.locals[l].value {
                     self.emit(Event::Use(v));
                     self.emit(Event::Drop {
@@ -1342,7 +1533,8 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             } else if receiver.is_none_or(|r| r.family == hazard::Family::Other) {
                 // A method of this file returning a guard (`self.state()`).
                 if !matches!(method.as_str(), "clone" | "as_ref" | "deref" | "to_owned") {
-                    result = self.index.fn_return_shapes(&method);
+                    let self_ty = self.struct_of(&m.receiver);
+                    result = self.index.method_shapes(self_ty.as_deref(), &method, &[]);
                 }
             }
         }
@@ -1658,21 +1850,72 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         (env, moved)
     }
 
-    /// The hazards a (plain) closure's body returns, from a throw-away lowering of it
-    /// with this body's locals in view.
+    /// The hazards a closure's body returns (inside a `Future` for an async
+    /// closure), from a throw-away lowering of it with this body's locals in view.
     fn closure_returns(&self, c: &'ast syn::ExprClosure) -> Vec<Shape> {
+        let params: Vec<_> = c.inputs.iter().map(|p| (p, None)).collect();
+        let shapes = self.body_returns(BodyRef::Expr(&c.body), &params);
         if c.asyncness.is_some() {
-            return Vec::new();
+            shapes
+                .into_iter()
+                .map(|s| s.wrapped(Layer::Future))
+                .collect()
+        } else {
+            shapes
         }
-        let env: Vec<EnvLocal<'ast>> = self
-            .visible
+    }
+
+    /// What a nested body returns, lowered on its own with this body's locals as
+    /// borrowed captures.
+    fn body_returns(
+        &self,
+        body: BodyRef<'ast>,
+        params: &[(&'ast syn::Pat, Option<&'ast syn::Type>)],
+    ) -> Vec<Shape> {
+        let inner = Lowerer::new(
+            self.index,
+            self.arena,
+            self.edition,
+            BodyKind::Plain,
+            self.self_ty.clone(),
+        );
+        match inner.lower_fn(params, &self.borrowed_env(), body) {
+            Ok(body) => body.returned,
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn borrowed_env(&self) -> Vec<EnvLocal<'ast>> {
+        self.visible
             .iter()
             .map(|&l| EnvLocal {
                 name: self.locals[l].name.clone(),
                 hint: self.locals[l].hint.clone(),
                 owned: Vec::new(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// The captured locals a non-`move` closure's body moves out (it then captures
+    /// them by value): lowered on its own with those locals owned.
+    fn closure_moves(
+        &self,
+        c: &'ast syn::ExprClosure,
+        captured: &HashSet<String>,
+    ) -> HashSet<String> {
+        let mut env = self.borrowed_env();
+        let mut any = false;
+        for e in &mut env {
+            if captured.contains(&e.name) {
+                if let Some(l) = self.lookup(&e.name) {
+                    e.owned = self.locals[l].shapes.clone();
+                    any |= !e.owned.is_empty();
+                }
+            }
+        }
+        if !any {
+            return HashSet::new();
+        }
         let inner = Lowerer::new(
             self.index,
             self.arena,
@@ -1681,16 +1924,60 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             self.self_ty.clone(),
         );
         let params: Vec<_> = c.inputs.iter().map(|p| (p, None)).collect();
-        match inner.lower_fn(&params, &env, BodyRef::Expr(&c.body)) {
-            Ok(body) => body.returned,
-            Err(_) => Vec::new(),
-        }
+        let Ok(body) = inner.lower_fn(&params, &env, BodyRef::Expr(&c.body)) else {
+            return HashSet::new();
+        };
+        let moved: HashSet<ValueId> = body
+            .graph
+            .blocks
+            .iter()
+            .flat_map(|b| &b.events)
+            .filter_map(|e| match e {
+                Event::Drop {
+                    value,
+                    kind: DropKind::Move,
+                    ..
+                } => Some(*value),
+                _ => None,
+            })
+            .collect();
+        body.values
+            .iter()
+            .enumerate()
+            .filter(|(v, info)| info.origin == Origin::Capture && moved.contains(v))
+            .filter_map(|(_, info)| info.name.clone())
+            .collect()
     }
 
     fn lower_closure(&mut self, c: &'ast syn::ExprClosure, span: ByteRange) -> Op {
-        let mentioned = mentioned_idents_expr(&c.body);
+        let mut mentioned = captured_names(BodyRef::Expr(&c.body));
+        for p in &c.inputs {
+            let mut idents = Vec::new();
+            collect_bindings(p, &mut idents);
+            for i in idents {
+                mentioned.remove(&i.ident.to_string());
+            }
+        }
         let by_move = c.capture.is_some();
-        let (env, moved) = self.env_for(&mentioned, by_move, span);
+        let (env, moved) = if by_move {
+            self.env_for(&mentioned, true, span)
+        } else {
+            // A closure that moves a capture out (`|| drop(g)`) captures it by value.
+            let by_value = self.closure_moves(c, &mentioned);
+            let (mut env, moved) = self.env_for(&by_value, true, span);
+            let rest: HashSet<String> = mentioned.difference(&by_value).cloned().collect();
+            env.extend(self.env_for(&rest, false, span).0);
+            (env, moved)
+        };
+        let fn_once = if by_move {
+            !self.closure_moves(c, &mentioned).is_empty()
+        } else {
+            !moved.is_empty()
+        };
+        self.last_closure = Some(Callable {
+            returns: self.closure_returns(c),
+            fn_once,
+        });
         let kind = if c.asyncness.is_some() {
             BodyKind::AsyncClosure
         } else if c.attrs.iter().any(|a| a.path().is_ident("coroutine")) {
@@ -1714,7 +2001,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     }
 
     fn lower_async_block(&mut self, a: &'ast syn::ExprAsync, span: ByteRange) -> Op {
-        let mentioned = mentioned_idents_block(&a.block);
+        let mentioned = captured_names(BodyRef::Block(&a.block));
         let by_move = a.capture.is_some();
         let (env, moved) = self.env_for(&mentioned, by_move, span);
         self.children.push(ChildBody {
@@ -1747,12 +2034,13 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         ) || self.index.awaiting_macros.contains(&name);
         let by_value = matches!(name.as_str(), "vec" | "dbg");
         let parsed = parse_macro_args(mac, &name, self.arena);
+        let mut shapes = Vec::new();
         match parsed {
             Some(args) => {
                 for arg in args {
                     let op = self.lower_expr(arg_ref(arg))?;
                     if by_value {
-                        self.consume(op);
+                        shapes.extend(self.consume(op));
                     } else {
                         self.borrow(op);
                     }
@@ -1762,6 +2050,10 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 }
             }
             None => self.scan_tokens(&mac.tokens, span, awaits_inside),
+        }
+        if name == "vec" {
+            let elements = shapes.into_iter().map(|s| s.wrapped(Layer::Element(None)));
+            return Ok(value(dedup(elements.collect()), span));
         }
         Ok(Op::None)
     }
@@ -1840,10 +2132,13 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 self.receiver_depth(&m.receiver, depth + 1)
             }
             syn::Expr::MethodCall(m) => {
-                let decls = self.index.fns.get(&m.method.to_string())?;
-                match decls.as_slice() {
-                    [syn::ReturnType::Type(_, ty)] => self.index.receiver_of_type(ty),
-                    _ => None,
+                let self_ty = self.struct_of(&m.receiver);
+                let sig = self
+                    .index
+                    .signature(self_ty.as_deref(), &m.method.to_string())?;
+                match &sig.output {
+                    syn::ReturnType::Type(_, ty) => self.index.receiver_of_type(ty),
+                    syn::ReturnType::Default => None,
                 }
             }
             syn::Expr::Call(c) => {
@@ -1881,10 +2176,10 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     };
                     return hazard::classify_lock_path(&full);
                 }
-                let decls = self.index.fns.get(last)?;
-                match decls.as_slice() {
-                    [syn::ReturnType::Type(_, ty)] => self.index.receiver_of_type(ty),
-                    _ => None,
+                let sig = self.index.signature(None, last)?;
+                match &sig.output {
+                    syn::ReturnType::Type(_, ty) => self.index.receiver_of_type(ty),
+                    syn::ReturnType::Default => None,
                 }
             }
             _ => None,
@@ -2173,6 +2468,21 @@ fn pattern_takes<'p>(pat: &'p syn::Pat, shape: &Shape) -> Option<(&'p syn::PatId
     }
 }
 
+/// The hazards of `shapes` held in `field`, without the field layer.
+fn field_shapes(shapes: &[Shape], field: &str) -> Vec<Shape> {
+    shapes
+        .iter()
+        .filter(|s| matches!(s.outer(), Some(Layer::Element(Some(f))) if f == field))
+        .filter_map(|s| s.peel(|_| true))
+        .collect()
+}
+
+fn pattern_has_ref(pat: &syn::Pat) -> bool {
+    let mut idents = Vec::new();
+    collect_bindings(pat, &mut idents);
+    idents.iter().any(|i| i.by_ref.is_some())
+}
+
 /// Every identifier binding in a pattern.
 fn collect_bindings<'p>(pat: &'p syn::Pat, out: &mut Vec<&'p syn::PatIdent>) {
     match pat {
@@ -2271,6 +2581,8 @@ fn scan(
 #[derive(Default)]
 struct Mentions {
     idents: Vec<(String, ByteRange)>,
+    /// Names bound by patterns (lets, closure parameters, arms) in the body.
+    bindings: Vec<(String, ByteRange)>,
 }
 
 impl<'ast> syn::visit::Visit<'ast> for Mentions {
@@ -2279,6 +2591,12 @@ impl<'ast> syn::visit::Visit<'ast> for Mentions {
             self.idents.push((i.to_string(), range(i.span())));
         }
         syn::visit::visit_expr_path(self, p);
+    }
+
+    fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+        self.bindings
+            .push((p.ident.to_string(), range(p.ident.span())));
+        syn::visit::visit_pat_ident(self, p);
     }
 
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
@@ -2297,17 +2615,24 @@ fn mentions(body: BodyRef<'_>) -> Vec<(String, ByteRange)> {
     m.idents
 }
 
-fn mentioned_idents_block(b: &syn::Block) -> HashSet<String> {
-    mentions(BodyRef::Block(b))
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect()
-}
-
-fn mentioned_idents_expr(e: &syn::Expr) -> HashSet<String> {
-    mentions(BodyRef::Expr(e))
-        .into_iter()
-        .map(|(n, _)| n)
+/// The names a nested body uses from outside: mentioned before the body binds
+/// the same name itself (a later `let g = ..` inside does not capture `g`).
+fn captured_names(body: BodyRef<'_>) -> HashSet<String> {
+    use syn::visit::Visit;
+    let mut m = Mentions::default();
+    match body {
+        BodyRef::Block(b) => m.visit_block(b),
+        BodyRef::Expr(e) => m.visit_expr(e),
+    }
+    let mut first_binding: std::collections::HashMap<&str, usize> = Default::default();
+    for (name, at) in &m.bindings {
+        let e = first_binding.entry(name.as_str()).or_insert(at.0);
+        *e = (*e).min(at.0);
+    }
+    m.idents
+        .iter()
+        .filter(|(name, at)| first_binding.get(name.as_str()).is_none_or(|b| at.0 < *b))
+        .map(|(name, _)| name.clone())
         .collect()
 }
 

@@ -69,7 +69,13 @@ impl LintLevels {
 /// The diagnostics for one held value: one per lint its hazards belong to.
 pub fn diagnostics(held: &HeldValue, source: &SourceFile, levels: &LintLevels) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut classes: Vec<HazardClass> = held.value.shapes.iter().map(|s| s.hazard.class).collect();
+    let mut classes: Vec<HazardClass> = held
+        .value
+        .shapes
+        .iter()
+        .filter(|s| s.is_held())
+        .map(|s| s.hazard.class)
+        .collect();
     classes.sort();
     classes.dedup();
     for class in classes {
@@ -77,7 +83,7 @@ pub fn diagnostics(held: &HeldValue, source: &SourceFile, levels: &LintLevels) -
             .value
             .shapes
             .iter()
-            .find(|s| s.hazard.class == class)
+            .find(|s| s.hazard.class == class && s.is_held())
             .expect("class comes from the shapes");
         let d = match class {
             HazardClass::Lock => await_holding_lock::check(held, shape, source, levels),
