@@ -42,11 +42,21 @@ pub fn analyse_file(
     text: &str,
     edition: Edition,
 ) -> (Vec<HeldValue>, Option<TooDeep>) {
+    analyse_file_in_crate(file, text, edition, None)
+}
+
+/// `analyse_file` for a file of a crate whose other files are summarised in `table`.
+pub fn analyse_file_in_crate(
+    file: &syn::File,
+    text: &str,
+    edition: Edition,
+    table: Option<std::sync::Arc<crate::crate_table::CrateTable>>,
+) -> (Vec<HeldValue>, Option<TooDeep>) {
     // No async code, no coroutine: nothing can be held across a yield point.
     if !text.contains("async") && !text.contains("yield") {
         return (Vec::new(), None);
     }
-    let mut index = FileIndex::build(file, text);
+    let mut index = FileIndex::build_in_crate(file, text, table);
     let arena = Arena::new();
     let mut finder = BodyFinder {
         bodies: Vec::new(),

@@ -17,6 +17,8 @@ pub struct SourcePath {
     /// As the user will see it (relative stays relative).
     pub path: Arc<Path>,
     pub edition: Edition,
+    /// The directory of the package (`Cargo.toml`) the file belongs to.
+    pub package: Option<Arc<Path>>,
 }
 
 /// Every `.rs` file under `paths`, in a stable order, and the problems met.
@@ -82,13 +84,11 @@ pub fn discover(
     let out = files
         .into_iter()
         .map(|path| {
-            let edition = match edition_override {
-                Some(e) => e,
-                None => editions.edition_of(&path, &mut problems),
-            };
+            let (edition, package) = editions.edition_of(&path, &mut problems);
             SourcePath {
                 path: Arc::from(path.as_path()),
-                edition,
+                edition: edition_override.unwrap_or(edition),
+                package,
             }
         })
         .collect();
@@ -108,17 +108,22 @@ struct EditionCache {
 }
 
 impl EditionCache {
-    /// The edition of the crate `file` belongs to (2021 outside any crate).
-    fn edition_of(&mut self, file: &Path, problems: &mut Vec<Problem>) -> Edition {
+    /// The edition of the crate `file` belongs to (2021 outside any crate), and
+    /// the package directory.
+    fn edition_of(
+        &mut self,
+        file: &Path,
+        problems: &mut Vec<Problem>,
+    ) -> (Edition, Option<Arc<Path>>) {
         let abs = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
         let mut dir = abs.parent();
         while let Some(d) = dir {
             if let Some(found) = self.manifest_edition(d, problems) {
-                return found;
+                return (found, Some(Arc::from(d)));
             }
             dir = d.parent();
         }
-        Edition::default()
+        (Edition::default(), None)
     }
 
     /// The edition of the package whose manifest is in `dir`, if there is one.

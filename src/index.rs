@@ -4,9 +4,11 @@
 //! mentions at all.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use syn::visit::Visit;
 
+use crate::crate_table::{CrateTable, FieldEntry};
 use crate::hazard::{self, Family, Layer, Receiver, Shape};
 
 /// Which lock and cell families a file refers to; decides the unknown-receiver case.
@@ -45,12 +47,46 @@ pub struct FileIndex<'ast> {
     /// Fns returning `impl Trait`, by name → what their bodies return (filled in by
     /// the analysis, which lowers those bodies first).
     pub opaque_returns: HashMap<String, Vec<Shape>>,
+    /// What the crate's other files declare.
+    pub crate_table: Option<Arc<CrateTable>>,
 }
 
 impl<'ast> FileIndex<'ast> {
     pub fn build(file: &'ast syn::File, text: &str) -> FileIndex<'ast> {
-        let mut index = FileIndex::default();
+        Self::build_in_crate(file, text, None)
+    }
+
+    /// Index a file of a crate whose other files are summarised in `table`.
+    pub fn build_in_crate(
+        file: &'ast syn::File,
+        text: &str,
+        table: Option<Arc<CrateTable>>,
+    ) -> FileIndex<'ast> {
+        let mut index = FileIndex {
+            crate_table: table,
+            ..FileIndex::default()
+        };
         index.visit_file(file);
+        if let Some(table) = index.crate_table.clone() {
+            index
+                .awaiting_macros
+                .extend(table.awaiting_macros.iter().cloned());
+            // Names imported from the crate that the crate re-exports from outside.
+            let targets: Vec<Vec<String>> = index
+                .uses
+                .values()
+                .filter(|p| {
+                    matches!(
+                        p.first().map(String::as_str),
+                        Some("crate" | "self" | "super")
+                    )
+                })
+                .filter_map(|p| table.reexport(p.last()?).map(<[String]>::to_vec))
+                .collect();
+            for t in targets {
+                note_path(&mut index.evidence, &t);
+            }
+        }
         let ev = &mut index.evidence;
         for path in index.uses.values().chain(index.globs.iter()) {
             note_path(ev, path);
@@ -73,7 +109,26 @@ impl<'ast> FileIndex<'ast> {
         self.resolve_segments(segs)
     }
 
-    pub fn resolve_segments(&self, mut segs: Vec<String>) -> Vec<String> {
+    pub fn resolve_segments(&self, segs: Vec<String>) -> Vec<String> {
+        let resolved = self.resolve_in_file(segs);
+        // A crate path (or a name the file does not import) that the crate
+        // re-exports from outside: `crate::sync::Mutex` → `std::sync::Mutex`.
+        let local = resolved.len() == 1
+            || matches!(
+                resolved.first().map(String::as_str),
+                Some("crate" | "self" | "super")
+            );
+        if local {
+            if let (Some(table), Some(last)) = (&self.crate_table, resolved.last()) {
+                if let Some(target) = table.reexport(last) {
+                    return target.to_vec();
+                }
+            }
+        }
+        resolved
+    }
+
+    fn resolve_in_file(&self, mut segs: Vec<String>) -> Vec<String> {
         let Some(first) = segs.first().cloned() else {
             return segs;
         };
@@ -135,25 +190,62 @@ impl<'ast> FileIndex<'ast> {
                     }
                 }
                 let full = self.resolve(&p.path);
-                if full.len() == 1 {
-                    // An unresolved single name: only `RefCell` is unambiguous.
-                    return match name.as_str() {
-                        "RefCell" => hazard::classify_lock_path(&[
-                            "std".into(),
-                            "cell".into(),
-                            "RefCell".into(),
-                        ]),
-                        "Mutex" | "RwLock" | "ReentrantMutex" | "ReentrantLock" => None,
-                        _ => Some(Receiver {
-                            family: Family::Other,
-                            kind: hazard::LockKind::Unknown,
-                        }),
-                    };
-                }
-                hazard::classify_lock_path(&full)
+                self.receiver_of_path(&full)
             }
             _ => None,
         }
+    }
+
+    /// The full path of the type a value of type `ty` is a lock or struct of, through
+    /// references, smart pointers and aliases (as far as this file's imports tell).
+    pub fn type_path(&self, ty: &syn::Type) -> Option<Vec<String>> {
+        self.type_path_depth(ty, 0)
+    }
+
+    fn type_path_depth(&self, ty: &syn::Type, depth: usize) -> Option<Vec<String>> {
+        if depth > 8 {
+            return None;
+        }
+        match ty {
+            syn::Type::Reference(r) => self.type_path_depth(&r.elem, depth + 1),
+            syn::Type::Paren(p) => self.type_path_depth(&p.elem, depth + 1),
+            syn::Type::Group(g) => self.type_path_depth(&g.elem, depth + 1),
+            syn::Type::Path(p) if p.qself.is_none() => {
+                let last = p.path.segments.last()?;
+                let name = last.ident.to_string();
+                if is_pointer_like(&name) {
+                    return self.type_path_depth(first_type_arg(last)?, depth + 1);
+                }
+                if p.path.segments.len() == 1 {
+                    if let Some(alias) = self.aliases.get(&name) {
+                        return self.type_path_depth(alias, depth + 1);
+                    }
+                }
+                Some(self.resolve(&p.path))
+            }
+            _ => None,
+        }
+    }
+
+    /// The lock family of a type known by its path (resolved in another file of the
+    /// crate): re-exports are followed here.
+    pub fn receiver_of_path(&self, path: &[String]) -> Option<Receiver> {
+        let full = self.resolve_segments(path.to_vec());
+        let name = full.last()?.clone();
+        if full.len() == 1 {
+            // An unresolved single name: only `RefCell` is unambiguous.
+            return match name.as_str() {
+                "RefCell" => {
+                    hazard::classify_lock_path(&["std".into(), "cell".into(), "RefCell".into()])
+                }
+                "Mutex" | "RwLock" | "ReentrantMutex" | "ReentrantLock" => None,
+                _ => Some(Receiver {
+                    family: Family::Other,
+                    kind: hazard::LockKind::Unknown,
+                }),
+            };
+        }
+        hazard::classify_lock_path(&full)
     }
 
     /// The hazards a value of type `ty` owns (a guard, or a guard inside `Option`,
@@ -230,7 +322,12 @@ impl<'ast> FileIndex<'ast> {
     /// agrees. An `async fn` returns them inside a `Future` layer.
     pub fn call_shapes(&self, name: &str, args: &[Vec<Shape>]) -> Vec<Shape> {
         let Some(decls) = self.fns.get(name) else {
-            return Vec::new();
+            return self
+                .crate_table
+                .as_ref()
+                .and_then(|t| t.function(name))
+                .map(<[Shape]>::to_vec)
+                .unwrap_or_default();
         };
         let mut result: Option<Vec<Shape>> = None;
         for sig in decls {
@@ -256,8 +353,21 @@ impl<'ast> FileIndex<'ast> {
             if let Some(sig) = self.methods.get(&(ty.to_string(), name.to_string())) {
                 return self.signature_shapes(sig, args);
             }
+            if let Some(shapes) = self.crate_table.as_ref().and_then(|t| t.method(ty, name)) {
+                return shapes.to_vec();
+            }
         }
         self.call_shapes(name, args)
+    }
+
+    /// The hazards a call of `sig` returns, without knowing its arguments.
+    pub fn return_shapes(&self, sig: &syn::Signature) -> Vec<Shape> {
+        self.signature_shapes(sig, &[])
+    }
+
+    /// A field of a struct declared in another file of the crate.
+    pub fn crate_field(&self, ty: &str, field: &str) -> Option<&FieldEntry> {
+        self.crate_table.as_ref()?.field(ty, field)
     }
 
     /// The signature of a method of a known type, or of the only fn of that name.
@@ -367,6 +477,23 @@ fn is_pointer_like(name: &str) -> bool {
             | "Lazy"
             | "CachePadded"
     )
+}
+
+/// The struct name a type names, through references and smart pointers.
+pub fn struct_name_of_type(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Reference(r) => struct_name_of_type(&r.elem),
+        syn::Type::Paren(p) => struct_name_of_type(&p.elem),
+        syn::Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            let name = last.ident.to_string();
+            if matches!(name.as_str(), "Arc" | "Rc" | "Box" | "Pin") {
+                return struct_name_of_type(first_type_arg(last)?);
+            }
+            Some(name)
+        }
+        _ => None,
+    }
 }
 
 /// When `ty` is a generic type parameter of `sig` that is exactly the type of one of

@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod catalog;
+pub mod crate_table;
 pub mod dataflow;
 pub mod diagnostic;
 pub mod discover;
@@ -107,9 +108,13 @@ pub fn run(options: &Options) -> Report {
     let (files, mut problems) = discover::discover(&paths, &exclude, options.edition);
     let discover_time = wall.elapsed();
     let check_all = || -> Vec<FileResult> {
+        let tables = crate_tables(&files);
         files
             .par_iter()
-            .map(|f| check_path(&f.path, f.edition, &options.levels))
+            .map(|f| {
+                let table = f.package.as_ref().and_then(|p| tables.get(p)).cloned();
+                check_path(&f.path, f.edition, &options.levels, table)
+            })
             .collect()
     };
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
@@ -187,7 +192,83 @@ struct FileResult {
     analyse: Duration,
 }
 
-fn check_path(path: &Arc<Path>, edition: Edition, levels: &LintLevels) -> FileResult {
+/// Summarise, per package, what its files declare (guard-returning methods, lock
+/// fields, re-exports), so that each file is checked knowing its crate. Only files
+/// that can declare such things are parsed here: those that mention a lock, cell or
+/// guard, and then those that declare a fn of the same name as a guard-returning one
+/// (so that a name clash makes the name ambiguous instead of wrongly known).
+fn crate_tables(
+    files: &[discover::SourcePath],
+) -> std::collections::HashMap<Arc<Path>, Arc<crate_table::CrateTable>> {
+    use std::collections::{HashMap, HashSet};
+    const RELEVANT: &[&str] = &[
+        "Mutex",
+        "RwLock",
+        "RefCell",
+        "Guard",
+        "Ref<",
+        "RefMut",
+        "ReentrantLock",
+        "pub use",
+        "pub(crate) use",
+        "macro_rules",
+    ];
+    let summarize = |f: &discover::SourcePath, wanted: &dyn Fn(&str) -> bool| {
+        let text = std::fs::read_to_string(&f.path).ok()?;
+        if !wanted(&text) {
+            return None;
+        }
+        let summary = catch_unwind(AssertUnwindSafe(|| {
+            syn::parse_file(&text)
+                .ok()
+                .map(|ast| crate_table::summarize(&ast, &text))
+        }));
+        proc_macro2::extra::invalidate_current_thread_spans();
+        summary.ok()?
+    };
+    let first: Vec<Option<crate_table::FileSummary>> = files
+        .par_iter()
+        .map(|f| {
+            f.package.as_ref()?;
+            summarize(f, &|t| RELEVANT.iter().any(|w| t.contains(w)))
+        })
+        .collect();
+    let mut hazard_names: HashMap<&Path, HashSet<String>> = HashMap::new();
+    for (f, s) in files.iter().zip(&first) {
+        if let (Some(p), Some(s)) = (&f.package, s) {
+            let names = hazard_names.entry(p).or_default();
+            names.extend(s.hazard_names().map(|n| format!("fn {n}")));
+        }
+    }
+    let second: Vec<Option<crate_table::FileSummary>> = files
+        .par_iter()
+        .zip(&first)
+        .map(|(f, done)| {
+            if done.is_some() {
+                return None;
+            }
+            let names = hazard_names.get(&**f.package.as_ref()?)?;
+            summarize(f, &|t| names.iter().any(|n| t.contains(n.as_str())))
+        })
+        .collect();
+    let mut grouped: HashMap<Arc<Path>, Vec<crate_table::FileSummary>> = HashMap::new();
+    for (f, s) in files.iter().zip(first.into_iter().zip(second)) {
+        if let (Some(p), Some(s)) = (&f.package, s.0.or(s.1)) {
+            grouped.entry(p.clone()).or_default().push(s);
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(p, s)| (p, Arc::new(crate_table::CrateTable::merge(s))))
+        .collect()
+}
+
+fn check_path(
+    path: &Arc<Path>,
+    edition: Edition,
+    levels: &LintLevels,
+    table: Option<Arc<crate_table::CrateTable>>,
+) -> FileResult {
     let start = Instant::now();
     let mut result = FileResult {
         path: path.clone(),
@@ -226,7 +307,7 @@ fn check_path(path: &Arc<Path>, edition: Edition, levels: &LintLevels) -> FileRe
     result.lines = text.lines().count();
     result.read_parse = start.elapsed();
     let file = SourceFile::new(path.clone(), text.clone());
-    let outcome = check_source(&file, edition, levels);
+    let outcome = check_source_in_crate(&file, edition, levels, table);
     result.read_parse += outcome.parse_time;
     result.analyse = outcome.analyse_time;
     result.diagnostics = outcome.diagnostics;
@@ -254,6 +335,16 @@ pub struct CheckOutcome {
 
 /// Check one file's text (already read) as code of `edition`.
 pub fn check_source(file: &SourceFile, edition: Edition, levels: &LintLevels) -> CheckOutcome {
+    check_source_in_crate(file, edition, levels, None)
+}
+
+/// `check_source` for a file of a crate whose other files are summarised in `table`.
+pub fn check_source_in_crate(
+    file: &SourceFile,
+    edition: Edition,
+    levels: &LintLevels,
+    table: Option<Arc<crate_table::CrateTable>>,
+) -> CheckOutcome {
     let mut outcome = CheckOutcome::default();
     let start = Instant::now();
     // Spans are byte offsets from the start of what syn parsed: a BOM is stripped.
@@ -283,7 +374,8 @@ pub fn check_source(file: &SourceFile, edition: Edition, levels: &LintLevels) ->
             }
         };
         let analyse_start = Instant::now();
-        let (held, too_deep) = analysis::analyse_file(&ast, &file.text[bom..], edition);
+        let (held, too_deep) =
+            analysis::analyse_file_in_crate(&ast, &file.text[bom..], edition, table);
         let mut diagnostics = Vec::new();
         let mut problems = Vec::new();
         let source_levels = if held.is_empty() {

@@ -2116,8 +2116,17 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     syn::Member::Unnamed(i) => i.index.to_string(),
                 };
                 let struct_name = self.struct_of(&f.base)?;
-                let ty = self.index.field_type(&struct_name, &member)?;
-                self.index.receiver_of_type(ty)
+                match self.index.field_type(&struct_name, &member) {
+                    Some(ty) => self.index.receiver_of_type(ty),
+                    None => {
+                        let path = self
+                            .index
+                            .crate_field(&struct_name, &member)?
+                            .type_path
+                            .clone()?;
+                        self.index.receiver_of_path(&path)
+                    }
+                }
             }
             syn::Expr::Reference(r) => self.receiver_depth(&r.expr, depth + 1),
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
@@ -2221,8 +2230,10 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     syn::Member::Named(n) => n.to_string(),
                     syn::Member::Unnamed(i) => i.index.to_string(),
                 };
-                let ty = self.index.field_type(&base, &member)?;
-                struct_name_of_type(ty)
+                match self.index.field_type(&base, &member) {
+                    Some(ty) => crate::index::struct_name_of_type(ty),
+                    None => self.index.crate_field(&base, &member)?.struct_name.clone(),
+                }
             }
             syn::Expr::Unary(u) => self.struct_of(&u.expr),
             syn::Expr::Reference(r) => self.struct_of(&r.expr),
@@ -2234,7 +2245,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         match hint {
             TyHint::Struct(s) => Some(s.clone()),
             TyHint::Type(ty) => {
-                let name = struct_name_of_type(ty)?;
+                let name = crate::index::struct_name_of_type(ty)?;
                 if name == "Self" {
                     return self.self_ty.clone();
                 }
@@ -2339,22 +2350,6 @@ fn arm_pat(arm: &syn::Arm) -> &syn::Pat {
     match &arm.pat {
         syn::Pat::Guard(g) => &g.pat,
         p => p,
-    }
-}
-
-fn struct_name_of_type(ty: &syn::Type) -> Option<String> {
-    match ty {
-        syn::Type::Reference(r) => struct_name_of_type(&r.elem),
-        syn::Type::Paren(p) => struct_name_of_type(&p.elem),
-        syn::Type::Path(p) => {
-            let last = p.path.segments.last()?;
-            let name = last.ident.to_string();
-            if matches!(name.as_str(), "Arc" | "Rc" | "Box" | "Pin") {
-                return struct_name_of_type(crate::index::first_type_arg(last)?);
-            }
-            Some(name)
-        }
-        _ => None,
     }
 }
 

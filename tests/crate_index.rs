@@ -1,0 +1,113 @@
+//! Resolution across the files of a crate: a lock wrapper, a guard-returning
+//! helper and a re-exported `Mutex` declared in one file are known in another.
+
+use std::fs;
+use std::path::Path;
+
+use yieldsafe::{run, Options};
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+fn findings(root: &Path) -> Vec<String> {
+    let report = run(&Options {
+        paths: vec![root.to_path_buf()],
+        ..Options::default()
+    });
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let file = d
+                .primary
+                .file
+                .strip_prefix(root)
+                .unwrap()
+                .display()
+                .to_string();
+            format!("{file}:{} {}", d.primary.line, d.lint)
+        })
+        .collect()
+}
+
+const MANIFEST: &str = "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+
+#[test]
+fn wrappers_helpers_and_reexports_in_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", MANIFEST);
+    write(
+        root,
+        "src/lib.rs",
+        "pub mod lock;\npub mod sync;\npub mod state;\npub mod user;\n",
+    );
+    // A crate-local wrapper whose `lock` returns std's guard.
+    write(
+        root,
+        "src/lock.rs",
+        "use std::sync::MutexGuard;\n\
+         pub struct Lock<T>(std::sync::Mutex<T>);\n\
+         impl<T> Lock<T> {\n    pub fn lock(&self) -> MutexGuard<'_, T> {\n        self.0.lock().unwrap_or_else(|e| e.into_inner())\n    }\n}\n",
+    );
+    // A re-export of std's Mutex under the crate's own path.
+    write(
+        root,
+        "src/sync.rs",
+        "pub use std::sync::Mutex;\npub use tokio::sync::Mutex as AsyncMutex;\n",
+    );
+    // A struct whose fields are declared here and used elsewhere.
+    write(
+        root,
+        "src/state.rs",
+        "use crate::lock::Lock;\nuse crate::sync::{AsyncMutex, Mutex};\n\
+         pub struct State {\n    pub wrapped: Lock<Vec<u8>>,\n    pub plain: Mutex<u32>,\n    pub asynchronous: AsyncMutex<u32>,\n}\n\
+         pub fn snapshot(s: &State) -> std::sync::MutexGuard<'_, u32> {\n    s.plain.lock().unwrap()\n}\n",
+    );
+    write(
+        root,
+        "src/user.rs",
+        "use crate::state::{snapshot, State};\n\
+         async fn yield_now() {}\n\
+         pub async fn wrapped(state: &State) {\n    let g = state.wrapped.lock();\n    yield_now().await;\n}\n\
+         pub async fn plain(state: &State) {\n    let g = state.plain.lock();\n    yield_now().await;\n}\n\
+         pub async fn helper(state: &State) {\n    let g = snapshot(state);\n    yield_now().await;\n}\n\
+         pub async fn fine(state: &State) {\n    let g = state.asynchronous.lock().await;\n    yield_now().await;\n}\n",
+    );
+    assert_eq!(
+        findings(root),
+        vec![
+            "src/user.rs:4 await_holding_lock",
+            "src/user.rs:8 await_holding_lock",
+            "src/user.rs:12 await_holding_lock",
+        ]
+    );
+}
+
+#[test]
+fn an_ambiguous_name_is_not_guessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", MANIFEST);
+    // Two types called `Pool` with a `get` method: one returns a guard, one not.
+    write(
+        root,
+        "src/a.rs",
+        "pub struct Pool(std::sync::Mutex<u8>);\nimpl Pool {\n    pub fn get(&self) -> std::sync::MutexGuard<'_, u8> {\n        self.0.lock().unwrap()\n    }\n}\n",
+    );
+    write(
+        root,
+        "src/b.rs",
+        "pub struct Pool;\nimpl Pool {\n    pub fn get(&self) -> u8 {\n        0\n    }\n}\n",
+    );
+    write(
+        root,
+        "src/c.rs",
+        "pub struct Holder {\n    pub pool: Pool,\n}\nasync fn yield_now() {}\npub async fn f(h: &Holder) {\n    let g = h.pool.get();\n    yield_now().await;\n}\n",
+    );
+    assert_eq!(findings(root), Vec::<String>::new());
+}
