@@ -16,6 +16,9 @@ enum FormatArg {
     Human,
     Short,
     Json,
+    Sarif,
+    Cargo,
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -35,7 +38,10 @@ struct Cli {
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
 
-    /// Output format.
+    /// Output format: `human` (rustc style), `short` (one line per finding), `json`
+    /// (JSON Lines), `sarif` (SARIF 2.1.0), `cargo` (cargo's `--message-format=json`
+    /// lines, for rust-analyzer's `check.overrideCommand`), `github` (GitHub Actions
+    /// annotations).
     #[arg(long, value_enum, default_value = "human")]
     format: FormatArg,
 
@@ -143,15 +149,19 @@ fn main() -> ExitCode {
         FormatArg::Human => Format::Human,
         FormatArg::Short => Format::Short,
         FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Cargo => Format::Cargo,
+        FormatArg::Github => Format::Github,
     };
     let mut err = stderr.lock();
     for p in &report.problems {
         let _ = render::render_problem(p, color_err, &mut err);
     }
     let mut out = stdout.lock();
-    if let Err(e) = render::render(
+    if let Err(e) = render::render_with_problems(
         format,
         &report.diagnostics,
+        &report.problems,
         &report.sources,
         color_out,
         &mut out,

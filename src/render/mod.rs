@@ -1,10 +1,16 @@
 //! Renderers: turn finished `Diagnostic`s into text for people (`human`), for problem
-//! matchers (`short`) and for tools (`json`). They know nothing about syn or the
-//! analysis; everything they print comes from a `Diagnostic` and the source text, and
+//! matchers (`short`), for tools (`json`), and for the consumers whose formats we
+//! borrow: cargo's `compiler-message` lines (`cargo`, read by rust-analyzer), SARIF
+//! 2.1.0 (`sarif`, read by code scanning) and GitHub workflow commands (`github`).
+//! They know nothing about syn or the analysis; everything they print comes from a
+//! `Diagnostic`, the source text and (for `cargo`) the package a file belongs to, and
 //! no input (a span out of range, a missing file) makes them panic.
 
+mod cargo;
+mod github;
 mod human;
 mod json;
+mod sarif;
 mod short;
 
 use std::io::{self, Write};
@@ -16,8 +22,7 @@ use crate::source::Sources;
 
 pub use json::SCHEMA_VERSION;
 
-/// The output formats this module draws. (SARIF, cargo and GitHub annotations are
-/// separate concerns with their own contracts.)
+/// The output formats this module draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     /// rustc-style report with source snippets.
@@ -26,13 +31,35 @@ pub enum Format {
     Short,
     /// JSON Lines, one object per finding; see docs/json-schema.md.
     Json,
+    /// cargo's `--message-format=json` lines: one `compiler-message` carrying a rustc
+    /// diagnostic per finding, then `build-finished`.
+    Cargo,
+    /// One SARIF 2.1.0 log with one run.
+    Sarif,
+    /// GitHub Actions workflow commands (`::warning file=…::message`).
+    Github,
 }
 
 /// Write `diagnostics` (already sorted) to `out` in `format`. `color` selects ANSI
-/// colours (as rustc prints them) or plain text; JSON is never coloured.
+/// colours (as rustc prints them) or plain text; machine formats are never coloured.
 pub fn render(
     format: Format,
     diagnostics: &[Diagnostic],
+    sources: &Sources,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    render_with_problems(format, diagnostics, &[], sources, color, out)
+}
+
+/// As `render`, and for the formats a machine reads instead of stderr (`cargo`,
+/// `sarif`, `github`) also the problems that kept the run from doing its whole job,
+/// so that an editor or CI shows them where it shows findings. `human`, `short` and
+/// `json` leave problems to `render_problem` on stderr.
+pub fn render_with_problems(
+    format: Format,
+    diagnostics: &[Diagnostic],
+    problems: &[Problem],
     sources: &Sources,
     color: bool,
     out: &mut dyn Write,
@@ -41,6 +68,9 @@ pub fn render(
         Format::Human => human::render(diagnostics, sources, color, out),
         Format::Short => short::render(diagnostics, color, out),
         Format::Json => json::render(diagnostics, out),
+        Format::Cargo => cargo::render(diagnostics, problems, sources, out),
+        Format::Sarif => sarif::render(diagnostics, problems, out),
+        Format::Github => github::render(diagnostics, problems, out),
     }
 }
 
