@@ -147,15 +147,25 @@ fn collect_held(body: &LoweredBody<'_>, text: &str, out: &mut Vec<HeldValue>) {
         return;
     }
     let holdings = dataflow::analyse(&body.graph, body.values.len());
-    for (value, holding) in body.values.iter().zip(holdings) {
+    for (id, (value, holding)) in body.values.iter().zip(holdings).enumerate() {
         if holding.yields.is_empty() {
             continue;
         }
+        // A value without drop glue is held only while it is used later (NLL).
+        let no_glue = value
+            .shapes
+            .iter()
+            .filter(|s| s.is_held())
+            .all(|s| !s.hazard.drop_glue);
         let mut yields: Vec<(YieldInfo, bool)> = holding
             .yields
             .iter()
+            .filter(|&&(y, _)| !no_glue || dataflow::used_after_yield(&body.graph, id, y))
             .map(|&(y, must)| (body.yields[y].clone(), must))
             .collect();
+        if yields.is_empty() {
+            continue;
+        }
         yields.sort_by_key(|(y, _)| y.span);
         let mut held = HeldValue {
             value: value.clone(),

@@ -12,6 +12,10 @@ use crate::diagnostic::Level;
 /// test fails until it is.
 const RECORDS: &[(&str, &str)] = &[
     (
+        "must_not_suspend.toml",
+        include_str!("../lints/must_not_suspend.toml"),
+    ),
+    (
         "await_holding_lock.toml",
         include_str!("../lints/await_holding_lock.toml"),
     ),

@@ -30,6 +30,9 @@ pub struct FileSummary {
     fields: Vec<((String, String), FieldEntry)>,
     reexports: Vec<(String, Vec<String>)>,
     awaiting_macros: Vec<String>,
+    must_not_suspend: Vec<(String, Option<String>, bool)>,
+    must_not_suspend_traits: Vec<(String, Option<String>)>,
+    drop_impls: Vec<String>,
 }
 
 impl FileSummary {
@@ -58,6 +61,10 @@ pub struct CrateTable {
     fields: HashMap<(String, String), Option<FieldEntry>>,
     reexports: HashMap<String, Option<Vec<String>>>,
     pub awaiting_macros: HashSet<String>,
+    /// `#[must_not_suspend]` types: reason and whether their fields are trivial.
+    must_not_suspend: HashMap<String, (Option<String>, bool)>,
+    must_not_suspend_traits: HashMap<String, Option<String>>,
+    drop_impls: HashSet<String>,
 }
 
 fn insert<K: std::hash::Hash + Eq, V: PartialEq>(
@@ -94,8 +101,25 @@ impl CrateTable {
                 insert(&mut t.reexports, k, v);
             }
             t.awaiting_macros.extend(s.awaiting_macros);
+            for (name, reason, trivial) in s.must_not_suspend {
+                t.must_not_suspend.insert(name, (reason, trivial));
+            }
+            t.must_not_suspend_traits.extend(s.must_not_suspend_traits);
+            t.drop_impls.extend(s.drop_impls);
         }
         t
+    }
+
+    pub fn must_not_suspend(&self, name: &str) -> Option<(Option<String>, bool)> {
+        self.must_not_suspend.get(name).cloned()
+    }
+
+    pub fn must_not_suspend_trait(&self, name: &str) -> Option<Option<String>> {
+        self.must_not_suspend_traits.get(name).cloned()
+    }
+
+    pub fn has_drop(&self, name: &str) -> bool {
+        self.drop_impls.contains(name)
     }
 
     /// The hazards method `name` of type `ty` returns, if the crate agrees.
@@ -126,6 +150,17 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
     let index = FileIndex::build(file, text);
     let mut summary = FileSummary {
         awaiting_macros: index.awaiting_macros.iter().cloned().collect(),
+        must_not_suspend: index
+            .must_not_suspend
+            .iter()
+            .map(|(n, m)| (n.clone(), m.reason.clone(), m.trivial_fields))
+            .collect(),
+        must_not_suspend_traits: index
+            .must_not_suspend_traits
+            .iter()
+            .map(|(n, r)| (n.clone(), r.clone()))
+            .collect(),
+        drop_impls: index.drop_impls.iter().cloned().collect(),
         ..FileSummary::default()
     };
     for ((ty, name), sig) in &index.methods {

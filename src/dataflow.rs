@@ -261,6 +261,41 @@ fn transfer(state: &mut State, event: &Event, mut record: Option<&mut Vec<Holdin
     }
 }
 
+/// Whether `value` may be used after yield `y` before it is dropped, moved or
+/// replaced: liveness, for values held only until their last use.
+pub fn used_after_yield(graph: &Graph, value: ValueId, y: YieldId) -> bool {
+    let mut starts = Vec::new();
+    for (b, block) in graph.blocks.iter().enumerate() {
+        if let Some(i) = block.events.iter().position(|e| *e == Event::Yield(y)) {
+            starts.push((b, i + 1));
+        }
+    }
+    let mut seen = vec![false; graph.blocks.len()];
+    while let Some((b, from)) = starts.pop() {
+        let mut ended = false;
+        for e in &graph.blocks[b].events[from..] {
+            match *e {
+                Event::Use(v) if v == value => return true,
+                Event::Drop { value: v, .. } | Event::Create(v) if v == value => {
+                    ended = true;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if ended {
+            continue;
+        }
+        for &s in &graph.blocks[b].succs {
+            if !seen[s] {
+                seen[s] = true;
+                starts.push((s, 0));
+            }
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

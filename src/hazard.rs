@@ -15,6 +15,8 @@ pub enum HazardClass {
     Lock,
     /// A `RefCell` borrow.
     RefCellRef,
+    /// A value of a type (or trait) annotated `#[must_not_suspend]`.
+    MustNotSuspend,
 }
 
 /// A hazard type: the guard itself, with the path users know it by.
@@ -23,6 +25,22 @@ pub struct Hazard {
     pub class: HazardClass,
     /// e.g. `std::sync::MutexGuard`.
     pub type_path: String,
+    /// The `#[must_not_suspend = "reason"]` text.
+    pub reason: Option<String>,
+    /// Whether the value has drop glue: without it, a value is held only until its
+    /// last use (NLL), not to the end of its scope.
+    pub drop_glue: bool,
+}
+
+impl Hazard {
+    pub fn new(class: HazardClass, type_path: String) -> Hazard {
+        Hazard {
+            class,
+            type_path,
+            reason: None,
+            drop_glue: true,
+        }
+    }
 }
 
 /// A layer around a hazard, outermost last in `Shape::layers`.
@@ -262,10 +280,7 @@ pub fn guard_type_hazard(path: &[String], evidence: &LockEvidence) -> Option<Haz
             return None;
         }
         if PARKING_LOT_CRATES.contains(&root) && lock_guard {
-            return Some(Hazard {
-                class: HazardClass::Lock,
-                type_path: format!("{root}::{last}"),
-            });
+            return Some(Hazard::new(HazardClass::Lock, format!("{root}::{last}")));
         }
         return None;
     }
@@ -276,10 +291,7 @@ pub fn guard_type_hazard(path: &[String], evidence: &LockEvidence) -> Option<Haz
         } else {
             "std::sync"
         };
-        return Some(Hazard {
-            class: HazardClass::Lock,
-            type_path: format!("{root}::{last}"),
-        });
+        return Some(Hazard::new(HazardClass::Lock, format!("{root}::{last}")));
     }
     if cell && evidence.refcell {
         return Some(std_hazard(HazardClass::RefCellRef, last));
@@ -290,19 +302,13 @@ pub fn guard_type_hazard(path: &[String], evidence: &LockEvidence) -> Option<Haz
 pub fn std_hazard(class: HazardClass, name: &str) -> Hazard {
     let module = match class {
         HazardClass::Lock => "std::sync",
-        HazardClass::RefCellRef => "std::cell",
+        HazardClass::RefCellRef | HazardClass::MustNotSuspend => "std::cell",
     };
-    Hazard {
-        class,
-        type_path: format!("{module}::{name}"),
-    }
+    Hazard::new(class, format!("{module}::{name}"))
 }
 
 fn pl_hazard(name: &str) -> Hazard {
-    Hazard {
-        class: HazardClass::Lock,
-        type_path: format!("parking_lot::{name}"),
-    }
+    Hazard::new(HazardClass::Lock, format!("parking_lot::{name}"))
 }
 
 /// The guard a lock method produces, given what is known of the receiver, as the

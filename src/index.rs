@@ -49,6 +49,98 @@ pub struct FileIndex<'ast> {
     pub opaque_returns: HashMap<String, Vec<Shape>>,
     /// What the crate's other files declare.
     pub crate_table: Option<Arc<CrateTable>>,
+    /// Types annotated `#[must_not_suspend]` (also through `cfg_attr`), by name.
+    pub must_not_suspend: HashMap<String, MustNotSuspend>,
+    /// Traits annotated `#[must_not_suspend]`, by name, with the reason.
+    pub must_not_suspend_traits: HashMap<String, Option<String>>,
+    /// Types with an `impl Drop` in this file.
+    pub drop_impls: HashSet<String>,
+}
+
+/// A type annotated `#[must_not_suspend]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MustNotSuspend {
+    pub reason: Option<String>,
+    /// Whether every field is plainly free of drop glue (numbers, references...).
+    pub trivial_fields: bool,
+}
+
+/// The `#[must_not_suspend]` attribute among `attrs` (plain, `= "reason"`, or inside
+/// `cfg_attr(..)`): `Some(reason)` when present.
+pub fn must_not_suspend_attr(attrs: &[syn::Attribute]) -> Option<Option<String>> {
+    for attr in attrs {
+        if attr.path().is_ident("must_not_suspend") {
+            return Some(reason_of(&attr.meta));
+        }
+        if attr.path().is_ident("cfg_attr") {
+            let Ok(metas) = attr.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            ) else {
+                continue;
+            };
+            // The first item is the predicate; the rest are the attributes.
+            for meta in metas.iter().skip(1) {
+                if meta.path().is_ident("must_not_suspend") {
+                    return Some(reason_of(meta));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn reason_of(meta: &syn::Meta) -> Option<String> {
+    match meta {
+        syn::Meta::NameValue(nv) => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether a field type plainly has no drop glue.
+fn trivial_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(_) | syn::Type::Ptr(_) | syn::Type::Never(_) => true,
+        syn::Type::Paren(p) => trivial_type(&p.elem),
+        syn::Type::Tuple(t) => t.elems.iter().all(trivial_type),
+        syn::Type::Array(a) => trivial_type(&a.elem),
+        syn::Type::Path(p) => {
+            p.path.get_ident().is_some_and(|i| {
+                matches!(
+                    i.to_string().as_str(),
+                    "u8" | "u16"
+                        | "u32"
+                        | "u64"
+                        | "u128"
+                        | "usize"
+                        | "i8"
+                        | "i16"
+                        | "i32"
+                        | "i64"
+                        | "i128"
+                        | "isize"
+                        | "f32"
+                        | "f64"
+                        | "bool"
+                        | "char"
+                )
+            }) || p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "PhantomData")
+        }
+        _ => false,
+    }
+}
+
+fn fields_trivial(fields: &syn::Fields) -> bool {
+    fields.iter().all(|f| trivial_type(&f.ty))
 }
 
 impl<'ast> FileIndex<'ast> {
@@ -281,6 +373,16 @@ impl<'ast> FileIndex<'ast> {
                 l.insert(0, Layer::Element(None));
                 self.shapes_of_type_into(&a.elem, l, out, depth + 1);
             }
+            syn::Type::ImplTrait(t) => {
+                if let Some(h) = self.trait_hazard(t.bounds.iter(), "impl") {
+                    out.push(Shape { hazard: h, layers });
+                }
+            }
+            syn::Type::TraitObject(t) => {
+                if let Some(h) = self.trait_hazard(t.bounds.iter(), "dyn") {
+                    out.push(Shape { hazard: h, layers });
+                }
+            }
             syn::Type::Path(p) if p.qself.is_none() => {
                 let Some(last) = p.path.segments.last() else {
                     return;
@@ -306,6 +408,10 @@ impl<'ast> FileIndex<'ast> {
                         return;
                     }
                 }
+                if let Some(h) = self.must_not_suspend_hazard(&name) {
+                    out.push(Shape { hazard: h, layers });
+                    return;
+                }
                 let full = self.resolve(&p.path);
                 if let Some(h) = hazard::guard_type_hazard(&full, &self.evidence) {
                     out.push(Shape { hazard: h, layers });
@@ -317,6 +423,62 @@ impl<'ast> FileIndex<'ast> {
 
     /// The hazards returned by the fn or method called `name`, when every declaration
     /// of that name in the file agrees.
+    /// The hazard of a value of the type called `name`, when it (in this file or
+    /// elsewhere in the crate) is annotated `#[must_not_suspend]`.
+    pub fn must_not_suspend_hazard(&self, name: &str) -> Option<hazard::Hazard> {
+        let info = match self.must_not_suspend.get(name) {
+            Some(i) => (
+                i.reason.clone(),
+                i.trivial_fields,
+                self.drop_impls.contains(name),
+            ),
+            None => {
+                let t = self.crate_table.as_ref()?;
+                let (reason, trivial) = t.must_not_suspend(name)?;
+                (reason, trivial, t.has_drop(name))
+            }
+        };
+        let (reason, trivial_fields, has_drop) = info;
+        Some(hazard::Hazard {
+            class: hazard::HazardClass::MustNotSuspend,
+            type_path: name.to_string(),
+            reason,
+            drop_glue: has_drop || !trivial_fields,
+        })
+    }
+
+    fn trait_reason(&self, name: &str) -> Option<Option<String>> {
+        if let Some(r) = self.must_not_suspend_traits.get(name) {
+            return Some(r.clone());
+        }
+        self.crate_table.as_ref()?.must_not_suspend_trait(name)
+    }
+
+    /// The hazard of an `impl Trait` / `dyn Trait` value whose bounds name an
+    /// annotated trait.
+    fn trait_hazard<'b>(
+        &self,
+        bounds: impl Iterator<Item = &'b syn::TypeParamBound>,
+        word: &str,
+    ) -> Option<hazard::Hazard> {
+        for b in bounds {
+            let syn::TypeParamBound::Trait(t) = b else {
+                continue;
+            };
+            let name = t.path.segments.last()?.ident.to_string();
+            if let Some(reason) = self.trait_reason(&name) {
+                return Some(hazard::Hazard {
+                    class: hazard::HazardClass::MustNotSuspend,
+                    type_path: format!("{word} {name}"),
+                    reason,
+                    // What is behind the trait is not known: assume it has glue.
+                    drop_glue: true,
+                });
+            }
+        }
+        None
+    }
+
     /// The hazards returned by a call of the fn or method called `name` with
     /// arguments carrying `args`, when every declaration of that name in the file
     /// agrees. An `async fn` returns them inside a `Future` layer.
@@ -351,6 +513,13 @@ impl<'ast> FileIndex<'ast> {
     ) -> Vec<Shape> {
         if let Some(ty) = self_ty {
             if let Some(sig) = self.methods.get(&(ty.to_string(), name.to_string())) {
+                if returns_self(sig) {
+                    return self
+                        .must_not_suspend_hazard(ty)
+                        .map(Shape::new)
+                        .into_iter()
+                        .collect();
+                }
                 return self.signature_shapes(sig, args);
             }
             if let Some(shapes) = self.crate_table.as_ref().and_then(|t| t.method(ty, name)) {
@@ -386,11 +555,16 @@ impl<'ast> FileIndex<'ast> {
     fn signature_shapes(&self, sig: &syn::Signature, args: &[Vec<Shape>]) -> Vec<Shape> {
         let shapes = match &sig.output {
             syn::ReturnType::Default => Vec::new(),
-            syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)) => self
-                .opaque_returns
-                .get(&sig.ident.to_string())
-                .cloned()
-                .unwrap_or_default(),
+            syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)) => {
+                // What the body really returns, and the trait's own annotation.
+                let mut shapes = self
+                    .opaque_returns
+                    .get(&sig.ident.to_string())
+                    .cloned()
+                    .unwrap_or_default();
+                shapes.extend(self.shapes_of_type(ty));
+                shapes
+            }
             syn::ReturnType::Type(_, ty) => match generic_param_index(sig, ty) {
                 // `fn id<T>(v: T) -> T` returns what its argument holds.
                 Some(i) => args.get(i).cloned().unwrap_or_default(),
@@ -479,6 +653,11 @@ fn is_pointer_like(name: &str) -> bool {
     )
 }
 
+/// Whether a signature returns `Self` (a constructor).
+pub fn returns_self(sig: &syn::Signature) -> bool {
+    matches!(&sig.output, syn::ReturnType::Type(_, ty) if matches!(&**ty, syn::Type::Path(p) if p.path.is_ident("Self")))
+}
+
 /// The struct name a type names, through references and smart pointers.
 pub fn struct_name_of_type(ty: &syn::Type) -> Option<String> {
     match ty {
@@ -539,7 +718,38 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
         self.add_use_tree(&item.tree, &mut Vec::new());
     }
 
+    fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {
+        if let Some(reason) = must_not_suspend_attr(&item.attrs) {
+            let trivial_fields = item.variants.iter().all(|v| fields_trivial(&v.fields));
+            self.must_not_suspend.insert(
+                item.ident.to_string(),
+                MustNotSuspend {
+                    reason,
+                    trivial_fields,
+                },
+            );
+        }
+        syn::visit::visit_item_enum(self, item);
+    }
+
+    fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
+        if let Some(reason) = must_not_suspend_attr(&item.attrs) {
+            self.must_not_suspend_traits
+                .insert(item.ident.to_string(), reason);
+        }
+        syn::visit::visit_item_trait(self, item);
+    }
+
     fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
+        if let Some(reason) = must_not_suspend_attr(&item.attrs) {
+            self.must_not_suspend.insert(
+                item.ident.to_string(),
+                MustNotSuspend {
+                    reason,
+                    trivial_fields: fields_trivial(&item.fields),
+                },
+            );
+        }
         let fields = self.structs.entry(item.ident.to_string()).or_default();
         for (i, f) in item.fields.iter().enumerate() {
             let name = f
@@ -553,6 +763,16 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
     }
 
     fn visit_item_union(&mut self, item: &'ast syn::ItemUnion) {
+        if let Some(reason) = must_not_suspend_attr(&item.attrs) {
+            // A union never drops its fields.
+            self.must_not_suspend.insert(
+                item.ident.to_string(),
+                MustNotSuspend {
+                    reason,
+                    trivial_fields: true,
+                },
+            );
+        }
         let fields = self.structs.entry(item.ident.to_string()).or_default();
         for f in &item.fields.named {
             if let Some(id) = &f.ident {
@@ -587,6 +807,14 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
             syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
             _ => None,
         };
+        let is_drop = item
+            .trait_
+            .as_ref()
+            .and_then(|(path, _)| path.segments.last())
+            .is_some_and(|s| s.ident == "Drop");
+        if let (true, Some(name)) = (is_drop, &name) {
+            self.drop_impls.insert(name.clone());
+        }
         self.impl_stack.push(name);
         syn::visit::visit_item_impl(self, item);
         self.impl_stack.pop();

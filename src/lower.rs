@@ -808,7 +808,11 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         Ok(match expr {
             E::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
                 Some(l) if p.qself.is_none() => Op::Place(l, span),
-                _ => Op::None,
+                // A unit struct's value (`let t = Token;`).
+                _ => match p.path.get_ident() {
+                    Some(i) => value(self.annotated(&i.to_string()), span),
+                    None => Op::None,
+                },
             },
             E::Lit(_) | E::Infer(_) => Op::None,
             E::Paren(p) => {
@@ -932,6 +936,9 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 if let Some(rest) = &s.rest {
                     let op = self.lower_expr(rest)?;
                     self.consume(op);
+                }
+                if let Some(name) = s.path.segments.last().map(|s| s.ident.to_string()) {
+                    shapes.extend(self.annotated(&name));
                 }
                 value(shapes, span)
             }
@@ -1347,16 +1354,20 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                             .rsplit_once("::")
                             .map(|(p, _)| p.to_string())
                             .unwrap_or_default();
-                        Shape::new(hazard::Hazard {
-                            class: s.hazard.class,
-                            type_path: format!("{prefix}::{mapped}"),
-                        })
+                        Shape::new(hazard::Hazard::new(
+                            s.hazard.class,
+                            format!("{prefix}::{mapped}"),
+                        ))
                     })
                     .collect()
             }
             (_, name) if name.starts_with(char::is_uppercase) => {
                 // A tuple struct or enum variant constructor holds its arguments.
-                let mut out = Vec::new();
+                let mut out = match type_seg {
+                    // `Enum::Variant(..)` is a value of `Enum`.
+                    Some(ty) if ty.starts_with(char::is_uppercase) => self.annotated(ty),
+                    _ => self.annotated(name),
+                };
                 for (i, shapes) in arg_shapes.iter().enumerate() {
                     for s in shapes {
                         out.push(s.clone().wrapped(Layer::Element(Some(i.to_string()))));
@@ -1380,7 +1391,9 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 if known {
                     self.index.method_shapes(Some(ty), name, &arg_shapes)
                 } else {
-                    Vec::new()
+                    // `Guard::new(..)` of an annotated type declared elsewhere: a
+                    // constructor, as such associated fns almost always are.
+                    self.annotated(ty)
                 }
             }
         };
@@ -1539,6 +1552,20 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
         }
         Ok(value(result, span))
+    }
+
+    /// The hazard of a value of the type called `name` (`Self` in an impl) when the
+    /// type is annotated `#[must_not_suspend]`.
+    fn annotated(&self, name: &str) -> Vec<Shape> {
+        let name = match (name, &self.self_ty) {
+            ("Self", Some(ty)) => ty.as_str(),
+            _ => name,
+        };
+        self.index
+            .must_not_suspend_hazard(name)
+            .map(Shape::new)
+            .into_iter()
+            .collect()
     }
 
     fn yield_point(&mut self, span: ByteRange, kind: YieldKind) {

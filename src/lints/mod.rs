@@ -4,6 +4,7 @@
 
 pub mod await_holding_lock;
 pub mod await_holding_refcell_ref;
+pub mod must_not_suspend;
 
 use std::collections::HashMap;
 
@@ -17,7 +18,11 @@ use crate::lower::Origin;
 use crate::source::SourceFile;
 
 /// Every lint this build knows, by name.
-pub const LINTS: &[&str] = &[await_holding_lock::NAME, await_holding_refcell_ref::NAME];
+pub const LINTS: &[&str] = &[
+    await_holding_lock::NAME,
+    await_holding_refcell_ref::NAME,
+    must_not_suspend::NAME,
+];
 
 /// The level each lint runs at (after defaults and command-line flags).
 #[derive(Debug, Clone)]
@@ -87,6 +92,7 @@ pub fn diagnostics(held: &HeldValue, source: &SourceFile, levels: &LintLevels) -
             .expect("class comes from the shapes");
         let d = match class {
             HazardClass::Lock => await_holding_lock::check(held, shape, source, levels),
+            HazardClass::MustNotSuspend => must_not_suspend::check(held, shape, source, levels),
             HazardClass::RefCellRef => {
                 await_holding_refcell_ref::check(held, shape, source, levels)
             }

@@ -1,0 +1,38 @@
+//! `must_not_suspend`: a value of a type or trait annotated `#[must_not_suspend]`
+//! held across an await point, with the annotation's reason as a note.
+
+use super::{build, LintLevels, LintText};
+use crate::analysis::HeldValue;
+use crate::diagnostic::{Diagnostic, Level};
+use crate::hazard::{HazardClass, Shape};
+use crate::source::SourceFile;
+
+pub const NAME: &str = "must_not_suspend";
+
+const TEXT: LintText = LintText {
+    name: NAME,
+    clippy_name: "must_not_suspend",
+    why: "its type is annotated `#[must_not_suspend]`",
+    instead: "or create the value after the await",
+};
+
+pub fn check(
+    held: &HeldValue,
+    shape: &Shape,
+    source: &SourceFile,
+    levels: &LintLevels,
+) -> Option<Diagnostic> {
+    if shape.hazard.class != HazardClass::MustNotSuspend {
+        return None;
+    }
+    let level = levels.get(NAME);
+    if level == Level::Allow {
+        return None;
+    }
+    let mut d = build(held, shape, source, level, &TEXT);
+    if let Some(reason) = &shape.hazard.reason {
+        // The author's reason comes first, as rustc shows it.
+        d.notes.insert(0, reason.clone());
+    }
+    Some(d)
+}
