@@ -11,6 +11,7 @@ pub mod dataflow;
 pub mod diagnostic;
 pub mod discover;
 pub mod edition;
+pub mod fix;
 pub mod hazard;
 pub mod index;
 pub mod lints;

@@ -78,6 +78,16 @@ struct Cli {
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
 
+    /// Apply the machine-applicable suggestions (such as `drop(guard);` before an
+    /// await) to the files, then report what is left. A file is written only if it
+    /// still parses after the fix and has not changed since it was read.
+    #[arg(long)]
+    fix: bool,
+
+    /// With `--fix`: print the fixes as a unified diff on stdout and write nothing.
+    #[arg(long, requires = "fix")]
+    dry_run: bool,
+
     /// Print no summary or progress to stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -144,7 +154,22 @@ fn main() -> ExitCode {
         ColorArg::Never => false,
         ColorArg::Auto => stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let report = yieldsafe::run(&options);
+    let mut report = yieldsafe::run(&options);
+    if cli.fix {
+        let plan = yieldsafe::fix::plan(&report.diagnostics, &report.sources);
+        if cli.dry_run {
+            return print_fixes(&plan, &report, cli.quiet, color_err);
+        }
+        let outcome = yieldsafe::fix::write(plan);
+        for f in outcome.files.iter().filter(|_| !cli.quiet) {
+            eprintln!("fixed {} finding(s) in {}", f.applied, f.path.display());
+        }
+        if !outcome.files.is_empty() {
+            // What is reported is what is left.
+            report = yieldsafe::run(&options);
+        }
+        report.problems.extend(outcome.problems);
+    }
     let format = match cli.format {
         FormatArg::Human => Format::Human,
         FormatArg::Short => Format::Short,
@@ -201,6 +226,37 @@ fn main() -> ExitCode {
         );
     }
     ExitCode::from(report.exit_code() as u8)
+}
+
+/// `--fix --dry-run`: the fixes as a unified diff on stdout, problems on stderr.
+fn print_fixes(
+    plan: &yieldsafe::fix::FixOutcome,
+    report: &yieldsafe::Report,
+    quiet: bool,
+    color_err: bool,
+) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    for f in &plan.files {
+        let _ = out.write_all(f.unified_diff().as_bytes());
+    }
+    let _ = out.flush();
+    let mut err = std::io::stderr().lock();
+    for p in report.problems.iter().chain(&plan.problems) {
+        let _ = render::render_problem(p, color_err, &mut err);
+    }
+    if !quiet {
+        let _ = writeln!(
+            err,
+            "yieldsafe: would fix {} finding(s) in {} file(s); nothing was written",
+            plan.applied(),
+            plan.files.len()
+        );
+    }
+    if plan.problems.is_empty() {
+        ExitCode::from(report.exit_code() as u8)
+    } else {
+        ExitCode::from(2)
+    }
 }
 
 /// The `-W/-A/-D/-F` flags in the order they were given.

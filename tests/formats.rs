@@ -515,7 +515,12 @@ fn sarif_format_is_valid_sarif_2_1_0_with_rules_from_the_catalog() {
         let help = rule["help"]["text"].as_str().unwrap();
         assert_eq!(help, yieldsafe::catalog::explain(info));
         assert!(help.contains("### Why is this bad?"));
-        assert_eq!(rule["defaultConfiguration"]["level"], "warning");
+        let level = match info.default_level {
+            yieldsafe::diagnostic::Level::Allow => "none",
+            yieldsafe::diagnostic::Level::Warn => "warning",
+            _ => "error",
+        };
+        assert_eq!(rule["defaultConfiguration"]["level"], level);
     }
     assert_eq!(run["columnKind"], "unicodeCodePoints");
     assert_eq!(
