@@ -17,6 +17,8 @@ pub enum HazardClass {
     RefCellRef,
     /// A value of a type (or trait) annotated `#[must_not_suspend]`.
     MustNotSuspend,
+    /// A tracing span's guard (`Entered`, `EnteredSpan`).
+    SpanGuard,
 }
 
 /// A hazard type: the guard itself, with the path users know it by.
@@ -166,6 +168,8 @@ pub enum Family {
     /// tokio, futures, async-std, async-lock...: made to be held across awaits.
     Async,
     RefCell,
+    /// `tracing::Span`: `enter()` and `entered()` return span guards.
+    Tracing,
     /// A known type that is none of these (a user type with a `lock` method...).
     Other,
 }
@@ -230,6 +234,8 @@ pub fn classify_lock_path(path: &[String]) -> Option<Receiver> {
         } else {
             Family::ParkingLot
         }
+    } else if root == "tracing" && last == "Span" {
+        Family::Tracing
     } else if ASYNC_CRATES.contains(&root) && path.len() > 1 {
         Family::Async
     } else {
@@ -302,7 +308,9 @@ pub fn guard_type_hazard(path: &[String], evidence: &LockEvidence) -> Option<Haz
 pub fn std_hazard(class: HazardClass, name: &str) -> Hazard {
     let module = match class {
         HazardClass::Lock => "std::sync",
-        HazardClass::RefCellRef | HazardClass::MustNotSuspend => "std::cell",
+        HazardClass::RefCellRef | HazardClass::MustNotSuspend | HazardClass::SpanGuard => {
+            "std::cell"
+        }
     };
     Hazard::new(class, format!("{module}::{name}"))
 }
@@ -335,6 +343,10 @@ pub fn lock_method_result(
             family: Family::RefCell,
             ..
         }) => refcell_method(method),
+        Some(Receiver {
+            family: Family::Tracing,
+            ..
+        }) => span_method(method),
         Some(Receiver {
             family: Family::Async | Family::Other,
             ..
@@ -447,6 +459,19 @@ fn parking_lot_method(method: &str, kind: LockKind) -> Option<Shape> {
     } else {
         shape
     })
+}
+
+/// `Span::enter` borrows the span (`Entered<'_>`); `Span::entered` consumes it.
+fn span_method(method: &str) -> Option<Shape> {
+    let guard = match method {
+        "enter" => "tracing::span::Entered",
+        "entered" => "tracing::span::EnteredSpan",
+        _ => return None,
+    };
+    Some(Shape::new(Hazard::new(
+        HazardClass::SpanGuard,
+        guard.to_string(),
+    )))
 }
 
 fn refcell_method(method: &str) -> Option<Shape> {

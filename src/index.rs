@@ -23,6 +23,8 @@ pub struct LockEvidence {
     pub borrow_mut_trait: bool,
     /// `std::fs::File` is used: `.lock()` may be `File::lock`.
     pub std_file_lock: bool,
+    /// The file uses `tracing`.
+    pub tracing: bool,
 }
 
 #[derive(Debug, Default)]
@@ -190,6 +192,7 @@ impl<'ast> FileIndex<'ast> {
             || text.contains("futures::lock")
             || text.contains("async_std::sync");
         ev.refcell |= text.contains("RefCell");
+        ev.tracing |= text.contains("tracing");
         ev.std_file_lock |= text.contains("fs::File") || text.contains("File::");
         index
     }

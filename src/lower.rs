@@ -1540,7 +1540,16 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
         }
         if result.is_empty() && recv_shapes.is_empty() {
-            let receiver = self.receiver_of(&m.receiver);
+            let mut receiver = self.receiver_of(&m.receiver);
+            if receiver.is_none()
+                && matches!(method.as_str(), "enter" | "entered")
+                && self.looks_like_span(&m.receiver)
+            {
+                receiver = Some(Receiver {
+                    family: hazard::Family::Tracing,
+                    kind: hazard::LockKind::Unknown,
+                });
+            }
             if let Some(shape) = hazard::lock_method_result(&method, receiver, next, self.index) {
                 result = vec![shape];
             } else if receiver.is_none_or(|r| r.family == hazard::Family::Other) {
@@ -2122,11 +2131,40 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         self.receiver_depth(e, 0)
     }
 
+    /// A receiver of unknown type that is a tracing span by every sign: the file
+    /// uses `tracing`, and it is a span macro, `Span::current()`, or named `span`.
+    fn looks_like_span(&self, e: &syn::Expr) -> bool {
+        if !self.index.evidence.tracing {
+            return false;
+        }
+        match strip_parens(e) {
+            syn::Expr::Macro(m) => is_span_macro(&m.mac),
+            syn::Expr::Call(c) => matches!(strip_parens(&c.func), syn::Expr::Path(p)
+                if p.path.segments.len() >= 2
+                    && p.path.segments.iter().rev().nth(1).is_some_and(|s| s.ident == "Span")),
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .is_some_and(|i| i.to_string().contains("span")),
+            syn::Expr::Field(f) => {
+                matches!(&f.member, syn::Member::Named(n) if n.to_string().contains("span"))
+            }
+            syn::Expr::MethodCall(m) => m.method == "clone" && self.looks_like_span(&m.receiver),
+            _ => false,
+        }
+    }
+
     fn receiver_depth(&self, e: &syn::Expr, depth: usize) -> Option<Receiver> {
         if depth > 8 {
             return None;
         }
         match strip_parens(e) {
+            syn::Expr::Macro(m) if is_span_macro(&m.mac) && self.index.evidence.tracing => {
+                Some(Receiver {
+                    family: hazard::Family::Tracing,
+                    kind: hazard::LockKind::Unknown,
+                })
+            }
             syn::Expr::Path(p) => {
                 let ident = p.path.get_ident()?.to_string();
                 if let Some(l) = self.lookup(&ident) {
@@ -2343,6 +2381,14 @@ fn strip_parens(e: &syn::Expr) -> &syn::Expr {
         syn::Expr::Group(g) => strip_parens(&g.expr),
         e => e,
     }
+}
+
+/// `span!`, `info_span!`, `debug_span!`... (tracing's span constructors).
+fn is_span_macro(mac: &syn::Macro) -> bool {
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "span" || s.ident.to_string().ends_with("_span"))
 }
 
 /// Iterator adapters and conversions that pass their receiver's items on.

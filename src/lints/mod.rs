@@ -4,6 +4,7 @@
 
 pub mod await_holding_lock;
 pub mod await_holding_refcell_ref;
+pub mod await_holding_span_guard;
 pub mod must_not_suspend;
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ use crate::source::SourceFile;
 pub const LINTS: &[&str] = &[
     await_holding_lock::NAME,
     await_holding_refcell_ref::NAME,
+    await_holding_span_guard::NAME,
     must_not_suspend::NAME,
 ];
 
@@ -93,6 +95,7 @@ pub fn diagnostics(held: &HeldValue, source: &SourceFile, levels: &LintLevels) -
         let d = match class {
             HazardClass::Lock => await_holding_lock::check(held, shape, source, levels),
             HazardClass::MustNotSuspend => must_not_suspend::check(held, shape, source, levels),
+            HazardClass::SpanGuard => await_holding_span_guard::check(held, shape, source, levels),
             HazardClass::RefCellRef => {
                 await_holding_refcell_ref::check(held, shape, source, levels)
             }
@@ -224,7 +227,20 @@ pub fn build(
     } else {
         "set by a command-line flag or an attribute in the code"
     };
-    notes.push(format!("`#[{level_word}({})]` {origin}", text.clippy_name));
+    match text.clippy_name.strip_prefix("yieldsafe::") {
+        // Not a lint rustc or clippy know: no attribute can name it.
+        Some(name) => {
+            let state = if level == Level::Warn {
+                format!("`{name}` is on by default")
+            } else {
+                format!("`{name}` is set to `{level_word}` {origin}")
+            };
+            notes.push(format!(
+                "{state}; `// yieldsafe: allow({name})` on the line before silences it"
+            ));
+        }
+        None => notes.push(format!("`#[{level_word}({})]` {origin}", text.clippy_name)),
+    }
     Diagnostic {
         lint: text.name,
         level,
