@@ -27,6 +27,16 @@ pub struct HeldValue {
     /// Where `drop(name);` can be inserted to end it before the first yield, when
     /// that is safe: (byte offset, indentation of the statement).
     pub drop_before: Option<(usize, String)>,
+    /// The `async fn` whose own body holds the value (not a nested async block).
+    pub owner: Option<FnOwner>,
+}
+
+/// An `async fn`, as the `future_not_send` lint names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FnOwner {
+    pub name: String,
+    pub name_span: ByteRange,
+    pub is_pub: bool,
 }
 
 impl HeldValue {
@@ -93,7 +103,10 @@ pub fn analyse_file_in_crate(
         let lowerer = Lowerer::new(&index, &arena, edition, body.kind, body.self_ty.clone());
         match lowerer.lower_fn(&body.params, &[], BodyRef::Block(body.block)) {
             Ok(lowered) => {
-                if let Err(e) = analyse_lowered(lowered, &index, &arena, edition, text, &mut out) {
+                let owner = (body.kind == BodyKind::AsyncFn).then(|| body.owner.clone());
+                if let Err(e) =
+                    analyse_lowered(lowered, owner, &index, &arena, edition, text, &mut out)
+                {
                     error.get_or_insert(e);
                 }
             }
@@ -108,15 +121,16 @@ pub fn analyse_file_in_crate(
 
 fn analyse_lowered<'ast>(
     lowered: LoweredBody<'ast>,
+    owner: Option<FnOwner>,
     index: &FileIndex<'ast>,
     arena: &'ast Arena<Vec<syn::Expr>>,
     edition: Edition,
     text: &str,
     out: &mut Vec<HeldValue>,
 ) -> Result<(), TooDeep> {
-    let mut work = vec![lowered];
-    while let Some(body) = work.pop() {
-        collect_held(&body, text, out);
+    let mut work = vec![(lowered, owner)];
+    while let Some((body, owner)) = work.pop() {
+        collect_held(&body, owner, text, out);
         for child in body.children {
             let ChildBody {
                 kind,
@@ -132,7 +146,7 @@ fn analyse_lowered<'ast>(
                     lowerer.lower_fn(&params, &env_for_closure(env), BodyRef::Expr(&c.body))?
                 }
             };
-            work.push(lowered);
+            work.push((lowered, None));
         }
     }
     Ok(())
@@ -142,7 +156,12 @@ fn env_for_closure(env: Vec<EnvLocal<'_>>) -> Vec<EnvLocal<'_>> {
     env
 }
 
-fn collect_held(body: &LoweredBody<'_>, text: &str, out: &mut Vec<HeldValue>) {
+fn collect_held(
+    body: &LoweredBody<'_>,
+    owner: Option<FnOwner>,
+    text: &str,
+    out: &mut Vec<HeldValue>,
+) {
     if !body.kind.is_coroutine() || body.yields.is_empty() {
         return;
     }
@@ -174,6 +193,7 @@ fn collect_held(body: &LoweredBody<'_>, text: &str, out: &mut Vec<HeldValue>) {
             drops: holding.drops,
             used_after_yield: holding.used_after_yield,
             drop_before: None,
+            owner: owner.clone(),
         };
         held.drop_before = drop_insertion(&held, body, text);
         out.push(held);
@@ -215,9 +235,15 @@ fn drop_insertion(held: &HeldValue, body: &LoweredBody<'_>, text: &str) -> Optio
     Some((start, indent.to_string()))
 }
 
+/// `pub`, and not restricted to the crate (`pub(crate)` futures are not exposed).
+fn is_pub(vis: &syn::Visibility) -> bool {
+    matches!(vis, syn::Visibility::Public(_))
+}
+
 /// A fn-like body found in the file.
 struct FoundBody<'ast> {
     name: String,
+    owner: FnOwner,
     /// Returns `impl Trait`.
     opaque_return: bool,
     kind: BodyKind,
@@ -232,7 +258,7 @@ struct BodyFinder<'ast> {
 }
 
 impl<'ast> BodyFinder<'ast> {
-    fn add(&mut self, sig: &'ast syn::Signature, block: &'ast syn::Block) {
+    fn add(&mut self, sig: &'ast syn::Signature, block: &'ast syn::Block, is_pub: bool) {
         let kind = if sig.asyncness.is_some() {
             BodyKind::AsyncFn
         } else {
@@ -248,6 +274,11 @@ impl<'ast> BodyFinder<'ast> {
             .collect();
         let opaque_return = matches!(&sig.output, syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)));
         self.bodies.push(FoundBody {
+            owner: FnOwner {
+                name: sig.ident.to_string(),
+                name_span: crate::span::range(sig.ident.span()),
+                is_pub,
+            },
             name: sig.ident.to_string(),
             opaque_return,
             kind,
@@ -260,7 +291,7 @@ impl<'ast> BodyFinder<'ast> {
 
 impl<'ast> Visit<'ast> for BodyFinder<'ast> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        self.add(&f.sig, &f.block);
+        self.add(&f.sig, &f.block, is_pub(&f.vis));
         // Items nested in the body (fns, impls) are bodies of their own.
         self.self_ty.push(None);
         syn::visit::visit_item_fn(self, f);
@@ -268,13 +299,13 @@ impl<'ast> Visit<'ast> for BodyFinder<'ast> {
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.add(&f.sig, &f.block);
+        self.add(&f.sig, &f.block, is_pub(&f.vis));
         syn::visit::visit_impl_item_fn(self, f);
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if let Some(block) = &f.default {
-            self.add(&f.sig, block);
+            self.add(&f.sig, block, false);
         }
         syn::visit::visit_trait_item_fn(self, f);
     }

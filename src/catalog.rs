@@ -12,6 +12,10 @@ use crate::diagnostic::Level;
 /// test fails until it is.
 const RECORDS: &[(&str, &str)] = &[
     (
+        "future_not_send.toml",
+        include_str!("../lints/future_not_send.toml"),
+    ),
+    (
         "await_holding_span_guard.toml",
         include_str!("../lints/await_holding_span_guard.toml"),
     ),
@@ -261,7 +265,8 @@ mod tests {
             assert!(info.matched_types().next().is_some(), "{name}: no types");
             // `must_not_suspend` is about types only; the others name what makes them.
             assert!(
-                name == "must_not_suspend" || info.matched_methods().next().is_some(),
+                matches!(name.as_str(), "must_not_suspend" | "future_not_send")
+                    || info.matched_methods().next().is_some(),
                 "{name}: no methods"
             );
             if let Some(clippy) = &info.clippy_name {
@@ -334,6 +339,14 @@ mod tests {
     }
 
     #[test]
+    fn every_lint_has_a_record_and_every_record_a_lint() {
+        for lint in crate::lints::LINTS {
+            assert!(get(lint).is_some(), "{lint} has no lints/{lint}.toml");
+        }
+        assert_eq!(all().len(), crate::lints::LINTS.len());
+    }
+
+    #[test]
     fn list_aligns_names() {
         let text = list();
         let lines: Vec<&str> = text.lines().collect();
@@ -341,7 +354,8 @@ mod tests {
         let column = lines[0].find("default").expect("header");
         for (line, info) in lines[1..].iter().zip(all()) {
             assert!(line.starts_with(&info.name));
-            assert_eq!(line.find("warn"), Some(column), "{line}");
+            let level = info.default_level.as_str();
+            assert_eq!(line.find(level), Some(column), "{line}");
         }
     }
 }

@@ -19,6 +19,26 @@ pub enum HazardClass {
     MustNotSuspend,
     /// A tracing span's guard (`Entered`, `EnteredSpan`).
     SpanGuard,
+    /// Another value that is `!Send` (`Rc`, raw pointers): only `future_not_send`
+    /// cares about it.
+    NotSend,
+}
+
+impl Hazard {
+    /// Whether a value holding this hazard makes a future `!Send` (std and
+    /// parking_lot guards, `Ref`/`RefMut`, span guards, `Rc`, raw pointers).
+    pub fn is_not_send(&self) -> bool {
+        match self.class {
+            HazardClass::Lock
+            | HazardClass::RefCellRef
+            | HazardClass::SpanGuard
+            | HazardClass::NotSend => {
+                // spin's guards are `Send` when the data is.
+                !self.type_path.starts_with("spin::")
+            }
+            HazardClass::MustNotSuspend => false,
+        }
+    }
 }
 
 /// A hazard type: the guard itself, with the path users know it by.
@@ -308,9 +328,10 @@ pub fn guard_type_hazard(path: &[String], evidence: &LockEvidence) -> Option<Haz
 pub fn std_hazard(class: HazardClass, name: &str) -> Hazard {
     let module = match class {
         HazardClass::Lock => "std::sync",
-        HazardClass::RefCellRef | HazardClass::MustNotSuspend | HazardClass::SpanGuard => {
-            "std::cell"
-        }
+        HazardClass::RefCellRef
+        | HazardClass::MustNotSuspend
+        | HazardClass::SpanGuard
+        | HazardClass::NotSend => "std::cell",
     };
     Hazard::new(class, format!("{module}::{name}"))
 }

@@ -376,6 +376,10 @@ impl<'ast> FileIndex<'ast> {
                 l.insert(0, Layer::Element(None));
                 self.shapes_of_type_into(&a.elem, l, out, depth + 1);
             }
+            syn::Type::Ptr(_) => out.push(Shape {
+                hazard: hazard::Hazard::new(hazard::HazardClass::NotSend, "raw pointer".into()),
+                layers,
+            }),
             syn::Type::ImplTrait(t) => {
                 if let Some(h) = self.trait_hazard(t.bounds.iter(), "impl") {
                     out.push(Shape { hazard: h, layers });
@@ -413,6 +417,21 @@ impl<'ast> FileIndex<'ast> {
                 }
                 if let Some(h) = self.must_not_suspend_hazard(&name) {
                     out.push(Shape { hazard: h, layers });
+                    return;
+                }
+                if name == "Rc"
+                    && self
+                        .resolve(&p.path)
+                        .first()
+                        .is_none_or(|r| r == "std" || r == "alloc" || r == "Rc")
+                {
+                    out.push(Shape {
+                        hazard: hazard::Hazard::new(
+                            hazard::HazardClass::NotSend,
+                            "std::rc::Rc".into(),
+                        ),
+                        layers,
+                    });
                     return;
                 }
                 let full = self.resolve(&p.path);

@@ -384,16 +384,15 @@ pub fn check_source_in_crate(
         } else {
             suppress::SourceLevels::collect(&ast, &file.text[bom..])
         };
-        for mut h in held {
-            let at = h.value.span.0;
-            let line = file.line_column(at + bom).0;
-            shift(&mut h, bom);
-            let mut here = levels.clone();
-            for lint in lints::LINTS {
-                here.set(lint, source_levels.level(lint, at, line, levels.get(lint)));
-            }
-            diagnostics.extend(lints::diagnostics(&h, file, &here));
+        let mut held = held;
+        for h in &mut held {
+            shift(h, bom);
         }
+        let level_at = |lint: &str, at: usize| {
+            let line = file.line_column(at).0;
+            source_levels.level(lint, at.saturating_sub(bom), line, levels.get(lint))
+        };
+        diagnostics.extend(lints::file_diagnostics(&held, file, levels, &level_at));
         if let Some(e) = too_deep {
             let (line, col) = file.line_column(e.at + bom);
             problems.push(problem(&file.path, Some((line, col)), e.to_string()));
@@ -443,5 +442,8 @@ fn shift(h: &mut analysis::HeldValue, by: usize) {
     }
     if let Some((at, _)) = &mut h.drop_before {
         *at += by;
+    }
+    if let Some(owner) = &mut h.owner {
+        s(&mut owner.name_span);
     }
 }

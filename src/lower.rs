@@ -1334,7 +1334,16 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             _ if std_drop => Vec::new(),
             (None, "Some") => wrap(Layer::Option),
             (None, "Ok" | "Err") => wrap(Layer::Result),
-            (Some("Box" | "Arc" | "Rc"), "new" | "pin") => wrap(Layer::Box),
+            (Some("Rc"), "new" | "pin" | "clone" | "from" | "default" | "new_cyclic") => {
+                // An `Rc` is `!Send` itself, whatever it holds.
+                let mut shapes = wrap(Layer::Box);
+                shapes.push(Shape::new(hazard::Hazard::new(
+                    hazard::HazardClass::NotSend,
+                    "std::rc::Rc".into(),
+                )));
+                shapes
+            }
+            (Some("Box" | "Arc"), "new" | "pin") => wrap(Layer::Box),
             (Some("Pin"), "new" | "new_unchecked") => first(),
             (Some("ManuallyDrop"), "new") => Vec::new(),
             (Some(ty), func) if hazard::guard_assoc_fn(ty, func).is_some() => {
@@ -1423,6 +1432,11 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             Op::Field(l, f, _) => field_shapes(&self.locals[*l].shapes, f),
             Op::Value(s, _) => s.clone(),
         };
+        // An `Rc` receiver derefs to what it points to: its own `!Send` shape says
+        // nothing about the methods called through it.
+        let recv_plain = recv_shapes
+            .iter()
+            .all(|s| s.hazard.class == hazard::HazardClass::NotSend);
         let wrapper = recv_shapes
             .iter()
             .any(|s| matches!(s.outer(), Some(Layer::Option | Layer::Result)));
@@ -1466,6 +1480,10 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     .filter_map(|s| s.peel(|l| matches!(l, Layer::Option | Layer::Result)))
                     .collect(),
             };
+        } else if method == "clone" && m.args.is_empty() && recv_shapes.iter().any(is_rc) {
+            // Cloning an `Rc` gives another `Rc`.
+            self.borrow(recv);
+            result = recv_shapes.iter().filter(|s| is_rc(s)).cloned().collect();
         } else if !recv_shapes.is_empty() && is_iterator_adapter(&method) {
             // An iterator (or collection) of hazards passes them on.
             result = self.consume(recv);
@@ -1524,7 +1542,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 }
             }
         }
-        if recv_shapes.is_empty()
+        if recv_plain
             && matches!(
                 method.as_str(),
                 "map" | "filter_map" | "flat_map" | "map_while"
@@ -1539,7 +1557,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     .collect();
             }
         }
-        if result.is_empty() && recv_shapes.is_empty() {
+        if result.is_empty() && recv_plain {
             let mut receiver = self.receiver_of(&m.receiver);
             if receiver.is_none()
                 && matches!(method.as_str(), "enter" | "entered")
@@ -2389,6 +2407,10 @@ fn is_span_macro(mac: &syn::Macro) -> bool {
         .segments
         .last()
         .is_some_and(|s| s.ident == "span" || s.ident.to_string().ends_with("_span"))
+}
+
+fn is_rc(s: &Shape) -> bool {
+    s.layers.is_empty() && s.hazard.type_path == "std::rc::Rc"
 }
 
 /// Iterator adapters and conversions that pass their receiver's items on.

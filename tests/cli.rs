@@ -188,3 +188,37 @@ fn explain_and_list_lints() {
     assert_eq!(code, 2);
     assert!(err.contains("nope"));
 }
+
+#[test]
+fn future_not_send_is_allowed_by_default_and_names_the_fn() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let fixture = format!("{root}/fixtures/bindings/future_not_send.rs");
+    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args(["--format", "short", &fixture]));
+    assert_eq!((code, out.as_str()), (0, ""));
+    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args([
+        "--format",
+        "short",
+        "-W",
+        "clippy::future_not_send",
+        &fixture,
+    ]));
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(lines[0].contains("future_not_send.rs:11:14: warning: future cannot be sent between threads safely: `rc_held`"), "{out}");
+    // A std guard held by a pub async fn: both lints.
+    write(dir.path(), "a.rs", HELD);
+    let (_, out, _) = stdout_of(yieldsafe(dir.path()).args([
+        "--format",
+        "short",
+        "-W",
+        "future_not_send",
+        "a.rs",
+    ]));
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        out.contains("[future_not_send]") && out.contains("[await_holding_lock]"),
+        "{out}"
+    );
+}

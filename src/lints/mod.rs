@@ -5,6 +5,7 @@
 pub mod await_holding_lock;
 pub mod await_holding_refcell_ref;
 pub mod await_holding_span_guard;
+pub mod future_not_send;
 pub mod must_not_suspend;
 
 use std::collections::HashMap;
@@ -23,6 +24,7 @@ pub const LINTS: &[&str] = &[
     await_holding_lock::NAME,
     await_holding_refcell_ref::NAME,
     await_holding_span_guard::NAME,
+    future_not_send::NAME,
     must_not_suspend::NAME,
 ];
 
@@ -35,7 +37,16 @@ pub struct LintLevels {
 impl Default for LintLevels {
     fn default() -> Self {
         LintLevels {
-            levels: LINTS.iter().map(|&l| (l, Level::Warn)).collect(),
+            levels: LINTS
+                .iter()
+                .map(|&l| {
+                    // The default comes from the lint's record in `lints/`.
+                    let level = crate::catalog::get(l)
+                        .map(|info| info.default_level)
+                        .unwrap_or(Level::Warn);
+                    (l, level)
+                })
+                .collect(),
         }
     }
 }
@@ -73,6 +84,45 @@ impl LintLevels {
     }
 }
 
+/// Every diagnostic of a file: per held value, then `future_not_send` per `async fn`.
+/// `level_at(lint, byte)` is the lint's level at a place of the file (command line,
+/// configuration and attributes in the code).
+pub fn file_diagnostics(
+    held: &[HeldValue],
+    source: &SourceFile,
+    levels: &LintLevels,
+    level_at: &dyn Fn(&str, usize) -> Level,
+) -> Vec<Diagnostic> {
+    let levels_at = |at: usize| {
+        let mut here = levels.clone();
+        for lint in LINTS {
+            here.set(lint, level_at(lint, at));
+        }
+        here
+    };
+    let mut out = Vec::new();
+    for h in held {
+        out.extend(diagnostics(h, source, &levels_at(h.value.span.0)));
+    }
+    let mut owners: Vec<&crate::analysis::FnOwner> =
+        held.iter().filter_map(|h| h.owner.as_ref()).collect();
+    owners.sort_by_key(|o| o.name_span);
+    owners.dedup();
+    for owner in owners {
+        let mine: Vec<&HeldValue> = held
+            .iter()
+            .filter(|h| h.owner.as_ref() == Some(owner))
+            .collect();
+        out.extend(future_not_send::check(
+            owner,
+            &mine,
+            source,
+            &levels_at(owner.name_span.0),
+        ));
+    }
+    out
+}
+
 /// The diagnostics for one held value: one per lint its hazards belong to.
 pub fn diagnostics(held: &HeldValue, source: &SourceFile, levels: &LintLevels) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -96,6 +146,8 @@ pub fn diagnostics(held: &HeldValue, source: &SourceFile, levels: &LintLevels) -
             HazardClass::Lock => await_holding_lock::check(held, shape, source, levels),
             HazardClass::MustNotSuspend => must_not_suspend::check(held, shape, source, levels),
             HazardClass::SpanGuard => await_holding_span_guard::check(held, shape, source, levels),
+            // Only `future_not_send` looks at these, per fn.
+            HazardClass::NotSend => None,
             HazardClass::RefCellRef => {
                 await_holding_refcell_ref::check(held, shape, source, levels)
             }
