@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod catalog;
+pub mod config;
 pub mod crate_table;
 pub mod dataflow;
 pub mod diagnostic;

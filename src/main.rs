@@ -34,9 +34,14 @@ enum ColorArg {
 #[command(name = "yieldsafe", version, about, long_about = None)]
 struct Cli {
     /// Files or directories to check (directories are walked for `.rs` files,
-    /// skipping `target/` and hidden directories).
-    #[arg(default_value = ".")]
+    /// skipping `target/` and hidden directories) [default: the directory of
+    /// `--manifest-path`, else `.`]
     paths: Vec<PathBuf>,
+
+    /// Check the package or workspace of this `Cargo.toml` (its directory) when no
+    /// PATH is given. `cargo yieldsafe` passes the current workspace's.
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
 
     /// Output format: `human` (rustc style), `short` (one line per finding), `json`
     /// (JSON Lines), `sarif` (SARIF 2.1.0), `cargo` (cargo's `--message-format=json`
@@ -129,8 +134,18 @@ fn main() -> ExitCode {
             }
         };
     }
+    let paths = match (&cli.manifest_path, cli.paths.is_empty()) {
+        (Some(manifest), true) => match manifest_dir(manifest) {
+            Ok(dir) => vec![dir],
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => cli.paths.clone(),
+    };
     let mut options = Options {
-        paths: cli.paths.clone(),
+        paths,
         exclude: cli.exclude.clone(),
         edition: cli.edition,
         jobs: cli.jobs,
@@ -226,6 +241,20 @@ fn main() -> ExitCode {
         );
     }
     ExitCode::from(report.exit_code() as u8)
+}
+
+/// The directory `--manifest-path` names, as given (relative stays relative).
+fn manifest_dir(manifest: &std::path::Path) -> Result<PathBuf, String> {
+    if !manifest.is_file() {
+        return Err(format!(
+            "--manifest-path `{}`: no such file (it names a `Cargo.toml`)",
+            manifest.display()
+        ));
+    }
+    Ok(match manifest.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    })
 }
 
 /// `--fix --dry-run`: the fixes as a unified diff on stdout, problems on stderr.
