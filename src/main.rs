@@ -79,6 +79,13 @@ struct Cli {
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
 
+    /// Read lint levels and excludes from this file (a `yieldsafe.toml`, or a
+    /// `Cargo.toml` with `[package.metadata.yieldsafe]`) instead of the first
+    /// `yieldsafe.toml`, `.yieldsafe.toml` or `Cargo.toml` metadata found walking up from
+    /// the first PATH.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
     /// Number of threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
@@ -151,6 +158,17 @@ fn main() -> ExitCode {
         jobs: cli.jobs,
         ..Options::default()
     };
+    // Cargo's `[lints.clippy]`, then the yieldsafe settings, then the flags.
+    match yieldsafe::config::load(cli.config.as_deref(), &options.paths) {
+        Ok(config) => {
+            config.apply(&mut options.levels);
+            options.exclude.extend(config.exclude);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
     // rustc applies level flags in command-line order; clap groups them by flag, so
     // recover the order from the raw arguments.
     for (level, lint) in level_flags_in_order(&cli) {
