@@ -617,3 +617,93 @@ fn the_sarif_schema_rejects_what_it_should() {
         "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"message": {"text": "m"}, "level": "bad"}]}]
     })));
 }
+
+/// The ```json blocks of the README, as written there.
+fn readme_json_blocks() -> Vec<Value> {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in readme.lines() {
+        match (&mut current, line.trim()) {
+            (None, "```json") => current = Some(String::new()),
+            (Some(block), "```") => {
+                blocks.push(serde_json::from_str(block).expect("README json block parses"));
+                current = None;
+            }
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn readme_vscode_task_matches_the_short_format() {
+    let blocks = readme_json_blocks();
+    let task = blocks
+        .iter()
+        .find_map(|b| b["tasks"].as_array().map(|t| &t[0]))
+        .expect("the README's tasks.json");
+    assert_eq!(task["command"], "yieldsafe");
+    let args: Vec<&str> = task["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let pattern = &task["problemMatcher"]["pattern"];
+    let re = js_regex(pattern["regexp"].as_str().unwrap());
+    let group = |name: &str| pattern[name].as_u64().unwrap() as usize;
+    let krate = demo_crate();
+    let mut all_args = args.clone();
+    all_args.push("src");
+    let (_, out) = run(&krate.root, &all_args);
+    let found: Vec<(String, usize, usize, String)> = out
+        .lines()
+        .map(|l| {
+            let c = re.captures(l).unwrap_or_else(|| panic!("no match: {l}"));
+            assert_eq!(&c[group("severity")], "warning");
+            assert!(c[group("message")].ends_with("is held across an await point"));
+            (
+                c[group("file")].to_owned(),
+                c[group("line")].parse().unwrap(),
+                c[group("column")].parse().unwrap(),
+                c[group("code")].to_owned(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, usize, usize, String)> = expected()
+        .iter()
+        .map(|&(line, column, _, lint)| ("src/lib.rs".to_owned(), line, column, lint.to_owned()))
+        .collect();
+    assert_eq!(found, want);
+}
+
+#[test]
+fn readme_rust_analyzer_command_prints_cargo_messages() {
+    let blocks = readme_json_blocks();
+    let command: Vec<&str> = blocks
+        .iter()
+        .find_map(|b| b["rust-analyzer.check.overrideCommand"].as_array())
+        .expect("the README's rust-analyzer setting")
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(command[0], "yieldsafe");
+    let krate = demo_crate();
+    // rust-analyzer runs it in the workspace root.
+    let (code, out) = run(&krate.root, &command[1..]);
+    assert_eq!(code, 0);
+    let messages: Vec<Message> = Message::parse_stream(Cursor::new(out.as_bytes()))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let findings = messages
+        .iter()
+        .filter(|m| matches!(m, Message::CompilerMessage(_)))
+        .count();
+    assert_eq!(findings, expected().len());
+    assert!(matches!(messages.last(), Some(Message::BuildFinished(_))));
+}
