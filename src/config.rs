@@ -6,7 +6,7 @@
 //! A settings file holds lint levels and excludes:
 //!
 //! ```toml
-//! exclude = ["generated", "benches/**"]
+//! exclude = ["generated"]
 //!
 //! [lints]
 //! await_holding_lock = "deny"
