@@ -100,7 +100,8 @@ pub fn analyse_file_in_crate(
                 continue;
             }
         }
-        let lowerer = Lowerer::new(&index, &arena, edition, body.kind, body.self_ty.clone());
+        let lowerer = Lowerer::new(&index, &arena, edition, body.kind, body.self_ty.clone())
+            .with_signature(body.sig);
         match lowerer.lower_fn(&body.params, &[], BodyRef::Block(body.block)) {
             Ok(lowered) => {
                 let owner = (body.kind == BodyKind::AsyncFn).then(|| body.owner.clone());
@@ -242,6 +243,7 @@ fn is_pub(vis: &syn::Visibility) -> bool {
 
 /// A fn-like body found in the file.
 struct FoundBody<'ast> {
+    sig: &'ast syn::Signature,
     name: String,
     owner: FnOwner,
     /// Returns `impl Trait`.
@@ -274,6 +276,7 @@ impl<'ast> BodyFinder<'ast> {
             .collect();
         let opaque_return = matches!(&sig.output, syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)));
         self.bodies.push(FoundBody {
+            sig,
             owner: FnOwner {
                 name: sig.ident.to_string(),
                 name_span: crate::span::range(sig.ident.span()),

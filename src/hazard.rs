@@ -80,6 +80,8 @@ pub enum Layer {
     Capture,
     /// A future that will produce it when awaited: not held yet.
     Future,
+    /// A reference to it.
+    Ref,
 }
 
 /// A hazard and the wrappers around it: `Option<MutexGuard>` is `MutexGuard` with
@@ -139,6 +141,7 @@ impl Shape {
                 Layer::Element(None) => "collection".to_string(),
                 Layer::Capture => "closure or future that captured".to_string(),
                 Layer::Future => "future that returns".to_string(),
+                Layer::Ref => "reference to".to_string(),
             };
             if i == 0 {
                 out.push_str(article(&word));
@@ -147,7 +150,7 @@ impl Shape {
             out.push_str(&word);
             out.push_str(match layer {
                 Layer::Element(Some(f)) if !f.chars().all(|c| c.is_ascii_digit()) => " holds ",
-                Layer::Capture | Layer::Future => " ",
+                Layer::Capture | Layer::Future | Layer::Ref => " ",
                 _ => " holding ",
             });
         }
@@ -469,8 +472,12 @@ fn parking_lot_method(method: &str, kind: LockKind) -> Option<Shape> {
             ("RwLockWriteGuard", true)
         }
         ("upgradable_read", LockKind::RwLock) => ("RwLockUpgradableReadGuard", false),
+        // spin spells it this way.
+        ("upgradeable_read", LockKind::RwLock) => ("RwLockUpgradableGuard", false),
+        ("try_upgradeable_read", LockKind::RwLock) => ("RwLockUpgradableGuard", true),
         ("try_upgradable_read", LockKind::RwLock) => ("RwLockUpgradableReadGuard", true),
         ("read_arc", LockKind::RwLock) => ("ArcRwLockReadGuard", false),
+        ("upgradable_read_arc", LockKind::RwLock) => ("ArcRwLockUpgradableReadGuard", false),
         ("write_arc", LockKind::RwLock) => ("ArcRwLockWriteGuard", false),
         _ => return None,
     };
@@ -516,19 +523,43 @@ fn refcell_method(method: &str) -> Option<Shape> {
 /// type's name and the function, the name of the guard they return.
 pub fn guard_assoc_fn(ty: &str, func: &str) -> Option<&'static str> {
     let mapped = match ty {
-        "MutexGuard" | "MappedMutexGuard" => "MappedMutexGuard",
-        "RwLockReadGuard" | "MappedRwLockReadGuard" => "MappedRwLockReadGuard",
-        "RwLockWriteGuard" | "MappedRwLockWriteGuard" => "MappedRwLockWriteGuard",
-        "Ref" => "Ref",
-        "RefMut" => "RefMut",
-        "ReentrantMutexGuard" => "MappedReentrantMutexGuard",
-        _ => return None,
+        "MutexGuard" | "MappedMutexGuard" => Some("MappedMutexGuard"),
+        "RwLockReadGuard" | "MappedRwLockReadGuard" => Some("MappedRwLockReadGuard"),
+        "RwLockWriteGuard" | "MappedRwLockWriteGuard" => Some("MappedRwLockWriteGuard"),
+        "Ref" => Some("Ref"),
+        "RefMut" => Some("RefMut"),
+        "ReentrantMutexGuard" => Some("MappedReentrantMutexGuard"),
+        _ => None,
     };
-    match func {
-        "map" | "filter_map" | "try_map" | "map_split" => Some(mapped),
-        "clone" if ty == "Ref" => Some("Ref"),
-        "downgrade" if ty == "RwLockWriteGuard" => Some("RwLockReadGuard"),
-        "upgrade" | "try_upgrade" => Some("RwLockWriteGuard"),
+    let arc = ty.starts_with("Arc");
+    match (ty, func) {
+        (_, "map" | "filter_map" | "try_map" | "map_split") => mapped,
+        ("Ref", "clone") => Some("Ref"),
+        // parking_lot's upgradable read guards and their transitions.
+        (
+            "RwLockUpgradableReadGuard" | "ArcRwLockUpgradableReadGuard",
+            "upgrade" | "try_upgrade" | "try_upgrade_for" | "try_upgrade_until",
+        ) => Some(if arc {
+            "ArcRwLockWriteGuard"
+        } else {
+            "RwLockWriteGuard"
+        }),
+        (
+            "RwLockUpgradableReadGuard"
+            | "ArcRwLockUpgradableReadGuard"
+            | "RwLockWriteGuard"
+            | "ArcRwLockWriteGuard",
+            "downgrade",
+        ) => Some(if arc {
+            "ArcRwLockReadGuard"
+        } else {
+            "RwLockReadGuard"
+        }),
+        ("RwLockWriteGuard" | "ArcRwLockWriteGuard", "downgrade_to_upgradable") => Some(if arc {
+            "ArcRwLockUpgradableReadGuard"
+        } else {
+            "RwLockUpgradableReadGuard"
+        }),
         _ => None,
     }
 }

@@ -57,6 +57,8 @@ pub struct FileIndex<'ast> {
     pub must_not_suspend_traits: HashMap<String, Option<String>>,
     /// Types with an `impl Drop` in this file.
     pub drop_impls: HashSet<String>,
+    /// Variant name → its `#[must_not_suspend]` enum (for `Idle` after `use State::*`).
+    pub must_not_suspend_variants: HashMap<String, String>,
 }
 
 /// A type annotated `#[must_not_suspend]`.
@@ -81,6 +83,9 @@ pub fn must_not_suspend_attr(attrs: &[syn::Attribute]) -> Option<Option<String>>
                 continue;
             };
             // The first item is the predicate; the rest are the attributes.
+            if !metas.first().is_some_and(cfg_may_hold) {
+                continue;
+            }
             for meta in metas.iter().skip(1) {
                 if meta.path().is_ident("must_not_suspend") {
                     return Some(reason_of(meta));
@@ -89,6 +94,32 @@ pub fn must_not_suspend_attr(attrs: &[syn::Attribute]) -> Option<Option<String>>
         }
     }
     None
+}
+
+/// Whether a `cfg` predicate may hold in an ordinary build: `all()`/`any()`/`not()`
+/// are evaluated, `test` is off, anything else (features, targets) may be on.
+fn cfg_may_hold(meta: &syn::Meta) -> bool {
+    let nested = |m: &syn::Meta| -> Vec<syn::Meta> {
+        match m {
+            syn::Meta::List(l) => l
+                .parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+                )
+                .map(|p| p.into_iter().collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    };
+    let path = meta.path();
+    if path.is_ident("all") {
+        nested(meta).iter().all(cfg_may_hold)
+    } else if path.is_ident("any") {
+        nested(meta).iter().any(cfg_may_hold)
+    } else if path.is_ident("not") {
+        !nested(meta).first().is_some_and(cfg_may_hold)
+    } else {
+        !path.is_ident("test")
+    }
 }
 
 fn reason_of(meta: &syn::Meta) -> Option<String> {
@@ -107,7 +138,9 @@ fn reason_of(meta: &syn::Meta) -> Option<String> {
 /// Whether a field type plainly has no drop glue.
 fn trivial_type(ty: &syn::Type) -> bool {
     match ty {
-        syn::Type::Reference(_) | syn::Type::Ptr(_) | syn::Type::Never(_) => true,
+        syn::Type::Reference(_) | syn::Type::Ptr(_) | syn::Type::Never(_) | syn::Type::FnPtr(_) => {
+            true
+        }
         syn::Type::Paren(p) => trivial_type(&p.elem),
         syn::Type::Tuple(t) => t.elems.iter().all(trivial_type),
         syn::Type::Array(a) => trivial_type(&a.elem),
@@ -131,14 +164,29 @@ fn trivial_type(ty: &syn::Type) -> bool {
                         | "bool"
                         | "char"
                 )
-            }) || p
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| s.ident == "PhantomData")
+            }) || p.path.segments.last().is_some_and(|s| {
+                s.ident == "PhantomData"
+                    || (matches!(s.ident.to_string().as_str(), "Option" | "Cell" | "Wrapping")
+                        && first_type_arg(s).is_some_and(trivial_type))
+            })
         }
         _ => false,
     }
+}
+
+/// `#[derive(Copy)]`: a `Copy` type never has drop glue.
+fn derives_copy(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("derive")
+            && a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .is_ok_and(|paths| {
+                paths
+                    .iter()
+                    .any(|p| p.segments.last().is_some_and(|s| s.ident == "Copy"))
+            })
+    })
 }
 
 fn fields_trivial(fields: &syn::Fields) -> bool {
@@ -376,6 +424,20 @@ impl<'ast> FileIndex<'ast> {
                 l.insert(0, Layer::Element(None));
                 self.shapes_of_type_into(&a.elem, l, out, depth + 1);
             }
+            syn::Type::Reference(r) => {
+                // A reference to a `#[must_not_suspend]` value counts (rustc: "reference
+                // to"), held until its last use; references to guards do not.
+                let mut inner = Vec::new();
+                self.shapes_of_type_into(&r.elem, Vec::new(), &mut inner, depth + 1);
+                for mut s in inner {
+                    if s.hazard.class == hazard::HazardClass::MustNotSuspend {
+                        s.hazard.drop_glue = false;
+                        s.layers.push(Layer::Ref);
+                        s.layers.extend(layers.iter().cloned());
+                        out.push(s);
+                    }
+                }
+            }
             syn::Type::Ptr(_) => out.push(Shape {
                 hazard: hazard::Hazard::new(hazard::HazardClass::NotSend, "raw pointer".into()),
                 layers,
@@ -478,7 +540,7 @@ impl<'ast> FileIndex<'ast> {
 
     /// The hazard of an `impl Trait` / `dyn Trait` value whose bounds name an
     /// annotated trait.
-    fn trait_hazard<'b>(
+    pub fn trait_hazard<'b>(
         &self,
         bounds: impl Iterator<Item = &'b syn::TypeParamBound>,
         word: &str,
@@ -742,7 +804,12 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
 
     fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {
         if let Some(reason) = must_not_suspend_attr(&item.attrs) {
-            let trivial_fields = item.variants.iter().all(|v| fields_trivial(&v.fields));
+            let trivial_fields = derives_copy(&item.attrs)
+                || item.variants.iter().all(|v| fields_trivial(&v.fields));
+            for v in &item.variants {
+                self.must_not_suspend_variants
+                    .insert(v.ident.to_string(), item.ident.to_string());
+            }
             self.must_not_suspend.insert(
                 item.ident.to_string(),
                 MustNotSuspend {
@@ -768,7 +835,7 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
                 item.ident.to_string(),
                 MustNotSuspend {
                     reason,
-                    trivial_fields: fields_trivial(&item.fields),
+                    trivial_fields: derives_copy(&item.attrs) || fields_trivial(&item.fields),
                 },
             );
         }

@@ -208,6 +208,10 @@ pub struct Lowerer<'a, 'ast> {
     /// Whether the expression being lowered is (the base of) the operand of an
     /// extending borrow: a temporary at its base lives to the end of the block.
     extend_place: bool,
+    /// The generics of the fn being lowered (for parameters of a bounded type).
+    generics: Option<&'ast syn::Generics>,
+    /// The fn's `self` receiver, when it takes `self` by value.
+    receiver: Option<&'ast syn::Receiver>,
     /// The scope extended temporaries go to: the block of the innermost `let`.
     extend_target: Option<usize>,
     /// The hazards the body returns (tail and `return` values).
@@ -269,10 +273,19 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             extend: false,
             extend_place: false,
             extend_target: None,
+            generics: None,
+            receiver: None,
             returned: Vec::new(),
             last_closure: None,
             depth: 0,
         }
+    }
+
+    /// The fn's signature, for its generics and its `self` receiver.
+    pub fn with_signature(mut self, sig: &'ast syn::Signature) -> Self {
+        self.generics = Some(&sig.generics);
+        self.receiver = sig.receiver();
+        self
     }
 
     /// Lower a fn body (or an async block's block) whose parameters are `params`
@@ -309,6 +322,25 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             if owned {
                 self.give_shapes(id, captured.owned.clone());
             }
+        }
+        if let Some(r) = self.receiver.filter(|r| by_value_receiver(r)) {
+            // `self`, `mut self`, `self: Box<Self>`: the body owns the value.
+            let ty_name = self.self_ty.clone().unwrap_or_default();
+            let boxed = matches!(&r.kind, syn::ReceiverKind::Typed(_, ty)
+                if matches!(&**ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Box")));
+            let shapes: Vec<Shape> = self
+                .annotated(&ty_name)
+                .into_iter()
+                .map(|s| if boxed { s.wrapped(Layer::Box) } else { s })
+                .collect();
+            let id = self.declare_local(
+                "self".to_string(),
+                TyHint::Struct(ty_name),
+                range(r.self_token.span),
+                None,
+                Origin::Parameter,
+            );
+            self.give_shapes(id, shapes);
         }
         for (pat, ty) in params {
             self.bind_params(pat, *ty);
@@ -718,8 +750,39 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
             None => Op::None,
         };
+        let op = match (op, ty) {
+            (Op::None, Some(ty)) => value(self.generic_param_shapes(ty), range_of(pat)),
+            (op, _) => op,
+        };
         let hint = ty.map(TyHint::Type).unwrap_or(TyHint::None);
         self.bind(pat, op, hint, None, Origin::Parameter, false);
+    }
+
+    /// A parameter of a generic type `T` bounded (inline or in `where`) by a trait
+    /// annotated `#[must_not_suspend]`.
+    fn generic_param_shapes(&self, ty: &syn::Type) -> Vec<Shape> {
+        let (Some(generics), syn::Type::Path(p)) = (self.generics, ty) else {
+            return Vec::new();
+        };
+        let Some(name) = p.path.get_ident() else {
+            return Vec::new();
+        };
+        let inline = generics.params.iter().filter_map(|g| match g {
+            syn::GenericParam::Type(t) if t.ident == *name => Some(&t.bounds),
+            _ => None,
+        });
+        let clauses = generics.where_clause.iter().flat_map(|w| &w.predicates).filter_map(|pred| match pred {
+            syn::WherePredicate::Type(t) if matches!(&t.bounded_ty, syn::Type::Path(b) if b.path.get_ident() == Some(name)) => {
+                Some(&t.bounds)
+            }
+            _ => None,
+        });
+        inline
+            .chain(clauses)
+            .find_map(|bounds| self.index.trait_hazard(bounds.iter(), "impl"))
+            .map(Shape::new)
+            .into_iter()
+            .collect()
     }
 
     /// Bind `pat` to the operand: by-value bindings take the hazards their position
@@ -808,11 +871,32 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         Ok(match expr {
             E::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
                 Some(l) if p.qself.is_none() => Op::Place(l, span),
-                // A unit struct's value (`let t = Token;`).
-                _ => match p.path.get_ident() {
-                    Some(i) => value(self.annotated(&i.to_string()), span),
-                    None => Op::None,
-                },
+                // A unit struct's or unit variant's value (`Token`, `State::Idle`,
+                // `Idle` after `use State::*`).
+                _ => {
+                    let segs: Vec<String> = p
+                        .path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect();
+                    let shapes = match segs.as_slice() {
+                        [one] => {
+                            let mut s = self.annotated(one);
+                            if s.is_empty() {
+                                if let Some(e) = self.index.must_not_suspend_variants.get(one) {
+                                    s = self.annotated(e);
+                                }
+                            }
+                            s
+                        }
+                        [.., ty, variant] if variant.starts_with(char::is_uppercase) => {
+                            self.annotated(ty)
+                        }
+                        _ => Vec::new(),
+                    };
+                    value(shapes, span)
+                }
             },
             E::Lit(_) | E::Infer(_) => Op::None,
             E::Paren(p) => {
@@ -837,12 +921,35 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 // index or deref place there) lives to the end of the block.
                 self.extend_place = extend;
                 let op = self.lower_expr(&r.expr)?;
-                if let Op::Value(shapes, at) = op {
-                    self.temporary(shapes, at, false, extend);
-                } else {
-                    self.borrow(op);
+                match op {
+                    Op::Value(shapes, at) => {
+                        self.temporary(shapes, at, false, extend);
+                        Op::None
+                    }
+                    Op::Place(l, _) => {
+                        // `&checkout`: the reference is held while used, like rustc's
+                        // "reference to `Checkout`".
+                        let refs: Vec<Shape> = self.locals[l]
+                            .shapes
+                            .iter()
+                            .filter(|s| {
+                                s.layers.is_empty()
+                                    && s.hazard.class == hazard::HazardClass::MustNotSuspend
+                            })
+                            .map(|s| {
+                                let mut s = s.clone().wrapped(Layer::Ref);
+                                s.hazard.drop_glue = false;
+                                s
+                            })
+                            .collect();
+                        self.mention(l);
+                        value(refs, span)
+                    }
+                    op => {
+                        self.borrow(op);
+                        Op::None
+                    }
                 }
-                Op::None
             }
             E::RawAddr(r) => {
                 let op = self.lower_expr(&r.expr)?;
@@ -934,8 +1041,43 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     }
                 }
                 if let Some(rest) = &s.rest {
-                    let op = self.lower_expr(rest)?;
-                    self.consume(op);
+                    let listed: HashSet<String> = s
+                        .fields
+                        .iter()
+                        .map(|f| match &f.member {
+                            syn::Member::Named(n) => n.to_string(),
+                            syn::Member::Unnamed(i) => i.index.to_string(),
+                        })
+                        .collect();
+                    match self.lower_expr(rest)? {
+                        // `..base` moves only the fields the literal does not list.
+                        Op::Place(l, at)
+                            if self.locals[l]
+                                .shapes
+                                .iter()
+                                .all(|s| matches!(s.outer(), Some(Layer::Element(Some(_))))) =>
+                        {
+                            let fields: Vec<String> = self.locals[l]
+                                .shapes
+                                .iter()
+                                .filter_map(|s| match s.outer() {
+                                    Some(Layer::Element(Some(f))) if !listed.contains(f) => {
+                                        Some(f.clone())
+                                    }
+                                    _ => None,
+                                })
+                                .collect();
+                            self.mention(l);
+                            for f in dedup_strings(fields) {
+                                for sh in self.move_field(l, &f, at) {
+                                    shapes.push(sh.wrapped(Layer::Element(Some(f.clone()))));
+                                }
+                            }
+                        }
+                        op => {
+                            shapes.extend(self.consume(op));
+                        }
+                    }
                 }
                 if let Some(name) = s.path.segments.last().map(|s| s.ident.to_string()) {
                     shapes.extend(self.annotated(&name));
@@ -1260,6 +1402,17 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 .iter()
                 .map(|s| s.ident.to_string())
                 .collect(),
+            syn::Expr::Closure(closure) => {
+                // `(|| m.lock().unwrap())()`: what the closure returns.
+                let returns = self.closure_returns(closure);
+                let op = self.lower_expr(&c.func)?;
+                self.consume(op);
+                for arg in &c.args {
+                    let op = self.lower_expr(arg)?;
+                    self.consume(op);
+                }
+                return Ok(value(returns, span));
+            }
             other => {
                 let op = self.lower_expr(other)?;
                 self.borrow(op);
@@ -1480,6 +1633,10 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     .filter_map(|s| s.peel(|l| matches!(l, Layer::Option | Layer::Result)))
                     .collect(),
             };
+        } else if let Some(to) = guard_transition(&method, &recv_shapes) {
+            // `g.upgrade()`, `g.downgrade()` (spin): the guard becomes another.
+            self.consume(recv);
+            result = to;
         } else if method == "clone" && m.args.is_empty() && recv_shapes.iter().any(is_rc) {
             // Cloning an `Rc` gives another `Rc`.
             self.borrow(recv);
@@ -1504,6 +1661,19 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             } else {
                 self.borrow(recv);
             }
+        } else if let Some(ty) = annotated_type(&recv_shapes) {
+            // A method of a `#[must_not_suspend]` type: `self` by value moves it.
+            let by_value = self
+                .index
+                .signature(Some(&ty), &method)
+                .and_then(|sig| sig.receiver())
+                .is_some_and(by_value_receiver);
+            if by_value {
+                self.consume(recv);
+            } else {
+                self.borrow(recv);
+            }
+            result = self.index.method_shapes(Some(&ty), &method, &[]);
         } else {
             self.borrow(recv);
         }
@@ -1737,7 +1907,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             match operand {
                 syn::Expr::Let(l) => {
                     let op = self.lower_expr(&l.expr)?;
-                    self.test_failure(base, else_entry, cond_end);
+                    let mut unmatched = None;
                     let op = match op {
                         Op::Value(shapes, span)
                             if !shapes.iter().any(|s| pattern_takes(&l.pat, s).is_some()) =>
@@ -1746,8 +1916,17 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                             self.temporary(shapes, span, true, false);
                             Op::None
                         }
+                        Op::Value(shapes, span) => {
+                            // When the pattern fails, nothing was moved out of it:
+                            // the whole value is a temporary of the `else` path too.
+                            unmatched = Some((shapes.clone(), span));
+                            Op::Value(shapes, span)
+                        }
                         op => op,
                     };
+                    if !is_irrefutable(&l.pat) {
+                        self.test_failure_with(base, else_entry, cond_end, unmatched);
+                    }
                     let (pat, ty) = split_type(&l.pat);
                     let hint = ty.map(TyHint::Type).unwrap_or(TyHint::None);
                     self.bind(pat, op, hint, None, Origin::Binding, true);
@@ -1769,8 +1948,23 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     }
 
     fn test_failure(&mut self, base: usize, else_entry: BlockId, at: ByteRange) {
+        self.test_failure_with(base, else_entry, at, None);
+    }
+
+    /// A refutable test: the failure path leaves every scope above `base` (and, with
+    /// `unmatched`, first holds the unmatched scrutinee as a temporary).
+    fn test_failure_with(
+        &mut self,
+        base: usize,
+        else_entry: BlockId,
+        at: ByteRange,
+        unmatched: Option<(Vec<Shape>, ByteRange)>,
+    ) {
         let (ok, fail) = self.branch();
         self.cur = fail;
+        if let Some((shapes, span)) = unmatched {
+            self.temporary(shapes, span, true, false);
+        }
         self.emit_exit_drops(base, at);
         self.goto(else_entry);
         self.cur = ok;
@@ -2089,14 +2283,25 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let by_value = matches!(name.as_str(), "vec" | "dbg");
         let parsed = parse_macro_args(mac, &name, self.arena);
         let mut shapes = Vec::new();
+        // `assert!(cond, ..)` expands to `if !cond { panic!(..) }`: the condition is
+        // a temporary scope of its own, ended before the message runs.
+        let condition_first = matches!(name.as_str(), "assert" | "debug_assert");
         match parsed {
             Some(args) => {
-                for arg in args {
+                for (i, arg) in args.iter().enumerate() {
+                    let scoped = condition_first && i == 0;
+                    if scoped {
+                        let r = span::expr(arg);
+                        self.push_scope(true, false, (r.1, r.1));
+                    }
                     let op = self.lower_expr(arg_ref(arg))?;
                     if by_value {
                         shapes.extend(self.consume(op));
                     } else {
                         self.borrow(op);
+                    }
+                    if scoped {
+                        self.pop_scope();
                     }
                 }
                 if awaits_inside {
@@ -2409,6 +2614,85 @@ fn is_span_macro(mac: &syn::Macro) -> bool {
         .is_some_and(|s| s.ident == "span" || s.ident.to_string().ends_with("_span"))
 }
 
+/// `self`, `mut self` or `self: Box<Self>` (not `&self`, nor `self: &Self`).
+fn by_value_receiver(r: &syn::Receiver) -> bool {
+    match &r.kind {
+        syn::ReceiverKind::Value => true,
+        syn::ReceiverKind::Typed(_, ty) => !matches!(&**ty, syn::Type::Reference(_)),
+        _ => false,
+    }
+}
+
+/// The type of a value holding a `#[must_not_suspend]` hazard itself (no wrapper).
+fn annotated_type(shapes: &[Shape]) -> Option<String> {
+    shapes
+        .iter()
+        .find(|s| s.layers.is_empty() && s.hazard.class == hazard::HazardClass::MustNotSuspend)
+        .map(|s| s.hazard.type_path.clone())
+}
+
+/// spin's guard methods that turn a guard into another by value.
+fn guard_transition(method: &str, shapes: &[Shape]) -> Option<Vec<Shape>> {
+    let to = match method {
+        "upgrade" => "RwLockWriteGuard",
+        "try_upgrade" => "RwLockWriteGuard",
+        "downgrade" => "RwLockReadGuard",
+        "downgrade_to_upgradeable" | "downgrade_to_upgradable" => "RwLockUpgradableGuard",
+        _ => return None,
+    };
+    let guards: Vec<&Shape> = shapes
+        .iter()
+        .filter(|s| s.layers.is_empty() && s.hazard.class == hazard::HazardClass::Lock)
+        .collect();
+    if guards.is_empty() || guards.len() != shapes.len() {
+        return None;
+    }
+    Some(
+        guards
+            .into_iter()
+            .map(|s| {
+                let prefix = s
+                    .hazard
+                    .type_path
+                    .rsplit_once("::")
+                    .map(|(p, _)| p)
+                    .unwrap_or("");
+                let shape = Shape::new(hazard::Hazard::new(
+                    hazard::HazardClass::Lock,
+                    format!("{prefix}::{to}"),
+                ));
+                if method.starts_with("try_") {
+                    shape.wrapped(Layer::Result)
+                } else {
+                    shape
+                }
+            })
+            .collect(),
+    )
+}
+
+fn dedup_strings(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// A pattern that always matches (no refutable part): no failure path.
+fn is_irrefutable(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Ident(p) => {
+            let looks_like_const = p.ident.to_string().starts_with(char::is_uppercase);
+            !looks_like_const && p.subpat.as_ref().is_none_or(|(_, s)| is_irrefutable(s))
+        }
+        syn::Pat::Wild(_) | syn::Pat::Rest(_) => true,
+        syn::Pat::Type(t) => is_irrefutable(&t.pat),
+        syn::Pat::Paren(p) => is_irrefutable(&p.pat),
+        syn::Pat::Reference(r) => is_irrefutable(&r.pat),
+        syn::Pat::Tuple(t) => t.elems.iter().all(is_irrefutable),
+        _ => false,
+    }
+}
+
 fn is_rc(s: &Shape) -> bool {
     s.layers.is_empty() && s.hazard.type_path == "std::rc::Rc"
 }
@@ -2517,7 +2801,10 @@ fn pattern_takes<'p>(pat: &'p syn::Pat, shape: &Shape) -> Option<(&'p syn::PatId
         syn::Pat::TupleStruct(ts) => {
             let name = ts.path.segments.last()?.ident.to_string();
             let peeled = match (name.as_str(), shape.outer()?) {
-                ("Some", Layer::Option) | ("Ok", Layer::Result) => shape.peel(|_| true)?,
+                // `Err(e)` takes it too: a `LockResult`'s error holds the guard.
+                ("Some", Layer::Option)
+                | ("Ok", Layer::Result)
+                | ("Err", Layer::Result | Layer::ResultErr) => shape.peel(|_| true)?,
                 (_, Layer::Element(Some(i))) => {
                     let i: usize = i.parse().ok()?;
                     let inner = ts.elems.iter().nth(i)?;
