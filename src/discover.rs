@@ -56,7 +56,7 @@ pub fn discover(
                 Ok(e) => {
                     if e.file_type().is_file()
                         && e.path().extension().is_some_and(|x| x == "rs")
-                        && !exclude.is_match(e.path())
+                        && !excluded(exclude, e.path())
                     {
                         files.push(e.into_path());
                     }
@@ -95,10 +95,16 @@ pub fn discover(
     (out, problems)
 }
 
+/// Exclude globs are written relative to where the tool runs: `./src/x.rs` (from
+/// walking `.`) is matched as `src/x.rs`.
+fn excluded(exclude: &GlobSet, path: &Path) -> bool {
+    exclude.is_match(path) || path.strip_prefix(".").is_ok_and(|p| exclude.is_match(p))
+}
+
 fn skipped_dir(e: &walkdir::DirEntry, exclude: &GlobSet) -> bool {
     let name = e.file_name().to_string_lossy();
     e.file_type().is_dir() && (name.starts_with('.') || name == "target")
-        || exclude.is_match(e.path())
+        || excluded(exclude, e.path())
 }
 
 /// Editions by directory, read from `Cargo.toml` files once each.
