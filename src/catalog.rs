@@ -12,6 +12,10 @@ use crate::diagnostic::Level;
 /// test fails until it is.
 const RECORDS: &[(&str, &str)] = &[
     (
+        "await_holding_invalid_type.toml",
+        include_str!("../lints/await_holding_invalid_type.toml"),
+    ),
+    (
         "future_not_send.toml",
         include_str!("../lints/future_not_send.toml"),
     ),
@@ -265,8 +269,10 @@ mod tests {
             assert!(info.matched_types().next().is_some(), "{name}: no types");
             // `must_not_suspend` is about types only; the others name what makes them.
             assert!(
-                matches!(name.as_str(), "must_not_suspend" | "future_not_send")
-                    || info.matched_methods().next().is_some(),
+                matches!(
+                    name.as_str(),
+                    "must_not_suspend" | "future_not_send" | "await_holding_invalid_type"
+                ) || info.matched_methods().next().is_some(),
                 "{name}: no methods"
             );
             if let Some(clippy) = &info.clippy_name {

@@ -64,6 +64,8 @@ pub struct Config {
     /// `(lint or group, level)`, in the order to apply them.
     pub levels: Vec<(String, Level)>,
     pub exclude: Vec<String>,
+    /// `await-holding-invalid-types`, from the yieldsafe settings and `clippy.toml`.
+    pub invalid_types: Vec<InvalidType>,
     /// The files the settings came from, for `--stats` and error messages.
     pub files: Vec<PathBuf>,
 }
@@ -90,6 +92,7 @@ pub fn load(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Config, Config
     };
     let mut config = Config::default();
     cargo_lints(&start, &mut config)?;
+    config.invalid_types = clippy_invalid_types(&start)?;
     let settings = match explicit {
         Some(file) => {
             let text = read(file)?;
@@ -112,6 +115,7 @@ pub fn load(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Config, Config
     if let Some((file, settings)) = settings {
         config.levels.extend(settings.levels);
         config.exclude.extend(settings.exclude);
+        config.invalid_types.extend(settings.invalid_types);
         config.files.push(file);
     }
     Ok(config)
@@ -152,6 +156,93 @@ fn read(file: &Path) -> Result<String, ConfigError> {
 struct Settings {
     levels: Vec<(String, Level)>,
     exclude: Vec<String>,
+    invalid_types: Vec<InvalidType>,
+}
+
+/// A type that must not be held across an await, in clippy's
+/// `await-holding-invalid-types` format: `"a::B"` or `{ path = "a::B", reason = ".." }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidType {
+    pub path: String,
+    pub reason: Option<String>,
+}
+
+/// Read `await-holding-invalid-types` entries, each a path string or a table with
+/// `path` and an optional `reason`.
+fn invalid_types(
+    file: &Path,
+    text: &str,
+    entries: &[Spanned<toml::Value>],
+) -> Result<Vec<InvalidType>, ConfigError> {
+    const KEY: &str = "await-holding-invalid-types";
+    let mut out = Vec::new();
+    for entry in entries {
+        let wrong = |message: String| at(file, text, entry.span(), message);
+        let item = match entry.get_ref() {
+            toml::Value::String(path) => InvalidType {
+                path: path.clone(),
+                reason: None,
+            },
+            toml::Value::Table(table) => {
+                if let Some(key) = table.keys().find(|k| *k != "path" && *k != "reason") {
+                    return Err(wrong(format!(
+                        "`{KEY}`: unknown key `{key}`, expected `path` or `reason`"
+                    )));
+                }
+                let path = table.get("path").and_then(toml::Value::as_str).ok_or_else(|| {
+                    wrong(format!("`{KEY}`: an entry needs `path = \"crate::Type\"`"))
+                })?;
+                let reason = match table.get("reason") {
+                    None => None,
+                    Some(r) => Some(
+                        r.as_str()
+                            .ok_or_else(|| wrong(format!("`{KEY}`: `reason` must be a string")))?
+                            .to_string(),
+                    ),
+                };
+                InvalidType {
+                    path: path.to_string(),
+                    reason,
+                }
+            }
+            other => {
+                return Err(wrong(format!(
+                    "`{KEY}`: expected a path string or a table `{{ path = \"..\", reason = \"..\" }}`, found {}",
+                    other.type_str()
+                )))
+            }
+        };
+        if item.path.split("::").any(|s| s.is_empty()) {
+            return Err(wrong(format!(
+                "`{KEY}`: `{}` is not a type path",
+                item.path
+            )));
+        }
+        out.push(item);
+    }
+    Ok(out)
+}
+
+/// `clippy.toml` / `.clippy.toml` (the first found walking up from `dir`): only
+/// `await-holding-invalid-types` is ours; the rest is clippy's.
+fn clippy_invalid_types(dir: &Path) -> Result<Vec<InvalidType>, ConfigError> {
+    #[derive(Debug, Default, Deserialize)]
+    struct ClippyToml {
+        #[serde(default, rename = "await-holding-invalid-types")]
+        await_holding_invalid_types: Vec<Spanned<toml::Value>>,
+    }
+    for d in dir.ancestors() {
+        for name in ["clippy.toml", ".clippy.toml"] {
+            let file = d.join(name);
+            if file.is_file() {
+                let text = read(&file)?;
+                let raw: ClippyToml =
+                    toml::from_str(&text).map_err(|e| toml_error(&file, &text, &e))?;
+                return invalid_types(&file, &text, &raw.await_holding_invalid_types);
+            }
+        }
+    }
+    Ok(Vec::new())
 }
 
 /// The settings table as written.
@@ -162,6 +253,8 @@ struct RawSettings {
     exclude: Vec<String>,
     #[serde(default)]
     lints: BTreeMap<Spanned<String>, Spanned<LevelSpec>>,
+    #[serde(default, rename = "await-holding-invalid-types")]
+    await_holding_invalid_types: Vec<Spanned<toml::Value>>,
 }
 
 /// A lint's entry: `"deny"` or `{ level = "deny", priority = 1 }`, as in Cargo's
@@ -239,6 +332,7 @@ fn check(file: &Path, text: &str, raw: RawSettings) -> Result<Settings, ConfigEr
             .map(|(_, _, l, level)| (l, level))
             .collect(),
         exclude: raw.exclude,
+        invalid_types: invalid_types(file, text, &raw.await_holding_invalid_types)?,
     })
 }
 

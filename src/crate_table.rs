@@ -65,6 +65,8 @@ pub struct CrateTable {
     must_not_suspend: HashMap<String, (Option<String>, bool)>,
     must_not_suspend_traits: HashMap<String, Option<String>>,
     drop_impls: HashSet<String>,
+    /// Types configured in `await-holding-invalid-types`.
+    pub invalid_types: Vec<crate::config::InvalidType>,
 }
 
 fn insert<K: std::hash::Hash + Eq, V: PartialEq>(

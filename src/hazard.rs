@@ -19,6 +19,8 @@ pub enum HazardClass {
     MustNotSuspend,
     /// A tracing span's guard (`Entered`, `EnteredSpan`).
     SpanGuard,
+    /// A type listed in `await-holding-invalid-types`.
+    InvalidType,
     /// Another value that is `!Send` (`Rc`, raw pointers): only `future_not_send`
     /// cares about it.
     NotSend,
@@ -36,7 +38,7 @@ impl Hazard {
                 // spin's guards are `Send` when the data is.
                 !self.type_path.starts_with("spin::")
             }
-            HazardClass::MustNotSuspend => false,
+            HazardClass::MustNotSuspend | HazardClass::InvalidType => false,
         }
     }
 }
@@ -334,7 +336,8 @@ pub fn std_hazard(class: HazardClass, name: &str) -> Hazard {
         HazardClass::RefCellRef
         | HazardClass::MustNotSuspend
         | HazardClass::SpanGuard
-        | HazardClass::NotSend => "std::cell",
+        | HazardClass::NotSend
+        | HazardClass::InvalidType => "std::cell",
     };
     Hazard::new(class, format!("{module}::{name}"))
 }

@@ -481,6 +481,10 @@ impl<'ast> FileIndex<'ast> {
                     out.push(Shape { hazard: h, layers });
                     return;
                 }
+                if let Some(h) = self.invalid_type_hazard(&self.resolve(&p.path)) {
+                    out.push(Shape { hazard: h, layers });
+                    return;
+                }
                 if name == "Rc"
                     && self
                         .resolve(&p.path)
@@ -528,6 +532,34 @@ impl<'ast> FileIndex<'ast> {
             type_path: name.to_string(),
             reason,
             drop_glue: has_drop || !trivial_fields,
+        })
+    }
+
+    /// The hazard of a value of a type listed in `await-holding-invalid-types`:
+    /// matched on the full path when this file's imports resolve it, else on the
+    /// last segment.
+    pub fn invalid_type_hazard(&self, path: &[String]) -> Option<hazard::Hazard> {
+        let table = self.crate_table.as_ref()?;
+        let last = path.last()?;
+        // `crate::pool::Checkout` and `pool::Checkout` (a path from the crate root,
+        // as `use` writes it since 2018) name the same type.
+        let local = |segs: Vec<&str>| -> Vec<String> {
+            let skip = segs
+                .iter()
+                .take_while(|s| matches!(**s, "crate" | "self" | "super"))
+                .count();
+            segs[skip..].iter().map(|s| s.to_string()).collect()
+        };
+        let wanted_path = local(path.iter().map(String::as_str).collect());
+        let listed = table.invalid_types.iter().find(|t| {
+            let listed = local(t.path.split("::").collect());
+            listed == wanted_path || (path.len() == 1 && listed.last() == Some(last))
+        })?;
+        Some(hazard::Hazard {
+            class: hazard::HazardClass::InvalidType,
+            type_path: listed.path.clone(),
+            reason: listed.reason.clone(),
+            drop_glue: true,
         })
     }
 
@@ -598,8 +630,10 @@ impl<'ast> FileIndex<'ast> {
         if let Some(ty) = self_ty {
             if let Some(sig) = self.methods.get(&(ty.to_string(), name.to_string())) {
                 if returns_self(sig) {
+                    let path = self.resolve_segments(vec![ty.to_string()]);
                     return self
                         .must_not_suspend_hazard(ty)
+                        .or_else(|| self.invalid_type_hazard(&path))
                         .map(Shape::new)
                         .into_iter()
                         .collect();

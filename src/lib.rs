@@ -44,6 +44,8 @@ pub struct Options {
     pub levels: LintLevels,
     /// Worker threads (default: one per core).
     pub jobs: Option<usize>,
+    /// Types that must not be held across an await (`await-holding-invalid-types`).
+    pub invalid_types: Vec<config::InvalidType>,
 }
 
 /// Stack size of the worker threads: syn's parser and the analysis recurse once per
@@ -110,11 +112,16 @@ pub fn run(options: &Options) -> Report {
     let (files, mut problems) = discover::discover(&paths, &exclude, options.edition);
     let discover_time = wall.elapsed();
     let check_all = || -> Vec<FileResult> {
-        let tables = crate_tables(&files);
+        let tables = crate_tables(&files, &options.invalid_types);
+        // Files outside any package still get the configured types.
+        let mut loose = crate_table::CrateTable::default();
+        loose.invalid_types = options.invalid_types.clone();
+        let loose = Arc::new(loose);
         files
             .par_iter()
             .map(|f| {
                 let table = f.package.as_ref().and_then(|p| tables.get(p)).cloned();
+                let table = table.or_else(|| Some(loose.clone()));
                 check_path(&f.path, f.edition, &options.levels, table)
             })
             .collect()
@@ -201,6 +208,7 @@ struct FileResult {
 /// (so that a name clash makes the name ambiguous instead of wrongly known).
 fn crate_tables(
     files: &[discover::SourcePath],
+    invalid_types: &[config::InvalidType],
 ) -> std::collections::HashMap<Arc<Path>, Arc<crate_table::CrateTable>> {
     use std::collections::{HashMap, HashSet};
     const RELEVANT: &[&str] = &[
@@ -261,7 +269,11 @@ fn crate_tables(
     }
     grouped
         .into_iter()
-        .map(|(p, s)| (p, Arc::new(crate_table::CrateTable::merge(s))))
+        .map(|(p, s)| {
+            let mut table = crate_table::CrateTable::merge(s);
+            table.invalid_types = invalid_types.to_vec();
+            (p, Arc::new(table))
+        })
         .collect()
 }
 

@@ -1760,6 +1760,10 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         };
         self.index
             .must_not_suspend_hazard(name)
+            .or_else(|| {
+                let path = self.index.resolve_segments(vec![name.to_string()]);
+                self.index.invalid_type_hazard(&path)
+            })
             .map(Shape::new)
             .into_iter()
             .collect()

@@ -163,6 +163,7 @@ fn main() -> ExitCode {
         Ok(config) => {
             config.apply(&mut options.levels);
             options.exclude.extend(config.exclude);
+            options.invalid_types = config.invalid_types;
         }
         Err(e) => {
             eprintln!("error: {e}");

@@ -2,6 +2,7 @@
 //! "held across a yield" is shared (analysis); this layer decides which lint a
 //! value belongs to and builds the message, labels, notes and suggestion.
 
+pub mod await_holding_invalid_type;
 pub mod await_holding_lock;
 pub mod await_holding_refcell_ref;
 pub mod await_holding_span_guard;
@@ -21,6 +22,7 @@ use crate::source::SourceFile;
 
 /// Every lint this build knows, by name.
 pub const LINTS: &[&str] = &[
+    await_holding_invalid_type::NAME,
     await_holding_lock::NAME,
     await_holding_refcell_ref::NAME,
     await_holding_span_guard::NAME,
@@ -146,6 +148,9 @@ pub fn diagnostics(held: &HeldValue, source: &SourceFile, levels: &LintLevels) -
             HazardClass::Lock => await_holding_lock::check(held, shape, source, levels),
             HazardClass::MustNotSuspend => must_not_suspend::check(held, shape, source, levels),
             HazardClass::SpanGuard => await_holding_span_guard::check(held, shape, source, levels),
+            HazardClass::InvalidType => {
+                await_holding_invalid_type::check(held, shape, source, levels)
+            }
             // Only `future_not_send` looks at these, per fn.
             HazardClass::NotSend => None,
             HazardClass::RefCellRef => {

@@ -1,0 +1,110 @@
+//! `await_holding_invalid_type`: types listed in `await-holding-invalid-types` of
+//! `yieldsafe.toml` or `clippy.toml`, and errors for malformed entries.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+fn run(dir: &Path) -> (i32, String, String) {
+    let out = Command::cargo_bin("yieldsafe")
+        .unwrap()
+        .current_dir(dir)
+        .args(["--color=never", "--format", "short", "."])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const SOURCE: &str = "mod pool {\n\
+    pub struct Checkout(pub String);\n\
+    impl Checkout {\n        pub fn new() -> Self {\n            Checkout(String::new())\n        }\n    }\n\
+}\n\
+pub struct Other(pub String);\n\
+use pool::Checkout;\n\
+async fn yield_now() {}\n\
+pub async fn held() {\n    let c = Checkout::new();\n    yield_now().await;\n}\n\
+pub async fn other() {\n    let o = Other(String::new());\n    yield_now().await;\n}\n\
+pub async fn typed(c: Checkout) {\n    yield_now().await;\n}\n";
+
+#[test]
+fn clippy_toml_lists_a_type_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(dir.path(), "src/lib.rs", SOURCE);
+    write(
+        dir.path(),
+        "clippy.toml",
+        "msrv = \"1.80\"\nawait-holding-invalid-types = [{ path = \"crate::pool::Checkout\", reason = \"return connections first\" }]\n",
+    );
+    let (code, out, err) = run(dir.path());
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("./src/lib.rs:13:9: warning: `c` (a `crate::pool::Checkout`)"),
+        "{out}"
+    );
+    assert!(lines[0].ends_with("[await_holding_invalid_type]"), "{out}");
+    assert!(lines[1].starts_with("./src/lib.rs:20:20:"), "{out}");
+    // The reason is a note of the human output.
+    let human = Command::cargo_bin("yieldsafe")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["--color=never", "."])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&human.stdout).contains("= note: return connections first"));
+}
+
+#[test]
+fn yieldsafe_toml_lists_types_as_plain_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", SOURCE);
+    write(
+        dir.path(),
+        "yieldsafe.toml",
+        "await-holding-invalid-types = [\"Other\"]\n",
+    );
+    let (code, out, err) = run(dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.starts_with("./src/lib.rs:17:9: warning: `o`"), "{out}");
+}
+
+#[test]
+fn malformed_entries_name_the_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", SOURCE);
+    write(
+        dir.path(),
+        "clippy.toml",
+        "\nawait-holding-invalid-types = [{ path = \"a::B\", why = \"x\" }]\n",
+    );
+    let (code, _, err) = run(dir.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("clippy.toml:2:"), "{err}");
+    assert!(err.contains("unknown key `why`"), "{err}");
+    write(
+        dir.path(),
+        "clippy.toml",
+        "await-holding-invalid-types = [3]\n",
+    );
+    let (code, _, err) = run(dir.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("expected a path string"), "{err}");
+}
