@@ -12,6 +12,10 @@ use crate::diagnostic::Level;
 /// test fails until it is.
 const RECORDS: &[(&str, &str)] = &[
     (
+        "unfulfilled_lint_expectations.toml",
+        include_str!("../lints/unfulfilled_lint_expectations.toml"),
+    ),
+    (
         "await_holding_invalid_type.toml",
         include_str!("../lints/await_holding_invalid_type.toml"),
     ),
@@ -271,7 +275,10 @@ mod tests {
             assert!(
                 matches!(
                     name.as_str(),
-                    "must_not_suspend" | "future_not_send" | "await_holding_invalid_type"
+                    "must_not_suspend"
+                        | "future_not_send"
+                        | "await_holding_invalid_type"
+                        | "unfulfilled_lint_expectations"
                 ) || info.matched_methods().next().is_some(),
                 "{name}: no methods"
             );

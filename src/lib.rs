@@ -392,11 +392,15 @@ pub fn check_source_in_crate(
             analysis::analyse_file_in_crate(&ast, &file.text[bom..], edition, table);
         let mut diagnostics = Vec::new();
         let mut problems = Vec::new();
-        let source_levels = if held.is_empty() {
-            suppress::SourceLevels::default()
-        } else {
-            suppress::SourceLevels::collect(&ast, &file.text[bom..])
-        };
+        // Levels written in the code matter where there are findings, and where an
+        // `#[expect]` or a `yieldsafe:` comment may be left unfulfilled.
+        let text = &file.text[bom..];
+        let source_levels =
+            if held.is_empty() && !text.contains("expect") && !text.contains("yieldsafe:") {
+                suppress::SourceLevels::default()
+            } else {
+                suppress::SourceLevels::collect(&ast, text)
+            };
         let mut held = held;
         for h in &mut held {
             shift(h, bom);
@@ -406,6 +410,13 @@ pub fn check_source_in_crate(
             source_levels.level(lint, at.saturating_sub(bom), line, levels.get(lint))
         };
         diagnostics.extend(lints::file_diagnostics(&held, file, levels, &level_at));
+        for mut u in source_levels.unfulfilled() {
+            u.at = (u.at.0 + bom, u.at.1 + bom);
+            let lint = lints::unfulfilled_lint_expectations::NAME;
+            let mut here = levels.clone();
+            here.set(lint, level_at(lint, u.at.0));
+            diagnostics.extend(lints::unfulfilled_lint_expectations::check(&u, file, &here));
+        }
         if let Some(e) = too_deep {
             let (line, col) = file.line_column(e.at + bom);
             problems.push(problem(&file.path, Some((line, col)), e.to_string()));

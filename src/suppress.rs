@@ -3,8 +3,11 @@
 //! match arms, and `// yieldsafe: allow(<lint>) <reason>` on the line before a
 //! finding. The innermost attribute around a finding's value decides, as in rustc.
 
+use std::cell::Cell;
+
 use syn::visit::Visit;
 
+use crate::dataflow::ByteRange;
 use crate::diagnostic::Level;
 
 #[derive(Debug, Clone)]
@@ -14,14 +17,37 @@ struct Region {
     /// A lint name without tool prefix, or a group (`warnings`, `all`, `suspicious`).
     lint: String,
     level: Level,
+    /// `#[expect(..)]`, and whether a finding met it.
+    expect: bool,
+    used: Cell<bool>,
+    /// The lint as written in the attribute, and where.
+    written: String,
+    attr: ByteRange,
+}
+
+#[derive(Debug, Clone)]
+struct AllowComment {
+    /// 1-based line of the comment.
+    line: usize,
+    lint: String,
+    used: Cell<bool>,
+    at: ByteRange,
 }
 
 /// The lint attributes of one file.
 #[derive(Debug, Default)]
 pub struct SourceLevels {
     regions: Vec<Region>,
-    /// (1-based line of the comment, lint) for `// yieldsafe: allow(lint)` comments.
-    comments: Vec<(usize, String)>,
+    comments: Vec<AllowComment>,
+}
+
+/// An `#[expect]` that no finding met, or a `// yieldsafe: allow` comment that
+/// silenced nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfulfilled {
+    pub at: ByteRange,
+    pub lint: String,
+    pub comment: bool,
 }
 
 impl SourceLevels {
@@ -39,23 +65,60 @@ impl SourceLevels {
 
     /// The level of `lint` for a finding whose value starts at byte `at` on 1-based
     /// `line`, given the level from the command line or configuration.
+    /// Call it only for a lint that has a finding there: it marks the `#[expect]`
+    /// or comment that decides as fulfilled.
     pub fn level(&self, lint: &str, at: usize, line: usize, base: Level) -> Level {
         if base == Level::Forbid {
             return base;
         }
-        let comment = self
+        if let Some(c) = self
             .comments
             .iter()
-            .any(|(l, name)| *l + 1 == line && applies(name, lint));
-        if comment {
+            .find(|c| c.line + 1 == line && applies(&c.lint, lint))
+        {
+            c.used.set(true);
             return Level::Allow;
         }
-        self.regions
+        match self
+            .regions
             .iter()
             .filter(|r| r.start <= at && at < r.end && applies(&r.lint, lint))
             .min_by_key(|r| r.end - r.start)
-            .map(|r| r.level)
-            .unwrap_or(base)
+        {
+            Some(r) => {
+                r.used.set(true);
+                r.level
+            }
+            None => base,
+        }
+    }
+
+    /// The expectations and comments about yieldsafe's lints that nothing met.
+    pub fn unfulfilled(&self) -> Vec<Unfulfilled> {
+        let ours = |lint: &str| crate::lints::LINTS.contains(&lint);
+        let mut out: Vec<Unfulfilled> = self
+            .regions
+            .iter()
+            .filter(|r| r.expect && !r.used.get() && ours(&r.lint))
+            .map(|r| Unfulfilled {
+                at: r.attr,
+                lint: r.written.clone(),
+                comment: false,
+            })
+            .chain(
+                self.comments
+                    .iter()
+                    .filter(|c| !c.used.get() && ours(&c.lint))
+                    .map(|c| Unfulfilled {
+                        at: c.at,
+                        lint: c.lint.clone(),
+                        comment: true,
+                    }),
+            )
+            .collect();
+        out.sort_by_key(|u| u.at);
+        out.dedup();
+        out
     }
 }
 
@@ -78,6 +141,7 @@ impl Collector {
             let Some(ident) = attr.path().get_ident() else {
                 continue;
             };
+            let expect = ident == "expect";
             let level = match ident.to_string().as_str() {
                 "allow" | "expect" => Level::Allow,
                 "warn" => Level::Warn,
@@ -91,6 +155,12 @@ impl Collector {
                 continue;
             };
             for path in paths {
+                let written = quote::quote!(#path).to_string().replace(' ', "");
+                let attr_range = crate::span::range(attr.pound_token.span);
+                let attr_range = (
+                    attr_range.0,
+                    crate::span::range(attr.bracket_token.span.close()).1,
+                );
                 let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
                 let lint = match segs.as_slice() {
                     [tool, name] if tool == "clippy" || tool == "yieldsafe" => name.clone(),
@@ -102,6 +172,10 @@ impl Collector {
                     end,
                     lint,
                     level,
+                    expect,
+                    used: Cell::new(false),
+                    written,
+                    attr: attr_range,
                 });
             }
         }
@@ -181,12 +255,15 @@ impl<'ast> Visit<'ast> for Collector {
 }
 
 /// `// yieldsafe: allow(lint_a, lint_b) reason` comments, by line.
-fn allow_comments(text: &str) -> Vec<(usize, String)> {
+fn allow_comments(text: &str) -> Vec<AllowComment> {
     let mut out = Vec::new();
     if !text.contains("yieldsafe:") {
         return out;
     }
-    for (i, line) in text.lines().enumerate() {
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let line_start = offset;
+        offset += line.len();
         let Some(pos) = line.find("// yieldsafe:") else {
             continue;
         };
@@ -201,7 +278,13 @@ fn allow_comments(text: &str) -> Vec<(usize, String)> {
             let name = name.trim();
             let name = name.strip_prefix("clippy::").unwrap_or(name);
             if !name.is_empty() {
-                out.push((i + 1, name.to_string()));
+                let end = line.trim_end_matches(['\n', '\r']).len();
+                out.push(AllowComment {
+                    line: i + 1,
+                    lint: name.to_string(),
+                    used: Cell::new(false),
+                    at: (line_start + pos, line_start + end),
+                });
             }
         }
     }

@@ -232,6 +232,7 @@ fn record(diagnostic: &Value, outcome: &mut Outcome) {
     let (oracle, lint) = match code {
         "clippy::await_holding_lock" => ("clippy", "await_holding_lock"),
         "clippy::await_holding_refcell_ref" => ("clippy", "await_holding_refcell_ref"),
+        "unfulfilled_lint_expectations" => ("rustc", "unfulfilled_lint_expectations"),
         "must_not_suspend" => match must_not_suspend_lint(message) {
             Some(lint) => ("must_not_suspend", lint),
             None => {

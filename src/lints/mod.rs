@@ -8,6 +8,7 @@ pub mod await_holding_refcell_ref;
 pub mod await_holding_span_guard;
 pub mod future_not_send;
 pub mod must_not_suspend;
+pub mod unfulfilled_lint_expectations;
 
 use std::collections::HashMap;
 
@@ -28,6 +29,7 @@ pub const LINTS: &[&str] = &[
     await_holding_span_guard::NAME,
     future_not_send::NAME,
     must_not_suspend::NAME,
+    unfulfilled_lint_expectations::NAME,
 ];
 
 /// The level each lint runs at (after defaults and command-line flags).
@@ -95,16 +97,25 @@ pub fn file_diagnostics(
     levels: &LintLevels,
     level_at: &dyn Fn(&str, usize) -> Level,
 ) -> Vec<Diagnostic> {
-    let levels_at = |at: usize| {
+    // Only the lints that have a finding there are asked, so that an `#[expect]`
+    // is met exactly when one of its lints fires under it.
+    let levels_at = |at: usize, lints: &[&'static str]| {
         let mut here = levels.clone();
-        for lint in LINTS {
+        for lint in lints {
             here.set(lint, level_at(lint, at));
         }
         here
     };
     let mut out = Vec::new();
     for h in held {
-        out.extend(diagnostics(h, source, &levels_at(h.value.span.0)));
+        let lints: Vec<&'static str> = h
+            .value
+            .shapes
+            .iter()
+            .filter(|s| s.is_held())
+            .filter_map(|s| lint_of(s.hazard.class))
+            .collect();
+        out.extend(diagnostics(h, source, &levels_at(h.value.span.0, &lints)));
     }
     let mut owners: Vec<&crate::analysis::FnOwner> =
         held.iter().filter_map(|h| h.owner.as_ref()).collect();
@@ -115,14 +126,35 @@ pub fn file_diagnostics(
             .iter()
             .filter(|h| h.owner.as_ref() == Some(owner))
             .collect();
+        let not_send = mine.iter().any(|h| {
+            h.value
+                .shapes
+                .iter()
+                .any(|s| s.is_held() && s.hazard.is_not_send())
+        });
+        if !not_send || !owner.is_pub {
+            continue;
+        }
         out.extend(future_not_send::check(
             owner,
             &mine,
             source,
-            &levels_at(owner.name_span.0),
+            &levels_at(owner.name_span.0, &[future_not_send::NAME]),
         ));
     }
     out
+}
+
+/// The per-value lint of a hazard class.
+fn lint_of(class: HazardClass) -> Option<&'static str> {
+    Some(match class {
+        HazardClass::Lock => await_holding_lock::NAME,
+        HazardClass::RefCellRef => await_holding_refcell_ref::NAME,
+        HazardClass::MustNotSuspend => must_not_suspend::NAME,
+        HazardClass::SpanGuard => await_holding_span_guard::NAME,
+        HazardClass::InvalidType => await_holding_invalid_type::NAME,
+        HazardClass::NotSend => return None,
+    })
 }
 
 /// The diagnostics for one held value: one per lint its hazards belong to.
