@@ -46,6 +46,15 @@ pub struct Options {
     pub jobs: Option<usize>,
     /// Types that must not be held across an await (`await-holding-invalid-types`).
     pub invalid_types: Vec<config::InvalidType>,
+    /// Counts files as they are checked, for a progress display.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// How far a run is: files checked of the total (known after discovery).
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub done: std::sync::atomic::AtomicUsize,
+    pub total: std::sync::atomic::AtomicUsize,
 }
 
 /// Stack size of the worker threads: syn's parser and the analysis recurse once per
@@ -111,6 +120,10 @@ pub fn run(options: &Options) -> Report {
     };
     let (files, mut problems) = discover::discover(&paths, &exclude, options.edition);
     let discover_time = wall.elapsed();
+    if let Some(p) = &options.progress {
+        p.total
+            .store(files.len(), std::sync::atomic::Ordering::Relaxed);
+    }
     let check_all = || -> Vec<FileResult> {
         let tables = crate_tables(&files, &options.invalid_types);
         // Files outside any package still get the configured types.
@@ -122,7 +135,11 @@ pub fn run(options: &Options) -> Report {
             .map(|f| {
                 let table = f.package.as_ref().and_then(|p| tables.get(p)).cloned();
                 let table = table.or_else(|| Some(loose.clone()));
-                check_path(&f.path, f.edition, &options.levels, table)
+                let result = check_path(&f.path, f.edition, &options.levels, table);
+                if let Some(p) = &options.progress {
+                    p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                result
             })
             .collect()
     };

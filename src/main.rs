@@ -117,6 +117,36 @@ struct Cli {
     list_lints: bool,
 }
 
+/// cargo-style progress on stderr, shown once the run has taken a second; the line
+/// is cleared at the end (`done` set to `usize::MAX`).
+fn progress_bar(p: &yieldsafe::Progress) {
+    use std::sync::atomic::Ordering;
+    let start = std::time::Instant::now();
+    let mut shown = false;
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let done = p.done.load(Ordering::Relaxed);
+        if done == usize::MAX {
+            break;
+        }
+        if start.elapsed() < std::time::Duration::from_secs(1) {
+            continue;
+        }
+        let total = p.total.load(Ordering::Relaxed).max(1);
+        let width = 30;
+        let filled = (done.min(total) * width) / total;
+        eprint!(
+            "\r    Checking [{}>{}] {done}/{total} files",
+            "=".repeat(filled),
+            " ".repeat(width - filled)
+        );
+        shown = true;
+    }
+    if shown {
+        eprint!("\r{}\r", " ".repeat(60));
+    }
+}
+
 fn parse_edition(s: &str) -> Result<Edition, String> {
     s.parse()
 }
@@ -188,7 +218,23 @@ fn main() -> ExitCode {
         ColorArg::Never => false,
         ColorArg::Auto => stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
+    // On a terminal, a run that takes more than a second shows how far it is.
+    let show_progress = !cli.quiet && stderr.is_terminal();
+    let progress = show_progress.then(|| {
+        let p = std::sync::Arc::new(yieldsafe::Progress::default());
+        options.progress = Some(p.clone());
+        p
+    });
+    let ticker = progress
+        .clone()
+        .map(|p| std::thread::spawn(move || progress_bar(&p)));
     let mut report = yieldsafe::run(&options);
+    if let (Some(p), Some(t)) = (&progress, ticker) {
+        // Signal the end (done = total) and wait for the line to be cleared.
+        p.done
+            .store(usize::MAX, std::sync::atomic::Ordering::Relaxed);
+        let _ = t.join();
+    }
     if cli.fix {
         let plan = yieldsafe::fix::plan(&report.diagnostics, &report.sources);
         if cli.dry_run {
@@ -246,7 +292,7 @@ fn main() -> ExitCode {
             s.analyse.as_secs_f64()
         );
     }
-    if !cli.quiet && format == Format::Human && !report.diagnostics.is_empty() {
+    if show_progress {
         let warnings = report
             .diagnostics
             .iter()
@@ -255,8 +301,12 @@ fn main() -> ExitCode {
         let errors = report.diagnostics.len() - warnings;
         let _ = writeln!(
             err,
-            "yieldsafe: {} file(s) checked: {} warning(s), {} error(s)",
-            report.stats.files, warnings, errors
+            "yieldsafe: checked {} file(s) in {:.2}s: {} warning(s), {} error(s), {} problem(s)",
+            report.stats.files,
+            report.stats.wall.as_secs_f64(),
+            warnings,
+            errors,
+            report.problems.len()
         );
     }
     ExitCode::from(report.exit_code() as u8)

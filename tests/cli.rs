@@ -222,3 +222,31 @@ fn future_not_send_is_allowed_by_default_and_names_the_fn() {
         "{out}"
     );
 }
+
+#[test]
+fn no_progress_or_summary_unless_stderr_is_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.rs", HELD);
+    let (code, out, err) = stdout_of(yieldsafe(dir.path()).arg("a.rs"));
+    assert_eq!(code, 0);
+    assert!(out.contains("is held across an await point"), "{out}");
+    assert_eq!(err, "", "machine-readable runs keep stderr clean");
+    // On a terminal (a pseudo-terminal from `script`), the summary line appears.
+    let bin = assert_cmd::cargo::cargo_bin("yieldsafe");
+    let Ok(out) = std::process::Command::new("script")
+        .current_dir(dir.path())
+        .args([
+            "-qec",
+            &format!("{} --color=never a.rs", bin.display()),
+            "/dev/null",
+        ])
+        .output()
+    else {
+        return;
+    };
+    let all = String::from_utf8_lossy(&out.stdout);
+    assert!(all.contains("yieldsafe: checked 1 file(s)"), "{all}");
+    assert!(all.contains("1 warning(s), 0 error(s)"), "{all}");
+    let (_, _, err) = stdout_of(yieldsafe(dir.path()).args(["--quiet", "a.rs"]));
+    assert_eq!(err, "");
+}
