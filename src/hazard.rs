@@ -357,6 +357,10 @@ pub fn lock_method_result(
     index: &FileIndex,
 ) -> Option<Shape> {
     let ev = &index.evidence;
+    // `.lock().await`: whatever the receiver, an awaited lock is an async one.
+    if next == NextUse::Await {
+        return None;
+    }
     match receiver {
         Some(Receiver {
             family: Family::Std,

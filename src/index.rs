@@ -33,6 +33,8 @@ pub struct FileIndex<'ast> {
     pub uses: HashMap<String, Vec<String>>,
     /// Glob-imported module paths.
     pub globs: Vec<Vec<String>>,
+    /// Names imported from different paths in different modules of the file.
+    pub ambiguous_uses: HashSet<String>,
     /// Struct (or union) name → field name (or tuple index) → type.
     pub structs: HashMap<String, HashMap<String, &'ast syn::Type>>,
     pub aliases: HashMap<String, &'ast syn::Type>,
@@ -326,6 +328,11 @@ impl<'ast> FileIndex<'ast> {
                         return self.receiver_of_type_depth(alias, depth + 1);
                     }
                     if self.structs.contains_key(&name) {
+                        // A struct of this file, unless the same name is also imported
+                        // (in another module of the file): then it cannot be told.
+                        if self.uses.contains_key(&name) || self.ambiguous_uses.contains(&name) {
+                            return None;
+                        }
                         return Some(Receiver {
                             family: Family::Other,
                             kind: hazard::LockKind::Unknown,
@@ -1007,10 +1014,23 @@ impl<'ast> FileIndex<'ast> {
     }
 
     fn insert_use(&mut self, name: String, full: Vec<String>) {
-        // The same name imported from two places (in different modules of one file):
-        // keep the first, but let the evidence see both.
+        // The same name imported from two places (in different modules of one file,
+        // `std::sync::Mutex` here and `tokio::sync::Mutex` there): it is ambiguous, so
+        // it stays unresolved; the evidence sees both.
         note_path(&mut self.evidence, &full);
-        self.uses.entry(name).or_insert(full);
+        if self.ambiguous_uses.contains(&name) {
+            return;
+        }
+        match self.uses.get(&name) {
+            Some(existing) if *existing != full => {
+                self.uses.remove(&name);
+                self.ambiguous_uses.insert(name);
+            }
+            Some(_) => {}
+            None => {
+                self.uses.insert(name, full);
+            }
+        }
     }
 }
 

@@ -2453,6 +2453,13 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     .map(|s| s.ident.to_string())
                     .collect();
                 let last = segs.last()?.as_str();
+                // `io::stdout().lock()` is a `StdoutLock`, not a lock guard.
+                if matches!(last, "stdout" | "stderr" | "stdin") {
+                    return Some(Receiver {
+                        family: hazard::Family::Other,
+                        kind: hazard::LockKind::Unknown,
+                    });
+                }
                 if matches!(last, "new" | "default" | "from" | "clone") && segs.len() >= 2 {
                     let ty_segs = segs[..segs.len() - 1].to_vec();
                     let ty_name = ty_segs.last()?.clone();
