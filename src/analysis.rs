@@ -9,8 +9,8 @@ use crate::dataflow::{self, ByteRange, DropKind};
 use crate::edition::Edition;
 use crate::index::FileIndex;
 use crate::lower::{
-    self, BodyKind, BodyRef, ChildBody, ChildSyntax, EnvLocal, LoweredBody, Lowerer, Origin,
-    TooDeep, ValueInfo, YieldInfo,
+    self, BodyKind, BodyRef, ChildBody, ChildSyntax, LoweredBody, Lowerer, Origin, TooDeep,
+    ValueInfo, YieldInfo,
 };
 
 /// A value found held across at least one yield point.
@@ -144,17 +144,13 @@ fn analyse_lowered<'ast>(
                 ChildSyntax::Block(b) => lowerer.lower_fn(&[], &env, BodyRef::Block(b))?,
                 ChildSyntax::Closure(c) => {
                     let params: Vec<_> = c.inputs.iter().map(|p| (p, None)).collect();
-                    lowerer.lower_fn(&params, &env_for_closure(env), BodyRef::Expr(&c.body))?
+                    lowerer.lower_fn(&params, &env, BodyRef::Expr(&c.body))?
                 }
             };
             work.push((lowered, None));
         }
     }
     Ok(())
-}
-
-fn env_for_closure(env: Vec<EnvLocal<'_>>) -> Vec<EnvLocal<'_>> {
-    env
 }
 
 fn collect_held(

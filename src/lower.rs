@@ -1138,11 +1138,8 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
             E::Block(b) => self.lower_labeled_block(b.label.as_ref(), &b.block, extend)?,
             E::Unsafe(u) => self.lower_block_value(&u.block, extend)?,
-            E::Const(c) => {
-                // A const block is evaluated at compile time.
-                let _ = c;
-                Op::None
-            }
+            // A const block is evaluated at compile time.
+            E::Const(_) => Op::None,
             E::TryBlock(t) => self.lower_block_value(&t.block, extend)?,
             E::If(i) => self.lower_if(i, extend)?,
             E::Match(m) => self.lower_match(m, extend)?,
@@ -1906,7 +1903,6 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     ) -> Result<(), TooDeep> {
         let mut operands = Vec::new();
         flatten_and_chain(cond, &mut operands);
-        let has_let = operands.iter().any(|e| matches!(e, syn::Expr::Let(_)));
         for operand in operands {
             match operand {
                 syn::Expr::Let(l) => {
@@ -1944,7 +1940,6 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     self.consume(op);
                     self.pop_scope();
                     self.test_failure(base, else_entry, cond_end);
-                    let _ = has_let;
                 }
             }
         }

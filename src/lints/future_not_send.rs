@@ -33,7 +33,9 @@ pub fn check(
                 .any(|s| s.is_held() && s.hazard.is_not_send())
         })
         .collect();
-    let first = culprits.first()?;
+    if culprits.is_empty() {
+        return None;
+    }
     let mut labels = Vec::new();
     let mut yield_points = Vec::new();
     let mut notes = Vec::new();
@@ -65,7 +67,6 @@ pub fn check(
         notes.push(format!("`{}` is not `Send`", shape.hazard.type_path));
     }
     notes.dedup();
-    let _ = first;
     notes.push(format!(
         "`#[{}(clippy::future_not_send)]` set by a command-line flag or an attribute in the code",
         level.as_str()
