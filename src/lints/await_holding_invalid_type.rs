@@ -2,9 +2,9 @@
 //! `await-holding-invalid-types` (yieldsafe's settings or `clippy.toml`) held across
 //! an await point, with the configured reason as a note.
 
-use super::{build, LintLevels, LintText};
+use super::{check_value, LintLevels, LintText};
 use crate::analysis::HeldValue;
-use crate::diagnostic::{Diagnostic, Level};
+use crate::diagnostic::Diagnostic;
 use crate::hazard::{HazardClass, Shape};
 use crate::source::SourceFile;
 
@@ -23,16 +23,5 @@ pub fn check(
     source: &SourceFile,
     levels: &LintLevels,
 ) -> Option<Diagnostic> {
-    if shape.hazard.class != HazardClass::InvalidType {
-        return None;
-    }
-    let level = levels.get(NAME);
-    if level == Level::Allow {
-        return None;
-    }
-    let mut d = build(held, shape, source, level, &TEXT);
-    if let Some(reason) = &shape.hazard.reason {
-        d.notes.insert(0, reason.clone());
-    }
-    Some(d)
+    check_value(held, shape, source, levels, HazardClass::InvalidType, &TEXT)
 }

@@ -1,9 +1,9 @@
 //! `await_holding_refcell_ref`: a `RefCell` borrow (`Ref`, `RefMut`) held across an
 //! await point.
 
-use super::{build, LintLevels, LintText};
+use super::{check_value, LintLevels, LintText};
 use crate::analysis::HeldValue;
-use crate::diagnostic::{Diagnostic, Level};
+use crate::diagnostic::Diagnostic;
 use crate::hazard::{HazardClass, Shape};
 use crate::source::SourceFile;
 
@@ -22,12 +22,5 @@ pub fn check(
     source: &SourceFile,
     levels: &LintLevels,
 ) -> Option<Diagnostic> {
-    if shape.hazard.class != HazardClass::RefCellRef {
-        return None;
-    }
-    let level = levels.get(NAME);
-    if level == Level::Allow {
-        return None;
-    }
-    Some(build(held, shape, source, level, &TEXT))
+    check_value(held, shape, source, levels, HazardClass::RefCellRef, &TEXT)
 }

@@ -204,6 +204,26 @@ pub struct LintText {
     pub instead: &'static str,
 }
 
+/// The shared shape of every per-value lint: early returns first (another lint's
+/// hazard, the lint allowed here), then the one constructor.
+pub fn check_value(
+    held: &HeldValue,
+    shape: &Shape,
+    source: &SourceFile,
+    levels: &LintLevels,
+    class: HazardClass,
+    text: &LintText,
+) -> Option<Diagnostic> {
+    if shape.hazard.class != class {
+        return None;
+    }
+    let level = levels.get(text.name);
+    if level == Level::Allow {
+        return None;
+    }
+    Some(build(held, shape, source, level, text))
+}
+
 /// The one constructor: message, labels, notes and the suggestion that fits.
 pub fn build(
     held: &HeldValue,
@@ -276,7 +296,9 @@ pub fn build(
             kind: LabelKind::Dropped,
         });
     }
-    let mut notes = vec![text.why.to_string()];
+    // The author's reason (`#[must_not_suspend = ".."]`, a configured `reason`) first.
+    let mut notes: Vec<String> = shape.hazard.reason.iter().cloned().collect();
+    notes.push(text.why.to_string());
     if maybe {
         notes.push(format!(
             "{who} is moved or dropped on some paths before the yield, but not on all of them"

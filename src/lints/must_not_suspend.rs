@@ -1,9 +1,9 @@
 //! `must_not_suspend`: a value of a type or trait annotated `#[must_not_suspend]`
 //! held across an await point, with the annotation's reason as a note.
 
-use super::{build, LintLevels, LintText};
+use super::{check_value, LintLevels, LintText};
 use crate::analysis::HeldValue;
-use crate::diagnostic::{Diagnostic, Level};
+use crate::diagnostic::Diagnostic;
 use crate::hazard::{HazardClass, Shape};
 use crate::source::SourceFile;
 
@@ -22,17 +22,12 @@ pub fn check(
     source: &SourceFile,
     levels: &LintLevels,
 ) -> Option<Diagnostic> {
-    if shape.hazard.class != HazardClass::MustNotSuspend {
-        return None;
-    }
-    let level = levels.get(NAME);
-    if level == Level::Allow {
-        return None;
-    }
-    let mut d = build(held, shape, source, level, &TEXT);
-    if let Some(reason) = &shape.hazard.reason {
-        // The author's reason comes first, as rustc shows it.
-        d.notes.insert(0, reason.clone());
-    }
-    Some(d)
+    check_value(
+        held,
+        shape,
+        source,
+        levels,
+        HazardClass::MustNotSuspend,
+        &TEXT,
+    )
 }
