@@ -688,6 +688,9 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 let outer_target = self.extend_target;
                 self.extend_target = self.scopes.iter().rposition(|s| s.bindings);
                 self.extend = true;
+                // `let ref x = *m.lock().unwrap();` binds into a place based on the
+                // temporary guard: the guard lives as long as the binding.
+                self.extend_place = pattern_has_ref(pat);
                 let op = self.lower_expr(&init.expr)?;
                 self.extend = false;
                 self.extend_target = outer_target;
@@ -1116,15 +1119,11 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             E::Await(a) => {
                 self.next_use = NextUse::Await;
                 let op = self.lower_expr(&a.base)?;
-                let mut output: Vec<Shape> = self
+                let output: Vec<Shape> = self
                     .consume(op)
                     .iter()
                     .filter_map(|s| s.peel(|l| *l == Layer::Future))
                     .collect();
-                if let syn::Expr::Async(block) = strip_parens(&a.base) {
-                    // `async { m.lock().unwrap() }.await` produces the guard.
-                    output.extend(self.body_returns(BodyRef::Block(&block.block), &[]));
-                }
                 self.yield_point(range(a.await_token.span), YieldKind::Await);
                 value(output, span)
             }
@@ -1495,6 +1494,16 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
             (Some("Box" | "Arc"), "new" | "pin") => wrap(Layer::Box),
             (Some("Pin"), "new" | "new_unchecked") => first(),
+            // `convert::identity(g)` and `hint::black_box(g)` return their argument.
+            (Some("convert"), "identity") | (Some("hint"), "black_box") => first(),
+            (None, "identity" | "black_box")
+                if self.index.uses.get(last).is_some_and(|p| {
+                    p.first()
+                        .is_some_and(|r| matches!(r.as_str(), "std" | "core"))
+                }) =>
+            {
+                first()
+            }
             (Some("ManuallyDrop"), "new") => Vec::new(),
             (Some(ty), func) if hazard::guard_assoc_fn(ty, func).is_some() => {
                 let mapped = hazard::guard_assoc_fn(ty, func).unwrap_or_default();
@@ -1619,8 +1628,11 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     .map(|s| s.wrapped(Layer::Option))
                     .collect(),
                 // `LockResult::map`: the `PoisonError` side still holds the guard.
+                // A `LockResult`'s `PoisonError` holds the guard; a `BorrowError`
+                // holds nothing.
                 "map" | "and_then" => shapes
                     .into_iter()
+                    .filter(|s| s.hazard.class == hazard::HazardClass::Lock)
                     .filter_map(|s| s.peel(|l| *l == Layer::Result))
                     .map(|s| s.wrapped(Layer::ResultErr))
                     .collect(),
@@ -2101,7 +2113,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     /// closure), from a throw-away lowering of it with this body's locals in view.
     fn closure_returns(&self, c: &'ast syn::ExprClosure) -> Vec<Shape> {
         let params: Vec<_> = c.inputs.iter().map(|p| (p, None)).collect();
-        let shapes = self.body_returns(BodyRef::Expr(&c.body), &params);
+        let shapes = self.body_returns(BodyRef::Expr(&c.body), &params, c.capture.is_some());
         if c.asyncness.is_some() {
             shapes
                 .into_iter()
@@ -2118,6 +2130,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         &self,
         body: BodyRef<'ast>,
         params: &[(&'ast syn::Pat, Option<&'ast syn::Type>)],
+        by_move: bool,
     ) -> Vec<Shape> {
         let inner = Lowerer::new(
             self.index,
@@ -2126,7 +2139,16 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             BodyKind::Plain,
             self.self_ty.clone(),
         );
-        match inner.lower_fn(params, &self.borrowed_env(), body) {
+        // A `move` body owns what it captured, and can return it.
+        let mut env = self.borrowed_env();
+        if by_move {
+            for e in &mut env {
+                if let Some(l) = self.lookup(&e.name) {
+                    e.owned = self.locals[l].shapes.clone();
+                }
+            }
+        }
+        match inner.lower_fn(params, &env, body) {
             Ok(body) => body.returned,
             Err(_) => Vec::new(),
         }
@@ -2251,19 +2273,24 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let mentioned = captured_names(BodyRef::Block(&a.block));
         let by_move = a.capture.is_some();
         let (env, moved) = self.env_for(&mentioned, by_move, span);
+        // What awaiting it produces (`async { m.lock().unwrap() }` stored, awaited later).
+        let output: Vec<Shape> = self
+            .body_returns(BodyRef::Block(&a.block), &[], by_move)
+            .into_iter()
+            .map(|s| s.wrapped(Layer::Future))
+            .collect();
         self.children.push(ChildBody {
             kind: BodyKind::AsyncBlock,
             body: ChildSyntax::Block(&a.block),
             env,
             self_ty: self.self_ty.clone(),
         });
-        value(
-            moved
-                .into_iter()
-                .map(|s| s.wrapped(Layer::Capture))
-                .collect(),
-            span,
-        )
+        let mut shapes: Vec<Shape> = moved
+            .into_iter()
+            .map(|s| s.wrapped(Layer::Capture))
+            .collect();
+        shapes.extend(output);
+        value(shapes, span)
     }
 
     // ----- macros -------------------------------------------------------------------
@@ -2312,6 +2339,10 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         if name == "vec" {
             let elements = shapes.into_iter().map(|s| s.wrapped(Layer::Element(None)));
             return Ok(value(dedup(elements.collect()), span));
+        }
+        if name == "dbg" && parsed.is_some_and(|args| args.len() == 1) {
+            // `dbg!(x)` returns `x`.
+            return Ok(value(shapes, span));
         }
         Ok(Op::None)
     }
