@@ -66,6 +66,9 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// `await-holding-invalid-types`, from the yieldsafe settings and `clippy.toml`.
     pub invalid_types: Vec<InvalidType>,
+    /// `hazard-methods`: methods whose result must not be held across an await
+    /// (`path` is the method name).
+    pub hazard_methods: Vec<InvalidType>,
     /// The files the settings came from, for `--stats` and error messages.
     pub files: Vec<PathBuf>,
 }
@@ -116,6 +119,7 @@ pub fn load(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Config, Config
         config.levels.extend(settings.levels);
         config.exclude.extend(settings.exclude);
         config.invalid_types.extend(settings.invalid_types);
+        config.hazard_methods.extend(settings.hazard_methods);
         config.files.push(file);
     }
     Ok(config)
@@ -157,6 +161,7 @@ struct Settings {
     levels: Vec<(String, Level)>,
     exclude: Vec<String>,
     invalid_types: Vec<InvalidType>,
+    hazard_methods: Vec<InvalidType>,
 }
 
 /// A type that must not be held across an await, in clippy's
@@ -174,7 +179,19 @@ fn invalid_types(
     text: &str,
     entries: &[Spanned<toml::Value>],
 ) -> Result<Vec<InvalidType>, ConfigError> {
-    const KEY: &str = "await-holding-invalid-types";
+    entries_of(file, text, entries, "await-holding-invalid-types")
+}
+
+/// Entries of a list of paths (types or method names): a string, or a table with
+/// `path` and an optional `reason`.
+fn entries_of(
+    file: &Path,
+    text: &str,
+    entries: &[Spanned<toml::Value>],
+    key: &str,
+) -> Result<Vec<InvalidType>, ConfigError> {
+    #[allow(non_snake_case)]
+    let KEY = key;
     let mut out = Vec::new();
     for entry in entries {
         let wrong = |message: String| at(file, text, entry.span(), message);
@@ -255,6 +272,8 @@ struct RawSettings {
     lints: BTreeMap<Spanned<String>, Spanned<LevelSpec>>,
     #[serde(default, rename = "await-holding-invalid-types")]
     await_holding_invalid_types: Vec<Spanned<toml::Value>>,
+    #[serde(default, rename = "hazard-methods")]
+    hazard_methods: Vec<Spanned<toml::Value>>,
 }
 
 /// A lint's entry: `"deny"` or `{ level = "deny", priority = 1 }`, as in Cargo's
@@ -333,6 +352,7 @@ fn check(file: &Path, text: &str, raw: RawSettings) -> Result<Settings, ConfigEr
             .collect(),
         exclude: raw.exclude,
         invalid_types: invalid_types(file, text, &raw.await_holding_invalid_types)?,
+        hazard_methods: entries_of(file, text, &raw.hazard_methods, "hazard-methods")?,
     })
 }
 

@@ -54,7 +54,7 @@ impl FileSummary {
 }
 
 /// The merged view of a crate.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct CrateTable {
     methods: HashMap<(String, String), Option<Vec<Shape>>>,
     fns: HashMap<String, Option<Vec<Shape>>>,
@@ -67,6 +67,8 @@ pub struct CrateTable {
     drop_impls: HashSet<String>,
     /// Types configured in `await-holding-invalid-types`.
     pub invalid_types: Vec<crate::config::InvalidType>,
+    /// Methods configured in `hazard-methods` (`path` is the method name).
+    pub hazard_methods: Vec<crate::config::InvalidType>,
 }
 
 fn insert<K: std::hash::Hash + Eq, V: PartialEq>(

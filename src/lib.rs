@@ -48,6 +48,14 @@ pub struct Options {
     pub invalid_types: Vec<config::InvalidType>,
     /// Counts files as they are checked, for a progress display.
     pub progress: Option<Arc<Progress>>,
+    /// Methods whose result must not be held across an await (`hazard-methods`).
+    pub hazard_methods: Vec<config::InvalidType>,
+    /// Read each package's own configuration (`yieldsafe.toml` walking up from it,
+    /// its `Cargo.toml` lints and metadata) on top of `levels`' defaults, then
+    /// re-apply `flags`. Off when one `--config` file is given for the whole run.
+    pub per_package_config: bool,
+    /// The command-line level flags, in order (they win over every file).
+    pub flags: Vec<(String, diagnostic::Level)>,
 }
 
 /// How far a run is: files checked of the total (known after discovery).
@@ -125,17 +133,23 @@ pub fn run(options: &Options) -> Report {
             .store(files.len(), std::sync::atomic::Ordering::Relaxed);
     }
     let check_all = || -> Vec<FileResult> {
-        let tables = crate_tables(&files, &options.invalid_types);
+        let tables = crate_tables(&files, &options.invalid_types, &options.hazard_methods);
+        let package_levels = package_configs(&files, options);
         // Files outside any package still get the configured types.
         let mut loose = crate_table::CrateTable::default();
         loose.invalid_types = options.invalid_types.clone();
+        loose.hazard_methods = options.hazard_methods.clone();
         let loose = Arc::new(loose);
         files
             .par_iter()
             .map(|f| {
                 let table = f.package.as_ref().and_then(|p| tables.get(p)).cloned();
                 let table = table.or_else(|| Some(loose.clone()));
-                let result = check_path(&f.path, f.edition, &options.levels, table);
+                let (levels, table) = match f.package.as_ref().and_then(|p| package_levels.get(p)) {
+                    Some((levels, tables)) => (levels, tables.apply(table)),
+                    None => (&options.levels, table),
+                };
+                let result = check_path(&f.path, f.edition, levels, table);
                 if let Some(p) = &options.progress {
                     p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
@@ -218,6 +232,65 @@ struct FileResult {
     analyse: Duration,
 }
 
+/// A package's own configured lists, to put on its crate table.
+struct PackageLists {
+    invalid_types: Vec<config::InvalidType>,
+    hazard_methods: Vec<config::InvalidType>,
+}
+
+impl PackageLists {
+    fn apply(
+        &self,
+        table: Option<Arc<crate_table::CrateTable>>,
+    ) -> Option<Arc<crate_table::CrateTable>> {
+        let mut t = table.map(|t| (*t).clone()).unwrap_or_default();
+        t.invalid_types = self.invalid_types.clone();
+        t.hazard_methods = self.hazard_methods.clone();
+        Some(Arc::new(t))
+    }
+}
+
+/// The levels and lists of each package whose own configuration differs from the
+/// run's (a workspace whose members have their own `yieldsafe.toml` or lints).
+fn package_configs(
+    files: &[discover::SourcePath],
+    options: &Options,
+) -> std::collections::HashMap<Arc<Path>, (LintLevels, PackageLists)> {
+    let mut out = std::collections::HashMap::new();
+    if !options.per_package_config {
+        return out;
+    }
+    let mut packages: Vec<&Arc<Path>> = files.iter().filter_map(|f| f.package.as_ref()).collect();
+    packages.sort();
+    packages.dedup();
+    for package in packages {
+        // An error here was already reported for the run's own configuration, or
+        // is reported by it when the run starts in this package.
+        let Ok(config) = config::load(None, &[package.to_path_buf()]) else {
+            continue;
+        };
+        let mut levels = LintLevels::default();
+        config.apply(&mut levels);
+        for (lint, level) in &options.flags {
+            levels.set(lint, *level);
+        }
+        let lists = PackageLists {
+            invalid_types: if config.invalid_types.is_empty() {
+                options.invalid_types.clone()
+            } else {
+                config.invalid_types
+            },
+            hazard_methods: if config.hazard_methods.is_empty() {
+                options.hazard_methods.clone()
+            } else {
+                config.hazard_methods
+            },
+        };
+        out.insert(package.clone(), (levels, lists));
+    }
+    out
+}
+
 /// Summarise, per package, what its files declare (guard-returning methods, lock
 /// fields, re-exports), so that each file is checked knowing its crate. Only files
 /// that can declare such things are parsed here: those that mention a lock, cell or
@@ -226,6 +299,7 @@ struct FileResult {
 fn crate_tables(
     files: &[discover::SourcePath],
     invalid_types: &[config::InvalidType],
+    hazard_methods: &[config::InvalidType],
 ) -> std::collections::HashMap<Arc<Path>, Arc<crate_table::CrateTable>> {
     use std::collections::{HashMap, HashSet};
     const RELEVANT: &[&str] = &[
@@ -289,6 +363,7 @@ fn crate_tables(
         .map(|(p, s)| {
             let mut table = crate_table::CrateTable::merge(s);
             table.invalid_types = invalid_types.to_vec();
+            table.hazard_methods = hazard_methods.to_vec();
             (p, Arc::new(table))
         })
         .collect()

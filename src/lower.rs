@@ -1737,6 +1737,20 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
         }
         if result.is_empty() && recv_plain {
+            let configured = self
+                .index
+                .crate_table
+                .as_ref()
+                .and_then(|t| t.hazard_methods.iter().find(|h| h.path == method));
+            if let Some(h) = configured {
+                // A method the configuration lists in `hazard-methods`.
+                let mut hazard = hazard::Hazard::new(
+                    hazard::HazardClass::InvalidType,
+                    format!("{method}() result"),
+                );
+                hazard.reason = h.reason.clone();
+                return Ok(value(vec![Shape::new(hazard)], span));
+            }
             let mut receiver = self.receiver_of(&m.receiver);
             if receiver.is_none()
                 && matches!(method.as_str(), "enter" | "entered")

@@ -194,6 +194,8 @@ fn main() -> ExitCode {
             config.apply(&mut options.levels);
             options.exclude.extend(config.exclude);
             options.invalid_types = config.invalid_types;
+            options.hazard_methods = config.hazard_methods;
+            options.per_package_config = cli.config.is_none();
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -207,6 +209,7 @@ fn main() -> ExitCode {
             eprintln!("error: unknown lint `{lint}`; `yieldsafe --list-lints` lists them");
             return ExitCode::from(2);
         }
+        options.flags.push((lint, level));
     }
     let color_out = match cli.color {
         ColorArg::Always => true,

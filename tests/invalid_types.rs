@@ -108,3 +108,65 @@ fn malformed_entries_name_the_file_line_and_key() {
     assert_eq!(code, 2);
     assert!(err.contains("expected a path string"), "{err}");
 }
+
+#[test]
+fn hazard_methods_name_what_produces_a_value_not_to_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "pub struct Pool;\npub struct Conn;\nimpl Pool {\n    pub fn checkout(&self) -> Conn {\n        Conn\n    }\n}\n\
+         async fn yield_now() {}\n\
+         pub async fn f(pool: &Pool) {\n    let c = pool.checkout();\n    yield_now().await;\n}\n",
+    );
+    write(
+        dir.path(),
+        "yieldsafe.toml",
+        "hazard-methods = [{ path = \"checkout\", reason = \"return the connection first\" }]\n",
+    );
+    let (code, out, err) = run(dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.starts_with("./src/lib.rs:10:9: warning: `c`"), "{out}");
+    assert!(out.ends_with("[await_holding_invalid_type]\n"), "{out}");
+}
+
+#[test]
+fn each_package_of_a_workspace_reads_its_own_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"quiet\", \"loud\"]\n",
+    );
+    for member in ["quiet", "loud"] {
+        write(
+            root,
+            &format!("{member}/Cargo.toml"),
+            &format!("[package]\nname = \"{member}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        );
+        write(
+            root,
+            &format!("{member}/src/lib.rs"),
+            "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    yield_now().await;\n}\n",
+        );
+    }
+    write(
+        root,
+        "quiet/yieldsafe.toml",
+        "[lints]\nawait_holding_lock = \"allow\"\n",
+    );
+    let (code, out, err) = run(root);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.starts_with("./loud/src/lib.rs:4:9"), "{out}");
+    // A flag on the command line wins over the package's file.
+    let out = Command::cargo_bin("yieldsafe")
+        .unwrap()
+        .current_dir(root)
+        .args(["--format", "short", "-W", "await_holding_lock", "."])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+}
