@@ -1736,6 +1736,17 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     .collect();
             }
         }
+        if result.is_empty() && recv_plain && method == "lock" {
+            if let Some(which) = std_stream(&m.receiver) {
+                // `stdout().lock()`: a `StdoutLock` is `!Send` (only `future_not_send`
+                // cares), not a lock guard for `await_holding_lock`.
+                let hazard = hazard::Hazard::new(
+                    hazard::HazardClass::NotSend,
+                    format!("std::io::{which}Lock"),
+                );
+                return Ok(value(vec![Shape::new(hazard)], span));
+            }
+        }
         if result.is_empty() && recv_plain {
             let configured = self
                 .index
@@ -2654,6 +2665,22 @@ fn strip_parens(e: &syn::Expr) -> &syn::Expr {
         syn::Expr::Paren(p) => strip_parens(&p.expr),
         syn::Expr::Group(g) => strip_parens(&g.expr),
         e => e,
+    }
+}
+
+/// `io::stdout()` / `stderr()` / `stdin()`: the stream's name, for its lock type.
+fn std_stream(e: &syn::Expr) -> Option<&'static str> {
+    let syn::Expr::Call(c) = strip_parens(e) else {
+        return None;
+    };
+    let syn::Expr::Path(p) = strip_parens(&c.func) else {
+        return None;
+    };
+    match p.path.segments.last()?.ident.to_string().as_str() {
+        "stdout" => Some("Stdout"),
+        "stderr" => Some("Stderr"),
+        "stdin" => Some("Stdin"),
+        _ => None,
     }
 }
 

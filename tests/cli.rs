@@ -205,8 +205,10 @@ fn future_not_send_is_allowed_by_default_and_names_the_fn() {
     ]));
     assert_eq!(code, 0);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 1, "{out}");
+    // `rc_held` and `stdout_lock_held`; not `rc_dropped_first`.
+    assert_eq!(lines.len(), 2, "{out}");
     assert!(lines[0].contains("future_not_send.rs:11:14: warning: future cannot be sent between threads safely: `rc_held`"), "{out}");
+    assert!(lines[1].contains("`stdout_lock_held`"), "{out}");
     // A std guard held by a pub async fn: both lints.
     write(dir.path(), "a.rs", HELD);
     let (_, out, _) = stdout_of(yieldsafe(dir.path()).args([
