@@ -12,17 +12,19 @@ pub mod dataflow;
 pub mod diagnostic;
 pub mod discover;
 pub mod edition;
+mod failpoint;
 pub mod fix;
 pub mod hazard;
 pub mod index;
 pub mod lints;
 pub mod lower;
+pub mod nesting;
+mod panic_guard;
 pub mod render;
 pub mod source;
 pub mod span;
 pub mod suppress;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -315,15 +317,17 @@ fn crate_tables(
         "macro_rules",
     ];
     let summarize = |f: &discover::SourcePath, wanted: &dyn Fn(&str) -> bool| {
-        let text = std::fs::read_to_string(&f.path).ok()?;
-        if !wanted(&text) {
+        let text = String::from_utf8(read_regular_file(&f.path).ok()?).ok()?;
+        if !wanted(&text) || nesting::too_deep(&text).is_some() {
             return None;
         }
-        let summary = catch_unwind(AssertUnwindSafe(|| {
+        // A panic here only leaves the file out of its crate's table (silently);
+        // the file itself is still checked.
+        let summary = panic_guard::catch(|| {
             syn::parse_file(&text)
                 .ok()
                 .map(|ast| crate_table::summarize(&ast, &text))
-        }));
+        });
         proc_macro2::extra::invalidate_current_thread_spans();
         summary.ok()?
     };
@@ -386,7 +390,8 @@ fn check_path(
         read_parse: Duration::ZERO,
         analyse: Duration::ZERO,
     };
-    let bytes = match std::fs::read(path) {
+    failpoint::pause_point(path);
+    let bytes = match read_regular_file(path) {
         Ok(b) => b,
         Err(e) => {
             result
@@ -420,6 +425,29 @@ fn check_path(
     result.problems = outcome.problems;
     result.text = Some(text);
     result
+}
+
+/// Read a file that must be a regular file. A FIFO or device could block or never
+/// end: it is refused before it is opened and, as it may have been swapped in since
+/// it was discovered, again after.
+pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let not_regular = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, socket or device is never read)",
+        )
+    };
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn problem(path: &Arc<Path>, position: Option<(usize, usize)>, message: String) -> Problem {
@@ -459,13 +487,32 @@ pub fn check_source_in_crate(
     } else {
         0
     };
-    let caught = catch_unwind(AssertUnwindSafe(|| {
+    // A panic is reported as this file's internal error, without Rust's panic message.
+    let caught = panic_guard::catch(|| {
+        failpoint::panic_point(&file.path);
+        // Parsing recurses per level: bound it before the stack overflows.
+        if let Some(at) = nesting::too_deep(&file.text) {
+            let message = format!(
+                "brackets or generic arguments nested more than {} levels deep; this file was not checked",
+                nesting::MAX_NESTING
+            );
+            let position = Some(file.line_column(at));
+            let problems = vec![problem(&file.path, position, message)];
+            return (Vec::new(), problems, start.elapsed(), Duration::ZERO);
+        }
         let parsed = syn::parse_file(&file.text);
         let parse_time = start.elapsed();
         let ast = match parsed {
             Ok(ast) => ast,
             Err(e) => {
-                let at = e.span().byte_range().start + bom;
+                let range = e.span().byte_range();
+                // The end of the file has no token: syn gives the empty call-site span.
+                let at = if range == (0..0) && e.to_string().starts_with("unexpected end of input")
+                {
+                    file.text.len()
+                } else {
+                    range.start + bom
+                };
                 let (line, col) = file.line_column(at);
                 return (
                     Vec::new(),
@@ -514,7 +561,7 @@ pub fn check_source_in_crate(
             problems.push(problem(&file.path, Some((line, col)), e.to_string()));
         }
         (diagnostics, problems, parse_time, analyse_start.elapsed())
-    }));
+    });
     // Spans point into this file only: free proc-macro2's record of it.
     proc_macro2::extra::invalidate_current_thread_spans();
     match caught {
@@ -524,12 +571,7 @@ pub fn check_source_in_crate(
             outcome.parse_time = parse_time;
             outcome.analyse_time = analyse_time;
         }
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
+        Err(what) => {
             outcome.problems.push(problem(
                 &file.path,
                 None,
