@@ -406,8 +406,9 @@ fn deep_items_types_and_patterns() {
 
 /// 20 MB in 60,000 async fns: a third hold a guard across an await, a third drop it
 /// first, a third use tokio's Mutex. Every finding is reported, on the right line.
-/// (Not timed here; by hand, release build, 2 cores: see the Security section of the
-/// README for the figures.)
+/// Not timed here. By hand (release build, 2 cores, one busy with a fuzzer): 5 MB in
+/// 5.8 s, 10 MB in 15 s, 20 MB in 69 s (parsing 5 s of it), 40 MB in 258 s: parsing is
+/// linear, the analysis still quadratic in the number of fns of one file.
 #[test]
 fn a_20_mb_file_is_checked_whole() {
     let dir = tree();
