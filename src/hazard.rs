@@ -84,6 +84,9 @@ pub enum Layer {
     Future,
     /// A reference to it.
     Ref,
+    /// A lazy iterator that produces it (`iter.map(|m| m.lock().unwrap())`): the
+    /// iterator itself holds none.
+    Iterator,
 }
 
 /// A hazard and the wrappers around it: `Option<MutexGuard>` is `MutexGuard` with
@@ -109,7 +112,7 @@ impl Shape {
 
     /// Whether the hazard exists yet (a future's output does not).
     pub fn is_held(&self) -> bool {
-        !self.layers.contains(&Layer::Future)
+        !self.layers.contains(&Layer::Future) && !self.layers.contains(&Layer::Iterator)
     }
 
     pub fn outer(&self) -> Option<&Layer> {
@@ -139,6 +142,8 @@ impl Shape {
                 Layer::Element(Some(f)) if f.chars().all(|c| c.is_ascii_digit()) => {
                     "tuple".to_string()
                 }
+                Layer::Element(Some(f)) if f.starts_with('[') => "array".to_string(),
+                Layer::Iterator => "iterator yielding".to_string(),
                 Layer::Element(Some(f)) => format!("value whose field `{f}`"),
                 Layer::Element(None) => "collection".to_string(),
                 Layer::Capture => "closure or future that captured".to_string(),
@@ -151,8 +156,12 @@ impl Shape {
             }
             out.push_str(&word);
             out.push_str(match layer {
-                Layer::Element(Some(f)) if !f.chars().all(|c| c.is_ascii_digit()) => " holds ",
-                Layer::Capture | Layer::Future | Layer::Ref => " ",
+                Layer::Element(Some(f))
+                    if !f.chars().all(|c| c.is_ascii_digit()) && !f.starts_with('[') =>
+                {
+                    " holds "
+                }
+                Layer::Capture | Layer::Future | Layer::Ref | Layer::Iterator => " ",
                 _ => " holding ",
             });
         }

@@ -468,6 +468,10 @@ impl<'ast> FileIndex<'ast> {
                     "Option" => Some(Layer::Option),
                     "Result" | "LockResult" | "TryLockResult" => Some(Layer::Result),
                     "Box" => Some(Layer::Box),
+                    // Collections hold their elements.
+                    "Vec" | "VecDeque" | "LinkedList" | "BinaryHeap" | "BTreeSet" | "HashSet" => {
+                        Some(Layer::Element(None))
+                    }
                     _ => None,
                 };
                 if let Some(layer) = layer {

@@ -838,7 +838,14 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             let name = ident.ident.to_string();
             let hint = if simple { hint.clone() } else { TyHint::None };
             let decl = if simple { decl } else { None };
-            let id = self.declare_local(name, hint, range_of(&ident.ident), decl, origin.clone());
+            // rustc's span of a binding starts at `ref` / `mut`.
+            let start = ident
+                .by_ref
+                .map(|r| range(r.span).0)
+                .or(ident.mutability.map(|m| range(m.span).0))
+                .unwrap_or(range(ident.ident.span()).0);
+            let span = (start, range(ident.ident.span()).1);
+            let id = self.declare_local(name, hint, span, decl, origin.clone());
             if let Some((_, s)) = taken.iter().find(|(i, _)| std::ptr::eq(*i, ident)) {
                 self.give_shapes(id, s.clone());
             }
@@ -1008,11 +1015,11 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
             E::Array(a) => {
                 let mut shapes = Vec::new();
-                for e in &a.elems {
+                for (i, e) in a.elems.iter().enumerate() {
                     self.extend = extend;
                     let op = self.lower_expr(e)?;
                     for s in self.consume(op) {
-                        shapes.push(s.wrapped(Layer::Element(None)));
+                        shapes.push(s.wrapped(Layer::Element(Some(format!("[{i}]")))));
                     }
                 }
                 value(dedup(shapes), span)
@@ -1651,8 +1658,18 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             self.borrow(recv);
             result = recv_shapes.iter().filter(|s| is_rc(s)).cloned().collect();
         } else if !recv_shapes.is_empty() && is_iterator_adapter(&method) {
-            // An iterator (or collection) of hazards passes them on.
+            // An iterator (or collection) of hazards passes them on; collecting a
+            // lazy iterator makes a collection that holds them.
             result = self.consume(recv);
+            if method == "collect" {
+                result = result
+                    .into_iter()
+                    .map(|s| match s.peel(|l| *l == Layer::Iterator) {
+                        Some(inner) => inner.wrapped(Layer::Element(None)),
+                        None => s,
+                    })
+                    .collect();
+            }
         } else if wrapper && method == "take" {
             // `opt.take()` moves the hazard out of `opt`.
             if let Op::Field(..) = recv {
@@ -1732,7 +1749,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 result = self
                     .closure_returns(c)
                     .into_iter()
-                    .map(|s| s.wrapped(Layer::Element(None)))
+                    .map(|s| s.wrapped(Layer::Iterator))
                     .collect();
             }
         }
@@ -2079,7 +2096,17 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let op = self.lower_expr(&f.expr)?;
         let iter_span = span::expr(&f.expr);
         let shapes = self.consume(op);
-        self.temporary(shapes, iter_span, true, false);
+        // Each item goes to the loop's pattern; an iterator over a collection keeps
+        // the items not yet taken, a lazy one (`.map(|m| m.lock().unwrap())`) none.
+        let items: Vec<Shape> = shapes
+            .iter()
+            .filter_map(|s| s.peel(|l| matches!(l, Layer::Element(_) | Layer::Iterator)))
+            .collect();
+        let kept: Vec<Shape> = shapes
+            .into_iter()
+            .filter(|s| s.outer() != Some(&Layer::Iterator))
+            .collect();
+        self.temporary(kept, iter_span, true, false);
         let head = self.new_block();
         let exit = self.new_block();
         self.goto(head);
@@ -2090,7 +2117,8 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let base = self.scopes.len();
         self.push_scope(false, true, range(f.body.brace_token.span.close()));
         let (pat, _) = split_type(&f.pat);
-        self.bind(pat, Op::None, TyHint::None, None, Origin::Binding, false);
+        let item = value(dedup(items), span::expr(&f.expr));
+        self.bind(pat, item, TyHint::None, None, Origin::Binding, false);
         self.lower_loop_body(f.label.as_ref(), &f.body, head, exit, base)?;
         self.pop_scope();
         self.goto(head);
@@ -2917,6 +2945,16 @@ fn pattern_takes<'p>(pat: &'p syn::Pat, shape: &Shape) -> Option<(&'p syn::PatId
                 .elems
                 .iter()
                 .find_map(|e| pattern_takes(e, &shape.peel(|_| true)?)),
+            // `let [a, b] = [g, h]`: by position, up to a `..`.
+            Layer::Element(Some(i)) if i.starts_with('[') => {
+                let i: usize = i.trim_matches(|c| c == '[' || c == ']').parse().ok()?;
+                let before_rest: Vec<&syn::Pat> = s
+                    .elems
+                    .iter()
+                    .take_while(|p| !matches!(p, syn::Pat::Rest(_)))
+                    .collect();
+                pattern_takes(before_rest.get(i)?, &shape.peel(|_| true)?)
+            }
             _ => None,
         },
         _ => None,

@@ -252,3 +252,26 @@ fn no_progress_or_summary_unless_stderr_is_a_terminal() {
     let (_, _, err) = stdout_of(yieldsafe(dir.path()).args(["--quiet", "a.rs"]));
     assert_eq!(err, "");
 }
+
+#[test]
+fn a_binding_is_reported_from_its_mut_or_ref_as_rustc_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/regressions/r4_01_mut_binding_column.rs"
+    );
+    let (_, out, _) = stdout_of(yieldsafe(dir.path()).args(["--format", "short", fixture]));
+    let positions: Vec<String> = out
+        .lines()
+        .map(|l| {
+            let rest = &l[fixture.len() + 1..];
+            rest.split(':').take(2).collect::<Vec<_>>().join(":")
+        })
+        .collect();
+    // The columns clippy and rustc's must_not_suspend give (see the fixture's header).
+    assert_eq!(
+        positions,
+        ["18:9", "23:13", "28:12", "33:15", "38:20", "48:16", "53:20"],
+        "{out}"
+    );
+}
