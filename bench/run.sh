@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# The benchmark of issue 5: on the shared corpus of real async crates, measure in the
+# same run
+#   (a) the floor: discover the same files, read and `syn::parse_file` each one
+#       (`cargo run --release --example parse_only`), and
+#   (b) the whole `yieldsafe --stats -q --format short` process,
+# on 1 thread and on all cores, each REPS times (the median is reported), with peak
+# memory from /usr/bin/time -v; then peak memory on 1x, 2x and 4x the corpus (copies
+# under different names, so nothing is deduplicated). Prints Markdown tables on
+# stdout; progress goes to stderr.
+#
+#   bench/run.sh                 # from anywhere; builds release first
+#
+# Environment:
+#   CORPUS_FETCH       the corpus script (default: ../shared/corpus/fetch.sh next to
+#                      the repository); it prints one crate source directory a line
+#   CORPUS_CARGO_HOME  passed on to it (where the corpus lives)
+#   REPS               repetitions of every measurement (default 3)
+#   JOBS_ALL           the "all cores" thread count (default: nproc)
+#   SCALES             the corpus multiples of the memory run (default "1 2 4")
+#   CARGO_TARGET_DIR   honoured by the build, as by cargo
+#   BENCH_KEEP         set to keep the scratch directory (raw results, copies)
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+fetch="${CORPUS_FETCH:-$repo/../shared/corpus/fetch.sh}"
+reps="${REPS:-3}"
+all="${JOBS_ALL:-$(nproc)}"
+scales="${SCALES:-1 2 4}"
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/yieldsafe-bench.XXXXXX")"
+if [ -z "${BENCH_KEEP:-}" ]; then
+  trap 'rm -rf "$scratch"' EXIT
+else
+  echo "scratch directory: $scratch" >&2
+fi
+say() { echo "bench: $*" >&2; }
+
+# --- tools -------------------------------------------------------------------------
+if ! [ -x /usr/bin/time ]; then
+  say "installing GNU time (for peak RSS)"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get install -y -qq time >&2 ||
+    { $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq time >&2; }
+fi
+
+# --- corpus ------------------------------------------------------------------------
+say "fetching the corpus with $fetch"
+mapfile -t dirs < <("$fetch")
+[ "${#dirs[@]}" -gt 0 ] || { say "the corpus script printed no directory"; exit 1; }
+say "${#dirs[@]} crate directories"
+
+# --- build -------------------------------------------------------------------------
+say "building release"
+(cd "$repo" && cargo build --release --examples --bins --quiet) >&2
+target="$(cd "$repo" && cargo metadata --format-version 1 --no-deps |
+  sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+yieldsafe="$target/release/yieldsafe"
+parse_only="$target/release/examples/parse_only"
+for b in "$yieldsafe" "$parse_only"; do [ -x "$b" ] || { say "missing $b"; exit 1; }; done
+
+# --- measuring ---------------------------------------------------------------------
+raw="$scratch/raw.tsv" # label kind threads rep wall_s rss_kb files lines findings in_wall discover read_parse analyse
+: >"$raw"
+
+# measure LABEL KIND THREADS REP PATH...: run one program once, append one row to $raw.
+measure() {
+  local label=$1 kind=$2 threads=$3 rep=$4; shift 4
+  local out="$scratch/out" err="$scratch/err" tv="$scratch/time" rc=0 t0 t1
+  local cmd
+  if [ "$kind" = parse ]; then
+    cmd=("$parse_only" --jobs "$threads" "$@")
+  else
+    cmd=("$yieldsafe" --stats -q --format short --jobs "$threads" "$@")
+  fi
+  t0=$(date +%s%N)
+  /usr/bin/time -v -o "$tv" "${cmd[@]}" >"$out" 2>"$err" || rc=$?
+  t1=$(date +%s%N)
+  # yieldsafe: 0 clean, 1 deny-level finding, 2 a file it could not check. Anything
+  # else (a crash) invalidates the measurement.
+  if [ "$rc" -gt 2 ]; then
+    say "$kind exited with $rc:"; tail -5 "$err" >&2; exit 1
+  fi
+  local rss wall line files lines findings=- in_wall discover=- rp=- an=-
+  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tv")
+  wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+  if [ "$kind" = parse ]; then
+    line=$(grep '^parse-only:' "$out")
+    files=$(sed -E 's/^parse-only: ([0-9]+) files.*/\1/' <<<"$line")
+    lines=$(sed -E 's/.*, ([0-9]+) lines.*/\1/' <<<"$line")
+    in_wall=$(sed -E 's/.*wall ([0-9.]+)s.*/\1/' <<<"$line")
+  else
+    line=$(grep '^stats:' "$err")
+    files=$(sed -E 's/^stats: ([0-9]+) files.*/\1/' <<<"$line")
+    lines=$(sed -E 's/.*, ([0-9]+) lines.*/\1/' <<<"$line")
+    findings=$(sed -E 's/.*, ([0-9]+) findings.*/\1/' <<<"$line")
+    in_wall=$(sed -E 's/.*; wall ([0-9.]+)s.*/\1/' <<<"$line")
+    discover=$(sed -E 's/.*discover ([0-9.]+)s.*/\1/' <<<"$line")
+    rp=$(sed -E 's/.*read\+parse ([0-9.]+)s.*/\1/' <<<"$line")
+    an=$(sed -E 's/.*analyse ([0-9.]+)s.*/\1/' <<<"$line")
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$kind" "$threads" \
+    "$rep" "$wall" "$rss" "$files" "$lines" "$findings" "$in_wall" "$discover" "$rp" "$an" >>"$raw"
+  say "$label $kind threads=$threads rep=$rep: ${wall}s, ${rss} KiB"
+}
+
+# median LABEL KIND THREADS COLUMN: the median of one column over the repetitions.
+median() {
+  awk -F'\t' -v l="$1" -v k="$2" -v t="$3" -v c="$4" \
+    '$1 == l && $2 == k && $3 == t { print $c }' "$raw" | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# Column numbers in $raw.
+W=5 RSS=6 FILES=7 LINES=8 FIND=9 INW=10 DISC=11 RP=12 AN=13
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+# ratios LABEL THREADS: (b)/(a) of each repetition (both ran back to back), "min-max".
+ratios() {
+  awk -F'\t' -v l="$1" -v t="$2" '$1 == l && $3 == t { w[$2, $4] = $5; r[$4] = 1 }
+    END { for (i in r) { x = w["full", i] / w["parse", i]; if (min == "" || x < min) min = x; if (max == "" || x > max) max = x }
+          printf "%.2f-%.2f", min, max }' "$raw"
+}
+
+threads_list="1"
+[ "$all" -gt 1 ] && threads_list="1 $all"
+
+# Warm the page cache and the binaries once, untimed.
+"$parse_only" "${dirs[@]}" >/dev/null
+"$yieldsafe" -q --format short "${dirs[@]}" >/dev/null || true
+
+# (a) and (b) back to back in every repetition, so load from other users of the
+# machine hits both alike.
+for rep in $(seq "$reps"); do
+  for t in $threads_list; do
+    measure corpus parse "$t" "$rep" "${dirs[@]}"
+    measure corpus full "$t" "$rep" "${dirs[@]}"
+  done
+done
+
+# Memory scaling: the corpus copied 4 times under different names (hard links when
+# the file system allows, else real copies); Nx checks the first N copies.
+max_scale=$(tr ' ' '\n' <<<"$scales" | sort -n | tail -1)
+say "copying the corpus $max_scale times"
+for i in $(seq "$max_scale"); do
+  mkdir -p "$scratch/copies/c$i"
+  for d in "${dirs[@]}"; do
+    cp -al "$d" "$scratch/copies/c$i/" 2>/dev/null || cp -r "$d" "$scratch/copies/c$i/"
+  done
+done
+for rep in $(seq "$reps"); do
+  for s in $scales; do
+    set -- ; for i in $(seq "$s"); do set -- "$@" "$scratch/copies/c$i"; done
+    measure "${s}x" parse "$all" "$rep" "$@"
+    measure "${s}x" full "$all" "$rep" "$@"
+  done
+done
+
+# --- report ------------------------------------------------------------------------
+commit="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+git -C "$repo" diff --quiet HEAD -- src Cargo.toml Cargo.lock examples 2>/dev/null || commit="$commit (+ uncommitted changes)"
+echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') at commit $commit; $(nproc) cores ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)), load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(rustc -V)."
+echo "Corpus: ${#dirs[@]} crates from $(basename "$fetch"); median of $reps runs each."
+echo
+echo "| threads | program | files | lines | wall (s) | lines/s | (b)/(a) | (b)/(a) of each run | peak RSS (MiB) |"
+echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+for t in $threads_list; do
+  wa=$(median corpus parse "$t" $W); wb=$(median corpus full "$t" $W)
+  for k in parse full; do
+    w=$(median corpus "$k" "$t" $W); l=$(median corpus "$k" "$t" $LINES)
+    if [ "$k" = parse ]; then name="(a) read + syn::parse_file"; ratio=""; each=""
+    else name="(b) yieldsafe"; ratio=$(div "$wb" "$wa"); each=$(ratios corpus "$t"); fi
+    echo "| $t | $name | $(median corpus "$k" "$t" $FILES) | $l | $w | $(rate "$l" "$w") | $ratio | $each | $(mib "$(median corpus "$k" "$t" $RSS)") |"
+  done
+done
+if [ "$all" -gt 1 ]; then
+  echo
+  echo "Speed-up from 1 to $all threads: (a) $(div "$(median corpus parse 1 $W)" "$(median corpus parse "$all" $W)")x, (b) $(div "$(median corpus full 1 $W)" "$(median corpus full "$all" $W)")x."
+fi
+echo
+echo "Where (b)'s time goes, from \`--stats\` (medians; read+parse and analyse are summed over threads). \"Outside\" = process wall - the wall yieldsafe measures itself (start-up, exit). \"Not in the split\" = in-process wall - discover - (read+parse + analyse) / threads: the work --stats does not time (exact on 1 thread, an estimate on more)."
+echo
+echo "| threads | findings | process wall (s) | in-process wall (s) | discover (s) | read+parse (s) | analyse (s) | not in the split (s) | outside (s) | (a) in-process wall (s) |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for t in $threads_list; do
+  pw=$(median corpus full "$t" $W); iw=$(median corpus full "$t" $INW)
+  d=$(median corpus full "$t" $DISC); rp=$(median corpus full "$t" $RP); an=$(median corpus full "$t" $AN)
+  rest=$(awk -v w="$iw" -v d="$d" -v rp="$rp" -v an="$an" -v t="$t" 'BEGIN { printf "%.3f", w - d - (rp + an) / t }')
+  echo "| $t | $(median corpus full "$t" $FIND) | $pw | $iw | $d | $rp | $an | $rest | $(awk -v a="$pw" -v b="$iw" 'BEGIN { printf "%.3f", a - b }') | $(median corpus parse "$t" $INW) |"
+done
+echo
+echo "Memory as the corpus grows ($all threads; Nx = N copies of the corpus under different names):"
+echo
+echo "| corpus | files | lines | (a) wall (s) | (a) peak RSS (MiB) | (b) wall (s) | (b) peak RSS (MiB) | (b)/(a) wall |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+for s in $scales; do
+  wa=$(median "${s}x" parse "$all" $W); wb=$(median "${s}x" full "$all" $W)
+  echo "| ${s}x | $(median "${s}x" full "$all" $FILES) | $(median "${s}x" full "$all" $LINES) | $wa | $(mib "$(median "${s}x" parse "$all" $RSS)") | $wb | $(mib "$(median "${s}x" full "$all" $RSS)") | $(div "$wb" "$wa") |"
+done
+echo
+echo "<details><summary>every run</summary>"
+echo
+echo '```'
+printf 'set\tprogram\tthreads\trep\twall_s\trss_kb\tfiles\tlines\tfindings\tinproc_s\tdiscover\tread+parse\tanalyse\n'
+cat "$raw"
+echo '```'
+echo "</details>"
