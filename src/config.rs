@@ -33,7 +33,7 @@ pub fn workspace_manifest(dir: &Path) -> Option<PathBuf> {
     let mut nearest = None;
     for d in dir.ancestors() {
         let manifest = d.join("Cargo.toml");
-        let Ok(text) = std::fs::read_to_string(&manifest) else {
+        let Ok(text) = crate::read_regular_text(&manifest) else {
             continue;
         };
         let is_workspace = text
@@ -148,7 +148,7 @@ fn discover(dir: &Path) -> Result<Option<(PathBuf, Settings)>, ConfigError> {
 }
 
 fn read(file: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(file).map_err(|e| ConfigError {
+    crate::read_regular_text(file).map_err(|e| ConfigError {
         file: shown(file),
         position: None,
         message: format!("cannot read this configuration file: {e}"),
@@ -416,7 +416,7 @@ fn cargo_lints(dir: &Path, config: &mut Config) -> Result<(), ConfigError> {
     let mut inherit = false;
     for d in dir.ancestors() {
         let file = d.join("Cargo.toml");
-        let Ok(text) = std::fs::read_to_string(&file) else {
+        let Ok(text) = crate::read_regular_text(&file) else {
             continue;
         };
         let manifest = parse_manifest(&file, &text)?;

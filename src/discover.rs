@@ -170,7 +170,7 @@ impl EditionCache {
 }
 
 fn read_manifest(path: &Path) -> Option<Result<toml::Table, String>> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = crate::read_regular_text(path).ok()?;
     Some(
         text.parse::<toml::Table>()
             .map_err(|e| format!("cannot parse this manifest: {}", e.message())),

@@ -427,6 +427,13 @@ fn check_path(
     result
 }
 
+/// `read_regular_file` as text: a FIFO, socket or device named like a manifest or a
+/// configuration file is refused instead of blocking the run.
+pub fn read_regular_text(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_regular_file(path)?)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
 /// Read a file that must be a regular file. A FIFO or device could block or never
 /// end: it is refused before it is opened and, as it may have been swapped in since
 /// it was discovered, again after.

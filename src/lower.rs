@@ -218,6 +218,8 @@ pub struct Lowerer<'a, 'ast> {
     returned: Vec<Shape>,
     /// What calling the closure lowered last does (for `let f = || ..`).
     last_closure: Option<Callable>,
+    /// This lowering is a throw-away summary of a nested body.
+    summarising: bool,
     depth: usize,
 }
 
@@ -277,6 +279,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             receiver: None,
             returned: Vec::new(),
             last_closure: None,
+            summarising: false,
             depth: 0,
         }
     }
@@ -2185,13 +2188,9 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         params: &[(&'ast syn::Pat, Option<&'ast syn::Type>)],
         by_move: bool,
     ) -> Vec<Shape> {
-        let inner = Lowerer::new(
-            self.index,
-            self.arena,
-            self.edition,
-            BodyKind::Plain,
-            self.self_ty.clone(),
-        );
+        let Some(inner) = self.summary_lowerer() else {
+            return Default::default();
+        };
         // A `move` body owns what it captured, and can return it.
         let mut env = self.borrowed_env();
         if by_move {
@@ -2205,6 +2204,24 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             Ok(body) => body.returned,
             Err(_) => Vec::new(),
         }
+    }
+
+    /// A lowerer for a throw-away summary of a nested body (what it returns, what
+    /// it moves). Summaries do not summarise their own nested bodies: that would cost
+    /// exponential time in the nesting depth; inside one, nested bodies are unknown.
+    fn summary_lowerer(&self) -> Option<Lowerer<'a, 'ast>> {
+        if self.summarising {
+            return None;
+        }
+        let mut inner = Lowerer::new(
+            self.index,
+            self.arena,
+            self.edition,
+            BodyKind::Plain,
+            self.self_ty.clone(),
+        );
+        inner.summarising = true;
+        Some(inner)
     }
 
     fn borrowed_env(&self) -> Vec<EnvLocal<'ast>> {
@@ -2238,13 +2255,9 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         if !any {
             return HashSet::new();
         }
-        let inner = Lowerer::new(
-            self.index,
-            self.arena,
-            self.edition,
-            BodyKind::Plain,
-            self.self_ty.clone(),
-        );
+        let Some(inner) = self.summary_lowerer() else {
+            return Default::default();
+        };
         let params: Vec<_> = c.inputs.iter().map(|p| (p, None)).collect();
         let Ok(body) = inner.lower_fn(&params, &env, BodyRef::Expr(&c.body)) else {
             return HashSet::new();

@@ -321,7 +321,6 @@ fn deep_calls() {
 }
 
 #[test]
-#[ignore = "nested closures are lowered in cubic time (lower.rs closure_returns → body_returns → captured_names): 2,000 levels take 18 s in release, 10,000 hours; un-ignore when fixed"]
 fn deep_closures() {
     check_deep(&nest("|| ", "1", ""));
 }
@@ -426,7 +425,8 @@ fn a_20_mb_file_is_checked_whole() {
     for (line, got) in expected.iter().zip(&found) {
         assert!(
             got.starts_with(&format!(
-                "{line}:13: warning: `guard` (a `std::sync::MutexGuard`)"
+                // `let mut guard`: reported from `mut`, as rustc does.
+                "{line}:9: warning: `guard` (a `std::sync::MutexGuard`)"
             )),
             "line {line}: {got}"
         );

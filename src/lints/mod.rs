@@ -117,15 +117,21 @@ pub fn file_diagnostics(
             .collect();
         out.extend(diagnostics(h, source, &levels_at(h.value.span.0, &lints)));
     }
-    let mut owners: Vec<&crate::analysis::FnOwner> =
-        held.iter().filter_map(|h| h.owner.as_ref()).collect();
-    owners.sort_by_key(|o| o.name_span);
-    owners.dedup();
-    for owner in owners {
-        let mine: Vec<&HeldValue> = held
-            .iter()
-            .filter(|h| h.owner.as_ref() == Some(owner))
-            .collect();
+    // Group the values by their `async fn` once (a file may have thousands).
+    let mut by_owner: std::collections::BTreeMap<
+        ByteRange,
+        (&crate::analysis::FnOwner, Vec<&HeldValue>),
+    > = std::collections::BTreeMap::new();
+    for h in held {
+        if let Some(owner) = &h.owner {
+            by_owner
+                .entry(owner.name_span)
+                .or_insert_with(|| (owner, Vec::new()))
+                .1
+                .push(h);
+        }
+    }
+    for (_, (owner, mine)) in by_owner {
         let not_send = mine.iter().any(|h| {
             h.value
                 .shapes
