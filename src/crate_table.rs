@@ -38,17 +38,18 @@ pub struct FileSummary {
 impl FileSummary {
     /// The names of the methods and fns that return hazards: another file that
     /// declares one of these names must be summarised too, or a clash goes unseen.
-    pub fn hazard_names(&self) -> impl Iterator<Item = &str> {
+    /// Each as (the method's type, if a method; the name).
+    pub fn hazard_names(&self) -> impl Iterator<Item = (Option<&str>, &str)> {
         let methods = self
             .methods
             .iter()
             .filter(|(_, s)| !s.is_empty())
-            .map(|((_, n), _)| n.as_str());
+            .map(|((t, n), _)| (Some(t.as_str()), n.as_str()));
         let fns = self
             .fns
             .iter()
             .filter(|(_, s)| !s.is_empty())
-            .map(|(n, _)| n.as_str());
+            .map(|(n, _)| (None, n.as_str()));
         methods.chain(fns)
     }
 }

@@ -338,11 +338,16 @@ fn crate_tables(
             summarize(f, &|t| RELEVANT.iter().any(|w| t.contains(w)))
         })
         .collect();
-    let mut hazard_names: HashMap<&Path, HashSet<String>> = HashMap::new();
+    // (type name, `fn name`): a method clashes only with one of a type of the same
+    // name, so a file must mention both to matter.
+    let mut hazard_names: HashMap<&Path, HashSet<(Option<String>, String)>> = HashMap::new();
     for (f, s) in files.iter().zip(&first) {
         if let (Some(p), Some(s)) = (&f.package, s) {
             let names = hazard_names.entry(p).or_default();
-            names.extend(s.hazard_names().map(|n| format!("fn {n}")));
+            names.extend(
+                s.hazard_names()
+                    .map(|(t, n)| (t.map(str::to_string), format!("fn {n}"))),
+            );
         }
     }
     let second: Vec<Option<crate_table::FileSummary>> = files
@@ -353,7 +358,12 @@ fn crate_tables(
                 return None;
             }
             let names = hazard_names.get(&**f.package.as_ref()?)?;
-            summarize(f, &|t| names.iter().any(|n| t.contains(n.as_str())))
+            summarize(f, &|text| {
+                names.iter().any(|(ty, n)| {
+                    text.contains(n.as_str())
+                        && ty.as_ref().is_none_or(|t| text.contains(t.as_str()))
+                })
+            })
         })
         .collect();
     let mut grouped: HashMap<Arc<Path>, Vec<crate_table::FileSummary>> = HashMap::new();
@@ -423,7 +433,9 @@ fn check_path(
     result.analyse = outcome.analyse_time;
     result.diagnostics = outcome.diagnostics;
     result.problems = outcome.problems;
-    result.text = Some(text);
+    // Only the renderers need the text, and only of files with findings: keeping
+    // every file's text until the end made memory grow with the tree.
+    result.text = (!result.diagnostics.is_empty()).then_some(text);
     result
 }
 
