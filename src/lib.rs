@@ -144,7 +144,19 @@ pub fn run(options: &Options) -> Report {
         let loose = Arc::new(loose);
         files
             .par_iter()
-            .map(|f| {
+            .filter_map(|f| {
+                let package = f
+                    .package
+                    .as_ref()
+                    .and_then(|p| package_levels.get(p).map(|c| (p, c)));
+                if let Some((dir, (_, lists))) = package {
+                    if lists.excludes(dir, &f.path) {
+                        if let Some(p) = &options.progress {
+                            p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        return None;
+                    }
+                }
                 let table = f.package.as_ref().and_then(|p| tables.get(p)).cloned();
                 let table = table.or_else(|| Some(loose.clone()));
                 let (levels, table) = match f.package.as_ref().and_then(|p| package_levels.get(p)) {
@@ -155,7 +167,7 @@ pub fn run(options: &Options) -> Report {
                 if let Some(p) = &options.progress {
                     p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
-                result
+                Some(result)
             })
             .collect()
     };
@@ -238,9 +250,21 @@ struct FileResult {
 struct PackageLists {
     invalid_types: Vec<config::InvalidType>,
     hazard_methods: Vec<config::InvalidType>,
+    /// The package's own `exclude` globs, relative to the package directory.
+    exclude: Option<globset::GlobSet>,
 }
 
 impl PackageLists {
+    /// Whether the package's configuration excludes `path`.
+    fn excludes(&self, package: &Path, path: &Path) -> bool {
+        let Some(globs) = &self.exclude else {
+            return false;
+        };
+        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        abs.strip_prefix(package)
+            .is_ok_and(|rel| globs.is_match(rel))
+    }
+
     fn apply(
         &self,
         table: Option<Arc<crate_table::CrateTable>>,
@@ -287,6 +311,9 @@ fn package_configs(
             } else {
                 config.hazard_methods
             },
+            exclude: (!config.exclude.is_empty())
+                .then(|| build_globs(&config.exclude).ok())
+                .flatten(),
         };
         out.insert(package.clone(), (levels, lists));
     }

@@ -157,6 +157,17 @@ fn each_package_of_a_workspace_reads_its_own_configuration() {
         "quiet/yieldsafe.toml",
         "[lints]\nawait_holding_lock = \"allow\"\n",
     );
+    // A member's own excludes apply to its files, relative to the member.
+    write(
+        root,
+        "loud/yieldsafe.toml",
+        "exclude = [\"generated/**\"]\n",
+    );
+    write(
+        root,
+        "loud/generated/x.rs",
+        "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    yield_now().await;\n}\n",
+    );
     let (code, out, err) = run(root);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 1, "{out}");
