@@ -6,9 +6,12 @@
 //! - `panic=NAME`: checking the file panics inside the analysis;
 //! - `pause=NAME`: before the file is read, print `failpoint: paused before reading
 //!   PATH` to stderr and wait (at most 30 s) until the file is removed or replaced,
-//!   so that a test can make it vanish or change between discovery and reading.
+//!   so that a test can make it vanish or change between discovery and reading;
+//! - `fail-write=NAME`: `--fix` fails to write the file's fixed text;
+//! - `kill-before-rename=NAME`: the process aborts after `--fix` wrote the fixed text
+//!   to its temporary file, before the rename.
 //!
-//! yieldsafe itself never changes a file here. Unset, it costs one look-up per run.
+//! Outside `--fix`, yieldsafe never changes a file here. Unset, it costs one look-up per run.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -32,6 +35,19 @@ fn active(point: &str, path: &Path) -> bool {
     points()
         .iter()
         .any(|(p, name)| p == point && !name.is_empty() && path.to_string_lossy().ends_with(name))
+}
+
+/// The `fail-write` failpoint: `--fix` fails to write the fixed text of the file.
+pub(crate) fn fail_write_point(path: &Path) -> bool {
+    active("fail-write", path)
+}
+
+/// The `kill-before-rename` failpoint: the process dies after `--fix` wrote the fixed
+/// text to its temporary file and before the rename, as a killed process would.
+pub(crate) fn kill_before_rename_point(path: &Path) {
+    if active("kill-before-rename", path) {
+        std::process::abort();
+    }
 }
 
 /// The `panic` failpoint.

@@ -193,6 +193,9 @@ fn replace_if_unchanged(path: &Path, expected: &str, new: &str) -> Result<(), St
             .write(true)
             .create_new(true)
             .open(&temp)?;
+        if crate::failpoint::fail_write_point(&target) {
+            return Err(io::Error::other("failpoint: injected write failure"));
+        }
         f.write_all(new.as_bytes())?;
         f.sync_all()?;
         let permissions = fs::metadata(&target)?.permissions();
@@ -209,6 +212,7 @@ fn replace_if_unchanged(path: &Path, expected: &str, new: &str) -> Result<(), St
         let _ = fs::remove_file(&temp);
         return Err(e);
     }
+    crate::failpoint::kill_before_rename_point(&target);
     fs::rename(&temp, &target).map_err(|e| {
         let _ = fs::remove_file(&temp);
         format!("cannot replace this file with its fixed text: {e}")

@@ -315,3 +315,46 @@ fn fix_on_every_fixture_removes_exactly_its_findings() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `--fix` never loses data: a write that fails, or a process killed between the
+/// write and the rename, leaves the original file as it was.
+#[test]
+fn a_failed_write_or_a_kill_before_the_rename_leaves_the_file_intact() {
+    for point in ["fail-write", "kill-before-rename"] {
+        let dir = tree(&[("src/lib.rs", FIXABLE)]);
+        let out = assert_cmd::Command::cargo_bin("yieldsafe")
+            .unwrap()
+            .current_dir(dir.path())
+            .env("YIELDSAFE_FAILPOINTS", format!("{point}=lib.rs"))
+            .args(["--fix", "--color=never", "src"])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{point}: the run must not succeed");
+        let text = std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap();
+        assert_eq!(text, FIXABLE, "{point}: the original file changed");
+        if point == "fail-write" {
+            // The failure is reported, and no temporary file is left behind.
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains("cannot write the fixed file"), "{stderr}");
+            let names: Vec<String> = std::fs::read_dir(dir.path().join("src"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert_eq!(names, ["lib.rs"], "{point}: {names:?}");
+        }
+        // A later run fixes it normally.
+        let ok = assert_cmd::Command::cargo_bin("yieldsafe")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["--fix", "--color=never", "src"])
+            .output()
+            .unwrap();
+        assert!(
+            ok.status.success(),
+            "{point}: {}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        let text = std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap();
+        assert_eq!(text, FIXED, "{point}");
+    }
+}
