@@ -27,8 +27,26 @@ pub fn discover(
     exclude: &GlobSet,
     edition_override: Option<Edition>,
 ) -> (Vec<SourcePath>, Vec<Problem>) {
+    let (files, problems, _) = discover_with_notes(paths, exclude, edition_override);
+    (files, problems)
+}
+
+/// `discover`, with notes about what was skipped on purpose: symbolic links (never
+/// followed) and special files (FIFOs, sockets, devices) named `*.rs`, or given as a
+/// path.
+pub fn discover_with_notes(
+    paths: &[PathBuf],
+    exclude: &GlobSet,
+    edition_override: Option<Edition>,
+) -> (Vec<SourcePath>, Vec<Problem>, Vec<Problem>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
+    let mut notes = Vec::new();
+    let note = |path: &Path, what: &str| Problem {
+        file: Some(Arc::from(path)),
+        position: None,
+        message: format!("skipped: {what}"),
+    };
     let mut editions = EditionCache::default();
     for root in paths {
         let meta = match std::fs::metadata(root) {
@@ -46,6 +64,13 @@ pub fn discover(
             files.push(root.clone());
             continue;
         }
+        if !meta.is_dir() {
+            notes.push(note(
+                root,
+                "not a regular file (a FIFO, socket or device is never read)",
+            ));
+            continue;
+        }
         let walker = walkdir::WalkDir::new(root)
             .follow_links(false)
             .sort_by_file_name()
@@ -54,11 +79,17 @@ pub fn discover(
         for entry in walker {
             match entry {
                 Ok(e) => {
-                    if e.file_type().is_file()
-                        && e.path().extension().is_some_and(|x| x == "rs")
-                        && !excluded(exclude, e.path())
-                    {
+                    let rs = e.path().extension().is_some_and(|x| x == "rs");
+                    let ft = e.file_type();
+                    if ft.is_file() && rs && !excluded(exclude, e.path()) {
                         files.push(e.into_path());
+                    } else if ft.is_symlink() && !excluded(exclude, e.path()) {
+                        notes.push(note(e.path(), "a symbolic link (links are not followed)"));
+                    } else if rs && !ft.is_file() && !ft.is_dir() {
+                        notes.push(note(
+                            e.path(),
+                            "not a regular file (a FIFO, socket or device is never read)",
+                        ));
                     }
                 }
                 Err(e) => {
@@ -92,7 +123,7 @@ pub fn discover(
             }
         })
         .collect();
-    (out, problems)
+    (out, problems, notes)
 }
 
 /// Exclude globs are written relative to where the tool runs: `./src/x.rs` (from

@@ -95,6 +95,8 @@ pub struct Report {
     /// The texts of the files that have diagnostics.
     pub sources: Sources,
     pub stats: Stats,
+    /// What was skipped on purpose (symbolic links, special files): said, not errors.
+    pub notes: Vec<Problem>,
 }
 
 impl Report {
@@ -128,7 +130,8 @@ pub fn run(options: &Options) -> Report {
     } else {
         options.paths.clone()
     };
-    let (files, mut problems) = discover::discover(&paths, &exclude, options.edition);
+    let (files, mut problems, notes) =
+        discover::discover_with_notes(&paths, &exclude, options.edition);
     let discover_time = wall.elapsed();
     if let Some(p) = &options.progress {
         p.total
@@ -207,6 +210,7 @@ pub fn run(options: &Options) -> Report {
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     problems.sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
     report.problems = problems;
+    report.notes = notes;
     report.stats.wall = wall.elapsed();
     report
 }

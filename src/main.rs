@@ -265,6 +265,11 @@ fn main() -> ExitCode {
     for p in &report.problems {
         let _ = render::render_problem(p, color_err, &mut err);
     }
+    if !cli.quiet {
+        for n in &report.notes {
+            let _ = writeln!(err, "note: {n}");
+        }
+    }
     let mut out = stdout.lock();
     if let Err(e) = render::render_with_problems(
         format,

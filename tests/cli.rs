@@ -275,3 +275,33 @@ fn a_binding_is_reported_from_its_mut_or_ref_as_rustc_does() {
         "{out}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn skipped_links_and_special_files_get_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", HELD);
+    std::os::unix::fs::symlink(
+        dir.path().join("src/lib.rs"),
+        dir.path().join("src/link.rs"),
+    )
+    .unwrap();
+    let fifo = dir.path().join("src/pipe.rs");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let (code, out, err) = stdout_of(yieldsafe(dir.path()).args(["--format", "short", "src"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1, "the link is not followed: {out}");
+    assert!(
+        err.contains("note: src/link.rs: skipped: a symbolic link"),
+        "{err}"
+    );
+    if made.is_ok_and(|s| s.success()) {
+        assert!(
+            err.contains("note: src/pipe.rs: skipped: not a regular file"),
+            "{err}"
+        );
+    }
+    let (_, _, err) =
+        stdout_of(yieldsafe(dir.path()).args(["--quiet", "--format", "short", "src"]));
+    assert_eq!(err, "");
+}
