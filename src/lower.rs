@@ -197,6 +197,9 @@ pub struct Lowerer<'a, 'ast> {
     scopes: Vec<Scope>,
     locals: Vec<Local<'ast>>,
     visible: Vec<usize>,
+    /// The visible locals by name, innermost last (a body may shadow a name
+    /// thousands of times; looking names up must not walk them all).
+    by_name: std::collections::HashMap<String, Vec<usize>>,
     loops: Vec<LoopCtx>,
     blocks: Vec<&'ast syn::Block>,
     stmt_path: Vec<(usize, usize)>,
@@ -267,6 +270,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             scopes: Vec::new(),
             locals: Vec::new(),
             visible: Vec::new(),
+            by_name: std::collections::HashMap::new(),
             loops: Vec::new(),
             blocks: Vec::new(),
             stmt_path: Vec::new(),
@@ -386,7 +390,11 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             self.emit_drop(*d, scope.end, DropKind::ScopeEnd);
         }
         if scope.bindings {
-            self.visible.truncate(scope.visible_mark);
+            for l in self.visible.drain(scope.visible_mark..) {
+                if let Some(ids) = self.by_name.get_mut(&self.locals[l].name) {
+                    ids.pop();
+                }
+            }
         }
     }
 
@@ -438,6 +446,10 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             origin,
         });
         self.visible.push(id);
+        self.by_name
+            .entry(self.locals[id].name.clone())
+            .or_default()
+            .push(id);
         if let Some(scope) = self.scopes.iter_mut().rev().find(|s| s.bindings) {
             scope.drops.push(Dropee::Local(id));
         }
@@ -473,11 +485,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     }
 
     fn lookup(&self, name: &str) -> Option<usize> {
-        self.visible
-            .iter()
-            .rev()
-            .copied()
-            .find(|&l| self.locals[l].name == name)
+        self.by_name.get(name)?.last().copied()
     }
 
     /// A temporary holding `shapes`, dropped at the end of the innermost temporary
