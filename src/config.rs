@@ -333,7 +333,10 @@ fn check(file: &Path, text: &str, raw: RawSettings) -> Result<Settings, ConfigEr
     for (name, spec) in &raw.lints {
         let lint = name.get_ref().as_str();
         let bare = lint.strip_prefix("clippy::").unwrap_or(lint);
-        if lint != "warnings" && !LINTS.contains(&bare) {
+        if lint != "warnings"
+            && !LINTS.contains(&bare)
+            && crate::lints::clippy_group(bare).is_none()
+        {
             return Err(at(
                 file,
                 text,
@@ -342,7 +345,8 @@ fn check(file: &Path, text: &str, raw: RawSettings) -> Result<Settings, ConfigEr
             ));
         }
         let (level, priority) = level_of(file, text, lint, spec)?;
-        levels.push((priority, lint != "warnings", lint.to_owned(), level));
+        let group = lint == "warnings" || crate::lints::clippy_group(bare).is_some();
+        levels.push((priority, !group, lint.to_owned(), level));
     }
     levels.sort_by_key(|(priority, single, _, _)| (*priority, *single));
     Ok(Settings {
@@ -454,12 +458,20 @@ fn add_cargo_lints(
     for (name, spec) in clippy {
         let lint = format!("clippy::{}", name.get_ref());
         let (level, priority) = level_of(file, text, &lint, &spec)?;
-        // Clippy's other lints and groups are clippy's business.
-        if LINTS.contains(&name.get_ref().as_str()) {
-            levels.push((priority, name.get_ref().clone(), level));
+        // Clippy's other lints and groups are clippy's business; its groups that
+        // contain ours (`suspicious`, `all`, `nursery`) apply to them.
+        let name = name.get_ref().as_str();
+        let group = crate::lints::clippy_group(name).is_some();
+        if LINTS.contains(&name) || group {
+            levels.push((priority, !group, name.to_string(), level));
         }
     }
-    levels.sort_by_key(|(priority, _, _)| *priority);
+    // By priority; a group before a single lint of the same priority.
+    levels.sort_by_key(|(priority, single, _, _)| (*priority, *single));
+    let levels: Vec<(i64, String, Level)> = levels
+        .into_iter()
+        .map(|(p, _, l, level)| (p, l, level))
+        .collect();
     if !levels.is_empty() {
         config.files.push(file.to_path_buf());
     }

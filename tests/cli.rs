@@ -305,3 +305,31 @@ fn skipped_links_and_special_files_get_a_note() {
         stdout_of(yieldsafe(dir.path()).args(["--quiet", "--format", "short", "src"]));
     assert_eq!(err, "");
 }
+
+#[test]
+fn clippy_groups_in_cargo_lints_apply_to_our_lints() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[lints.clippy]\nsuspicious = \"deny\"\nnursery = { level = \"warn\", priority = -1 }\n",
+    );
+    write(dir.path(), "src/lib.rs", HELD);
+    let (code, out, err) = stdout_of(yieldsafe(dir.path()).args(["--format", "short", "."]));
+    assert_eq!(code, 1, "{err}");
+    // `suspicious` (await_holding_lock) denied; `nursery` turns future_not_send on.
+    assert!(
+        out.contains(": error: `g`") && out.contains("[await_holding_lock]"),
+        "{out}"
+    );
+    assert!(out.contains("[future_not_send]"), "{out}");
+    // A group on the command line too.
+    let (code, _, _) = stdout_of(yieldsafe(dir.path()).args([
+        "-A",
+        "clippy::suspicious",
+        "-A",
+        "clippy::nursery",
+        ".",
+    ]));
+    assert_eq!(code, 0);
+}

@@ -32,6 +32,20 @@ pub const LINTS: &[&str] = &[
     unfulfilled_lint_expectations::NAME,
 ];
 
+/// The lints of ours in one of clippy's groups (`clippy::suspicious`, ...).
+pub fn clippy_group(name: &str) -> Option<&'static [&'static str]> {
+    const SUSPICIOUS: &[&str] = &[
+        await_holding_lock::NAME,
+        await_holding_refcell_ref::NAME,
+        await_holding_invalid_type::NAME,
+    ];
+    match name.strip_prefix("clippy::").unwrap_or(name) {
+        "all" | "suspicious" => Some(SUSPICIOUS),
+        "nursery" => Some(&[future_not_send::NAME]),
+        _ => None,
+    }
+}
+
 /// The level each lint runs at (after defaults and command-line flags).
 #[derive(Debug, Clone)]
 pub struct LintLevels {
@@ -68,6 +82,8 @@ impl LintLevels {
                 .filter(|(_, l)| **l == Level::Warn || level == Level::Allow)
                 .map(|(n, _)| *n)
                 .collect()
+        } else if let Some(group) = clippy_group(name) {
+            group.to_vec()
         } else {
             match LINTS.iter().find(|&&l| l == name) {
                 Some(&l) => vec![l],
