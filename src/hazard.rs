@@ -339,14 +339,12 @@ pub fn guard_type_hazard(path: &[String], evidence: &LockEvidence) -> Option<Haz
     None
 }
 
+/// A standard library guard: a lock guard (`std::sync`) or a cell borrow
+/// (`std::cell`, for `RefCellRef`); the other classes are not std types.
 pub fn std_hazard(class: HazardClass, name: &str) -> Hazard {
     let module = match class {
         HazardClass::Lock => "std::sync",
-        HazardClass::RefCellRef
-        | HazardClass::MustNotSuspend
-        | HazardClass::SpanGuard
-        | HazardClass::NotSend
-        | HazardClass::InvalidType => "std::cell",
+        _ => "std::cell",
     };
     Hazard::new(class, format!("{module}::{name}"))
 }

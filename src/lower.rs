@@ -1182,7 +1182,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     None => Vec::new(),
                 };
                 let label = b.label.as_ref().map(|l| l.ident.to_string());
-                if let Some(i) = self.find_loop(label.as_deref(), false) {
+                if let Some(i) = self.find_loop(label.as_deref()) {
                     self.loops[i].break_shapes.extend(shapes);
                     let (depth, to) = (self.loops[i].depth, self.loops[i].break_to);
                     self.emit_exit_drops(depth, span);
@@ -1193,7 +1193,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
             E::Continue(c) => {
                 let label = c.label.as_ref().map(|l| l.ident.to_string());
-                if let Some(i) = self.find_loop(label.as_deref(), true) {
+                if let Some(i) = self.find_loop(label.as_deref()) {
                     let (depth, to) = (self.loops[i].depth, self.loops[i].continue_to);
                     self.emit_exit_drops(depth, span);
                     if let Some(to) = to {
@@ -1877,10 +1877,12 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         self.loops.pop().map(|l| l.break_shapes).unwrap_or_default()
     }
 
-    fn find_loop(&self, label: Option<&str>, is_continue: bool) -> Option<usize> {
+    /// The target of a `break`/`continue`: the labelled loop or block, or without a
+    /// label the innermost loop (never a labelled block).
+    fn find_loop(&self, label: Option<&str>) -> Option<usize> {
         self.loops.iter().rposition(|l| match label {
             Some(name) => l.label.as_deref() == Some(name),
-            None => l.continue_to.is_some() || !is_continue && l.continue_to.is_some(),
+            None => l.continue_to.is_some(),
         })
     }
 
