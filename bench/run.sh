@@ -6,14 +6,16 @@
 #   (b) the whole `yieldsafe --stats -q --format short` process,
 # on 1 thread and on all cores, each REPS times (the median is reported), with peak
 # memory from /usr/bin/time -v; then peak memory on 1x, 2x and 4x the corpus (copies
-# under different names, so nothing is deduplicated). Prints Markdown tables on
-# stdout; progress goes to stderr.
+# under different names, so nothing is deduplicated); then checks that the findings
+# are the same with `--full-parse`. Prints Markdown tables on stdout; progress goes
+# to stderr.
 #
 #   bench/run.sh                 # from anywhere; builds release first
 #
 # Environment:
-#   CORPUS_FETCH       the corpus script (default: ../shared/corpus/fetch.sh next to
-#                      the repository); it prints one crate source directory a line
+#   CORPUS_FETCH       the corpus script (default: bench/corpus/fetch.sh, the 32
+#                      crates pinned in bench/corpus/Cargo.toml); it prints one crate
+#                      source directory a line
 #   CORPUS_CARGO_HOME  passed on to it (where the corpus lives)
 #   REPS               repetitions of every measurement (default 3)
 #   JOBS_ALL           the "all cores" thread count (default: nproc)
@@ -23,7 +25,7 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-fetch="${CORPUS_FETCH:-$repo/../shared/corpus/fetch.sh}"
+fetch="${CORPUS_FETCH:-$repo/bench/corpus/fetch.sh}"
 reps="${REPS:-3}"
 all="${JOBS_ALL:-$(nproc)}"
 scales="${SCALES:-1 2 4}"
@@ -59,7 +61,7 @@ parse_only="$target/release/examples/parse_only"
 for b in "$yieldsafe" "$parse_only"; do [ -x "$b" ] || { say "missing $b"; exit 1; }; done
 
 # --- measuring ---------------------------------------------------------------------
-raw="$scratch/raw.tsv" # label kind threads rep wall_s rss_kb files lines findings in_wall discover read_parse analyse
+raw="$scratch/raw.tsv" # label kind threads rep wall_s rss_kb files lines findings in_wall discover read_scan index parse analyse parsed indexed
 : >"$raw"
 
 # measure LABEL KIND THREADS REP PATH...: run one program once, append one row to $raw.
@@ -80,7 +82,7 @@ measure() {
   if [ "$rc" -gt 2 ]; then
     say "$kind exited with $rc:"; tail -5 "$err" >&2; exit 1
   fi
-  local rss wall line files lines findings=- in_wall discover=- rp=- an=-
+  local rss wall line files lines findings=- in_wall discover=- rs=- ix=- pa=- an=- parsed=- indexed=-
   rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tv")
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
   if [ "$kind" = parse ]; then
@@ -89,17 +91,24 @@ measure() {
     lines=$(sed -E 's/.*, ([0-9]+) lines.*/\1/' <<<"$line")
     in_wall=$(sed -E 's/.*wall ([0-9.]+)s.*/\1/' <<<"$line")
   else
-    line=$(grep '^stats:' "$err")
+    # stats: F files, L lines, B bytes, C crates, N findings; P files parsed, I indexed
+    # stats: wall Ws: discover Ds, render Rs; summed over threads: read+scan Ss, index Xs, parse Ps, analyse As
+    line=$(grep '^stats:' "$err" | tr '\n' ' ')
     files=$(sed -E 's/^stats: ([0-9]+) files.*/\1/' <<<"$line")
     lines=$(sed -E 's/.*, ([0-9]+) lines.*/\1/' <<<"$line")
     findings=$(sed -E 's/.*, ([0-9]+) findings.*/\1/' <<<"$line")
-    in_wall=$(sed -E 's/.*; wall ([0-9.]+)s.*/\1/' <<<"$line")
+    parsed=$(sed -E 's/.*; ([0-9]+) files parsed.*/\1/' <<<"$line")
+    indexed=$(sed -E 's/.*, ([0-9]+) indexed.*/\1/' <<<"$line")
+    in_wall=$(sed -E 's/.*stats: wall ([0-9.]+)s.*/\1/' <<<"$line")
     discover=$(sed -E 's/.*discover ([0-9.]+)s.*/\1/' <<<"$line")
-    rp=$(sed -E 's/.*read\+parse ([0-9.]+)s.*/\1/' <<<"$line")
+    rs=$(sed -E 's/.*read\+scan ([0-9.]+)s.*/\1/' <<<"$line")
+    ix=$(sed -E 's/.*index ([0-9.]+)s.*/\1/' <<<"$line")
+    pa=$(sed -E 's/.*parse ([0-9.]+)s.*/\1/' <<<"$line")
     an=$(sed -E 's/.*analyse ([0-9.]+)s.*/\1/' <<<"$line")
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$kind" "$threads" \
-    "$rep" "$wall" "$rss" "$files" "$lines" "$findings" "$in_wall" "$discover" "$rp" "$an" >>"$raw"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$kind" \
+    "$threads" "$rep" "$wall" "$rss" "$files" "$lines" "$findings" "$in_wall" "$discover" "$rs" "$ix" \
+    "$pa" "$an" "$parsed" "$indexed" >>"$raw"
   say "$label $kind threads=$threads rep=$rep: ${wall}s, ${rss} KiB"
 }
 
@@ -110,7 +119,7 @@ median() {
     awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 # Column numbers in $raw.
-W=5 RSS=6 FILES=7 LINES=8 FIND=9 INW=10 DISC=11 RP=12 AN=13
+W=5 RSS=6 FILES=7 LINES=8 FIND=9 INW=10 DISC=11 RS=12 IX=13 PA=14 AN=15 PARSED=16 INDEXED=17
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
@@ -177,16 +186,26 @@ if [ "$all" -gt 1 ]; then
   echo "Speed-up from 1 to $all threads: (a) $(div "$(median corpus parse 1 $W)" "$(median corpus parse "$all" $W)")x, (b) $(div "$(median corpus full 1 $W)" "$(median corpus full "$all" $W)")x."
 fi
 echo
-echo "Where (b)'s time goes, from \`--stats\` (medians; read+parse and analyse are summed over threads). \"Outside\" = process wall - the wall yieldsafe measures itself (start-up, exit). \"Not in the split\" = in-process wall - discover - (read+parse + analyse) / threads: the work --stats does not time (exact on 1 thread, an estimate on more)."
+echo "Where (b)'s time goes, from \`--stats\` (medians; the phases are summed over threads): read+scan = read every file and scan it lexically; index = summarise, on demand, the files that declare a name the analysis asks about; parse = parse the files that can have findings; analyse = the rest. \"Outside\" = process wall - the wall yieldsafe measures itself (start-up, exit)."
 echo
-echo "| threads | findings | process wall (s) | in-process wall (s) | discover (s) | read+parse (s) | analyse (s) | not in the split (s) | outside (s) | (a) in-process wall (s) |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| threads | findings | files parsed | files indexed | process wall (s) | in-process wall (s) | discover (s) | read+scan (s) | index (s) | parse (s) | analyse (s) | outside (s) | (a) in-process wall (s) |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for t in $threads_list; do
   pw=$(median corpus full "$t" $W); iw=$(median corpus full "$t" $INW)
-  d=$(median corpus full "$t" $DISC); rp=$(median corpus full "$t" $RP); an=$(median corpus full "$t" $AN)
-  rest=$(awk -v w="$iw" -v d="$d" -v rp="$rp" -v an="$an" -v t="$t" 'BEGIN { printf "%.3f", w - d - (rp + an) / t }')
-  echo "| $t | $(median corpus full "$t" $FIND) | $pw | $iw | $d | $rp | $an | $rest | $(awk -v a="$pw" -v b="$iw" 'BEGIN { printf "%.3f", a - b }') | $(median corpus parse "$t" $INW) |"
+  echo "| $t | $(median corpus full "$t" $FIND) | $(median corpus full "$t" $PARSED) | $(median corpus full "$t" $INDEXED) | $pw | $iw | $(median corpus full "$t" $DISC) | $(median corpus full "$t" $RS) | $(median corpus full "$t" $IX) | $(median corpus full "$t" $PA) | $(median corpus full "$t" $AN) | $(awk -v a="$pw" -v b="$iw" 'BEGIN { printf "%.3f", a - b }') | $(median corpus parse "$t" $INW) |"
 done
+echo
+# The shortcuts must not change a finding: compare with --full-parse.
+"$yieldsafe" -q --format short "${dirs[@]}" >"$scratch/default.txt" 2>/dev/null || true
+"$yieldsafe" -q --format short --full-parse "${dirs[@]}" >"$scratch/full.txt" 2>/dev/null || true
+if cmp -s "$scratch/default.txt" "$scratch/full.txt"; then
+  echo "Findings with and without the prefilter (\`--full-parse\`): identical ($(wc -l <"$scratch/default.txt") lines of output)."
+else
+  echo "Findings with and without the prefilter (\`--full-parse\`): **DIFFERENT**:"
+  echo '```'
+  diff "$scratch/default.txt" "$scratch/full.txt" || true
+  echo '```'
+fi
 echo
 echo "Memory as the corpus grows ($all threads; Nx = N copies of the corpus under different names):"
 echo
@@ -200,7 +219,7 @@ echo
 echo "<details><summary>every run</summary>"
 echo
 echo '```'
-printf 'set\tprogram\tthreads\trep\twall_s\trss_kb\tfiles\tlines\tfindings\tinproc_s\tdiscover\tread+parse\tanalyse\n'
+printf 'set\tprogram\tthreads\trep\twall_s\trss_kb\tfiles\tlines\tfindings\tinproc_s\tdiscover\tread+scan\tindex\tparse\tanalyse\tparsed\tindexed\n'
 cat "$raw"
 echo '```'
 echo "</details>"

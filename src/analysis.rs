@@ -92,13 +92,13 @@ pub fn analyse_file_in_crate(
     let mut out = Vec::new();
     let mut error = None;
     for body in finder.bodies {
-        // A plain fn matters only for the async blocks and closures inside it.
-        if body.kind == BodyKind::Plain {
-            let (start, end) = crate::span::block(body.block);
-            let inner = text.get(start..end).unwrap_or("");
-            if !inner.contains("async") && !inner.contains("yield") {
-                continue;
-            }
+        // Without a yield point nothing is held across one; a plain fn matters only
+        // for the async blocks and closures inside it.
+        let (start, end) = crate::span::block(body.block);
+        let inner = text.get(start..end).unwrap_or("");
+        let coroutine = body.kind != BodyKind::Plain || inner.contains("async");
+        if !(coroutine || inner.contains("yield")) || !may_yield(inner, &index) {
+            continue;
         }
         let lowerer = Lowerer::new(&index, &arena, edition, body.kind, body.self_ty.clone())
             .with_signature(body.sig);
@@ -118,6 +118,23 @@ pub fn analyse_file_in_crate(
     }
     out.sort_by_key(|h| (h.value.span, h.yields.first().map(|y| y.0.span)));
     (out, error)
+}
+
+/// Whether a body's text can contain a yield point: `.await`, `yield`, or a macro
+/// that awaits. A word in a comment or string only costs a needless walk.
+fn may_yield(body: &str, index: &FileIndex) -> bool {
+    if body.contains("await") || body.contains("yield") {
+        return true;
+    }
+    // `name!` for a macro that awaits (`select!`, `join!`, the crate's own).
+    body.match_indices('!').any(|(at, _)| {
+        let before = body[..at].trim_end();
+        let start = before
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map_or(0, |i| i + 1);
+        let name = &before[start..];
+        !name.is_empty() && index.is_awaiting_macro(name)
+    })
 }
 
 fn analyse_lowered<'ast>(

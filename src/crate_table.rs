@@ -6,6 +6,9 @@
 //! dropped, so that a guess is never made.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use syn::visit::Visit;
 
@@ -23,7 +26,7 @@ pub struct FieldEntry {
 }
 
 /// One file's contribution.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct FileSummary {
     methods: Vec<((String, String), Vec<Shape>)>,
     fns: Vec<(String, Vec<Shape>)>,
@@ -54,22 +57,98 @@ impl FileSummary {
     }
 }
 
-/// The merged view of a crate.
-#[derive(Debug, Default, Clone)]
+/// The merged view of a crate: answers to the questions a file's analysis asks about
+/// names declared elsewhere in its crate.
+///
+/// Two ways to the same answers: `merged` summarises every file up front (the
+/// reference), `lazy` knows from a lexical scan which files declare each name and
+/// summarises only the files a question can concern, when it is first asked. A
+/// summary's entry for a name can only come from a file that declares the name, so
+/// both give the same answer to every question.
+#[derive(Debug, Default)]
 pub struct CrateTable {
-    methods: HashMap<(String, String), Option<Vec<Shape>>>,
-    fns: HashMap<String, Option<Vec<Shape>>>,
-    fields: HashMap<(String, String), Option<FieldEntry>>,
-    reexports: HashMap<String, Option<Vec<String>>>,
-    pub awaiting_macros: HashSet<String>,
-    /// `#[must_not_suspend]` types: reason and whether their fields are trivial.
-    must_not_suspend: HashMap<String, (Option<String>, bool)>,
-    must_not_suspend_traits: HashMap<String, Option<String>>,
-    drop_impls: HashSet<String>,
+    answers: Answers,
     /// Types configured in `await-holding-invalid-types`.
     pub invalid_types: Vec<crate::config::InvalidType>,
     /// Methods configured in `hazard-methods` (`path` is the method name).
     pub hazard_methods: Vec<crate::config::InvalidType>,
+}
+
+#[derive(Debug)]
+enum Answers {
+    Merged(Merged),
+    Lazy(Lazy),
+}
+
+impl Default for Answers {
+    fn default() -> Self {
+        Answers::Merged(Merged::default())
+    }
+}
+
+#[derive(Debug, Default)]
+struct Merged {
+    methods: HashMap<(String, String), Option<Vec<Shape>>>,
+    fns: HashMap<String, Option<Vec<Shape>>>,
+    fields: HashMap<(String, String), Option<FieldEntry>>,
+    reexports: HashMap<String, Option<Vec<String>>>,
+    awaiting_macros: HashSet<String>,
+    /// `#[must_not_suspend]` types: reason and whether their fields are trivial.
+    must_not_suspend: HashMap<String, (Option<String>, bool)>,
+    must_not_suspend_traits: HashMap<String, Option<String>>,
+    drop_impls: HashSet<String>,
+}
+
+/// What a lexical scan says a file declares: the names under which its summary may
+/// have entries.
+#[derive(Debug, Default, Clone)]
+pub struct Declared {
+    /// `struct`, `enum` and `union` names.
+    pub types: Vec<String>,
+    /// `fn` names (free fns and methods).
+    pub fns: Vec<String>,
+    /// `fn` names declared without a `self` receiver at least once.
+    pub free_fns: Vec<String>,
+    /// Names in `impl` headers (the implemented types' among them).
+    pub impls: Vec<String>,
+    pub traits: Vec<String>,
+    /// Names in `pub use` trees.
+    pub reexports: Vec<String>,
+    /// `macro_rules!` names.
+    pub macros: Vec<String>,
+    /// Whether the file can declare an `impl Drop`.
+    pub drop: bool,
+    /// Whether the file mentions `must_not_suspend` at all.
+    pub must_not_suspend: bool,
+}
+
+/// A crate's files, summarised on demand.
+#[derive(Debug)]
+struct Lazy {
+    files: Vec<LazyFile>,
+    by_type: HashMap<String, Vec<usize>>,
+    by_fn: HashMap<String, Vec<usize>>,
+    by_impl: HashMap<String, Vec<usize>>,
+    by_free_fn: HashMap<String, Vec<usize>>,
+    by_trait: HashMap<String, Vec<usize>>,
+    by_reexport: HashMap<String, Vec<usize>>,
+    by_macro: HashMap<String, Vec<usize>>,
+    drop_files: Vec<usize>,
+    any_must_not_suspend: bool,
+    /// Nanoseconds spent summarising, summed over threads.
+    nanos: AtomicU64,
+}
+
+#[derive(Debug)]
+struct LazyFile {
+    path: Arc<Path>,
+    summary: OnceLock<Option<FileSummary>>,
+}
+
+/// Whether every value agrees: the value if so, `None` if they differ or there is none.
+fn agree<'a, V: PartialEq + Clone + 'a>(mut values: impl Iterator<Item = &'a V>) -> Option<V> {
+    let first = values.next()?;
+    values.all(|v| v == first).then(|| first.clone())
 }
 
 fn insert<K: std::hash::Hash + Eq, V: PartialEq>(
@@ -90,8 +169,9 @@ fn insert<K: std::hash::Hash + Eq, V: PartialEq>(
 }
 
 impl CrateTable {
+    /// The table of a crate whose files are all summarised already.
     pub fn merge(summaries: impl IntoIterator<Item = FileSummary>) -> CrateTable {
-        let mut t = CrateTable::default();
+        let mut t = Merged::default();
         for s in summaries {
             for (k, v) in s.methods {
                 insert(&mut t.methods, k, v);
@@ -112,41 +192,275 @@ impl CrateTable {
             t.must_not_suspend_traits.extend(s.must_not_suspend_traits);
             t.drop_impls.extend(s.drop_impls);
         }
-        t
+        CrateTable {
+            answers: Answers::Merged(t),
+            ..CrateTable::default()
+        }
+    }
+
+    /// The table of a crate whose files (in a fixed order) are summarised when a
+    /// question first concerns them.
+    pub fn lazy(files: Vec<(Arc<Path>, Declared)>) -> CrateTable {
+        let mut lazy = Lazy {
+            files: Vec::with_capacity(files.len()),
+            by_type: HashMap::new(),
+            by_fn: HashMap::new(),
+            by_impl: HashMap::new(),
+            by_free_fn: HashMap::new(),
+            by_trait: HashMap::new(),
+            by_reexport: HashMap::new(),
+            by_macro: HashMap::new(),
+            drop_files: Vec::new(),
+            any_must_not_suspend: false,
+            nanos: AtomicU64::new(0),
+        };
+        for (i, (path, declared)) in files.into_iter().enumerate() {
+            let add = |map: &mut HashMap<String, Vec<usize>>, names: Vec<String>| {
+                for n in names {
+                    map.entry(n).or_default().push(i);
+                }
+            };
+            add(&mut lazy.by_type, declared.types);
+            add(&mut lazy.by_fn, declared.fns);
+            add(&mut lazy.by_impl, declared.impls);
+            add(&mut lazy.by_free_fn, declared.free_fns);
+            add(&mut lazy.by_trait, declared.traits);
+            add(&mut lazy.by_reexport, declared.reexports);
+            add(&mut lazy.by_macro, declared.macros);
+            if declared.drop {
+                lazy.drop_files.push(i);
+            }
+            lazy.any_must_not_suspend |= declared.must_not_suspend;
+            lazy.files.push(LazyFile {
+                path,
+                summary: OnceLock::new(),
+            });
+        }
+        CrateTable {
+            answers: Answers::Lazy(lazy),
+            ..CrateTable::default()
+        }
+    }
+
+    /// The same answers with other configured lists.
+    pub fn with_lists(
+        mut self,
+        invalid_types: Vec<crate::config::InvalidType>,
+        hazard_methods: Vec<crate::config::InvalidType>,
+    ) -> CrateTable {
+        self.invalid_types = invalid_types;
+        self.hazard_methods = hazard_methods;
+        self
+    }
+
+    /// Files summarised so far and the time it took (summed over threads).
+    pub fn indexing(&self) -> (usize, std::time::Duration) {
+        match &self.answers {
+            Answers::Merged(_) => (0, std::time::Duration::ZERO),
+            Answers::Lazy(l) => (
+                l.files.iter().filter(|f| f.summary.get().is_some()).count(),
+                std::time::Duration::from_nanos(l.nanos.load(Ordering::Relaxed)),
+            ),
+        }
     }
 
     pub fn must_not_suspend(&self, name: &str) -> Option<(Option<String>, bool)> {
-        self.must_not_suspend.get(name).cloned()
+        match &self.answers {
+            Answers::Merged(m) => m.must_not_suspend.get(name).cloned(),
+            Answers::Lazy(l) if !l.any_must_not_suspend => None,
+            Answers::Lazy(l) => l
+                .summaries(&l.by_type, name)
+                .flat_map(|s| &s.must_not_suspend)
+                .filter(|(n, _, _)| n == name)
+                .last()
+                .map(|(_, reason, trivial)| (reason.clone(), *trivial)),
+        }
     }
 
     pub fn must_not_suspend_trait(&self, name: &str) -> Option<Option<String>> {
-        self.must_not_suspend_traits.get(name).cloned()
+        match &self.answers {
+            Answers::Merged(m) => m.must_not_suspend_traits.get(name).cloned(),
+            Answers::Lazy(l) if !l.any_must_not_suspend => None,
+            Answers::Lazy(l) => l
+                .summaries(&l.by_trait, name)
+                .flat_map(|s| &s.must_not_suspend_traits)
+                .filter(|(n, _)| n == name)
+                .last()
+                .map(|(_, reason)| reason.clone()),
+        }
     }
 
     pub fn has_drop(&self, name: &str) -> bool {
-        self.drop_impls.contains(name)
+        match &self.answers {
+            Answers::Merged(m) => m.drop_impls.contains(name),
+            Answers::Lazy(l) => l
+                .drop_files
+                .iter()
+                .filter_map(|&i| l.summary(i))
+                .any(|s| s.drop_impls.iter().any(|d| d == name)),
+        }
+    }
+
+    /// Whether the crate declares a `macro_rules!` of this name that awaits.
+    pub fn awaiting_macro(&self, name: &str) -> bool {
+        match &self.answers {
+            Answers::Merged(m) => m.awaiting_macros.contains(name),
+            Answers::Lazy(l) => l
+                .summaries(&l.by_macro, name)
+                .any(|s| s.awaiting_macros.iter().any(|m| m == name)),
+        }
     }
 
     /// The hazards method `name` of type `ty` returns, if the crate agrees.
-    pub fn method(&self, ty: &str, name: &str) -> Option<&[Shape]> {
-        self.methods
-            .get(&(ty.to_string(), name.to_string()))?
-            .as_deref()
+    pub fn method(&self, ty: &str, name: &str) -> Option<Vec<Shape>> {
+        match &self.answers {
+            Answers::Merged(m) => m.methods.get(&(ty.to_string(), name.to_string()))?.clone(),
+            Answers::Lazy(l) => agree(
+                l.method_summaries(ty, name)
+                    .flat_map(|s| &s.methods)
+                    .filter(|((t, n), _)| t == ty && n == name)
+                    .map(|(_, v)| v),
+            ),
+        }
     }
 
-    pub fn function(&self, name: &str) -> Option<&[Shape]> {
-        self.fns.get(name)?.as_deref()
+    pub fn function(&self, name: &str) -> Option<Vec<Shape>> {
+        match &self.answers {
+            Answers::Merged(m) => m.fns.get(name)?.clone(),
+            Answers::Lazy(l) => agree(
+                l.summaries(&l.by_free_fn, name)
+                    .flat_map(|s| &s.fns)
+                    .filter(|(n, _)| n == name)
+                    .map(|(_, v)| v),
+            ),
+        }
     }
 
-    pub fn field(&self, ty: &str, field: &str) -> Option<&FieldEntry> {
-        self.fields
-            .get(&(ty.to_string(), field.to_string()))?
-            .as_ref()
+    pub fn field(&self, ty: &str, field: &str) -> Option<FieldEntry> {
+        match &self.answers {
+            Answers::Merged(m) => m.fields.get(&(ty.to_string(), field.to_string()))?.clone(),
+            Answers::Lazy(l) => agree(
+                l.summaries(&l.by_type, ty)
+                    .flat_map(|s| &s.fields)
+                    .filter(|((t, f), _)| t == ty && f == field)
+                    .map(|(_, v)| v),
+            ),
+        }
     }
 
     /// Where the crate's re-export of `name` comes from (outside the crate).
-    pub fn reexport(&self, name: &str) -> Option<&[String]> {
-        self.reexports.get(name)?.as_deref()
+    pub fn reexport(&self, name: &str) -> Option<Vec<String>> {
+        match &self.answers {
+            Answers::Merged(m) => m.reexports.get(name)?.clone(),
+            Answers::Lazy(l) => agree(
+                l.summaries(&l.by_reexport, name)
+                    .flat_map(|s| &s.reexports)
+                    .filter(|(n, _)| n == name)
+                    .map(|(_, v)| v),
+            ),
+        }
+    }
+}
+
+impl Lazy {
+    /// The summaries of the files `map` lists under `name`, in file order.
+    fn summaries<'a>(
+        &'a self,
+        map: &'a HashMap<String, Vec<usize>>,
+        name: &str,
+    ) -> impl Iterator<Item = &'a FileSummary> + 'a {
+        map.get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.summary(i))
+    }
+
+    /// The summaries of the files that declare a fn `name` in an impl that names
+    /// `ty`, in file order.
+    fn method_summaries<'a>(
+        &'a self,
+        ty: &str,
+        name: &str,
+    ) -> impl Iterator<Item = &'a FileSummary> + 'a {
+        let impls: &[usize] = self.by_impl.get(ty).map_or(&[], Vec::as_slice);
+        self.by_fn
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(move |i| impls.binary_search(i).is_ok())
+            .filter_map(|&i| self.summary(i))
+    }
+
+    fn summary(&self, i: usize) -> Option<&FileSummary> {
+        let file = self.files.get(i)?;
+        file.summary
+            .get_or_init(|| {
+                let start = std::time::Instant::now();
+                let summary = crate::read_regular_text(&file.path)
+                    .ok()
+                    .and_then(|text| summarize_text(&text, true));
+                self.nanos
+                    .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                summary
+            })
+            .as_ref()
+    }
+}
+
+/// Summarise a file from its text, or `None` if it does not parse (or is too deeply
+/// nested to parse safely). `shallow` lexes the file and parses it with every fn
+/// body emptied first, which is cheaper and, as only items outside fn bodies are
+/// summarised, gives the same summary as a full parse; the full parse remains the
+/// fallback for anything the shortcut cannot handle. Never frees the thread's spans:
+/// it may run in the middle of another file's analysis.
+pub fn summarize_text(text: &str, shallow: bool) -> Option<FileSummary> {
+    if crate::nesting::too_deep(text).is_some() {
+        return None;
+    }
+    crate::panic_guard::catch(|| {
+        let ast = shallow
+            .then(|| parse_shallow(text))
+            .flatten()
+            .or_else(|| parse_without_fn_bodies(text))?;
+        Some(summarize(&ast, text))
+    })
+    .ok()
+    .flatten()
+}
+
+/// A file's items with every fn body empty, parsed from a text whose fn bodies were
+/// cut out before parsing (`None` if that does not parse).
+pub fn parse_shallow(text: &str) -> Option<syn::File> {
+    syn::parse_file(&crate::scan::strip_fn_bodies(text)?).ok()
+}
+
+/// A file parsed in full, then with every fn body emptied: what `parse_shallow`
+/// must equal.
+pub fn parse_without_fn_bodies(text: &str) -> Option<syn::File> {
+    let mut ast = syn::parse_file(text).ok()?;
+    syn::visit_mut::VisitMut::visit_file_mut(&mut ClearFnBodies, &mut ast);
+    Some(ast)
+}
+
+/// Empties every fn body of a parsed file (outside macro invocations).
+pub struct ClearFnBodies;
+
+impl syn::visit_mut::VisitMut for ClearFnBodies {
+    fn visit_item_fn_mut(&mut self, f: &mut syn::ItemFn) {
+        f.block.stmts.clear();
+        syn::visit_mut::visit_item_fn_mut(self, f);
+    }
+
+    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+        f.block.stmts.clear();
+        syn::visit_mut::visit_impl_item_fn_mut(self, f);
+    }
+
+    fn visit_trait_item_fn_mut(&mut self, f: &mut syn::TraitItemFn) {
+        if let Some(b) = &mut f.default {
+            b.stmts.clear();
+        }
+        syn::visit_mut::visit_trait_item_fn_mut(self, f);
     }
 }
 
@@ -208,6 +522,16 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
     };
     reexports.visit_file(file);
     summary.reexports = reexports.out;
+    // In a fixed order (the index keeps names in hash maps), so that summaries compare.
+    summary.methods.sort_by(|a, b| a.0.cmp(&b.0));
+    summary.fns.sort_by(|a, b| a.0.cmp(&b.0));
+    summary.fields.sort_by(|a, b| a.0.cmp(&b.0));
+    summary.awaiting_macros.sort();
+    summary.must_not_suspend.sort_by(|a, b| a.0.cmp(&b.0));
+    summary
+        .must_not_suspend_traits
+        .sort_by(|a, b| a.0.cmp(&b.0));
+    summary.drop_impls.sort();
     summary
 }
 

@@ -195,6 +195,10 @@ fn fields_trivial(fields: &syn::Fields) -> bool {
     fields.iter().all(|f| trivial_type(&f.ty))
 }
 
+/// Macros that await in their expansion wherever they come from (`tokio::select!`,
+/// `futures::join!`, …).
+pub const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join", "pending"];
+
 impl<'ast> FileIndex<'ast> {
     pub fn build(file: &'ast syn::File, text: &str) -> FileIndex<'ast> {
         Self::build_in_crate(file, text, None)
@@ -212,9 +216,6 @@ impl<'ast> FileIndex<'ast> {
         };
         index.visit_file(file);
         if let Some(table) = index.crate_table.clone() {
-            index
-                .awaiting_macros
-                .extend(table.awaiting_macros.iter().cloned());
             // Names imported from the crate that the crate re-exports from outside.
             let targets: Vec<Vec<String>> = index
                 .uses
@@ -225,7 +226,7 @@ impl<'ast> FileIndex<'ast> {
                         Some("crate" | "self" | "super")
                     )
                 })
-                .filter_map(|p| table.reexport(p.last()?).map(<[String]>::to_vec))
+                .filter_map(|p| table.reexport(p.last()?))
                 .collect();
             for t in targets {
                 note_path(&mut index.evidence, &t);
@@ -266,7 +267,7 @@ impl<'ast> FileIndex<'ast> {
         if local {
             if let (Some(table), Some(last)) = (&self.crate_table, resolved.last()) {
                 if let Some(target) = table.reexport(last) {
-                    return target.to_vec();
+                    return target;
                 }
             }
         }
@@ -610,28 +611,34 @@ impl<'ast> FileIndex<'ast> {
     /// arguments carrying `args`, when every declaration of that name in the file
     /// agrees. An `async fn` returns them inside a `Future` layer.
     pub fn call_shapes(&self, name: &str, args: &[Vec<Shape>]) -> Vec<Shape> {
-        let Some(decls) = self.fns.get(name) else {
-            return self
+        match self.local_call_shapes(name, args) {
+            Some(shapes) => shapes,
+            None => self
                 .crate_table
                 .as_ref()
                 .and_then(|t| t.function(name))
-                .map(<[Shape]>::to_vec)
-                .unwrap_or_default();
-        };
+                .unwrap_or_default(),
+        }
+    }
+
+    /// `call_shapes` from this file's declarations alone: `None` if it has none of
+    /// that name.
+    fn local_call_shapes(&self, name: &str, args: &[Vec<Shape>]) -> Option<Vec<Shape>> {
+        let decls = self.fns.get(name)?;
         let mut result: Option<Vec<Shape>> = None;
         for sig in decls {
             let shapes = self.signature_shapes(sig, args);
             match &result {
                 None => result = Some(shapes),
                 Some(prev) if *prev == shapes => {}
-                Some(_) => return Vec::new(),
+                Some(_) => return Some(Vec::new()),
             }
         }
-        result.unwrap_or_default()
+        Some(result.unwrap_or_default())
     }
 
     /// As `call_shapes`, for a method of a known self type (falling back to the
-    /// name alone when the type has no such method in this file).
+    /// name alone, in this file, when the type has no such method).
     pub fn method_shapes(
         &self,
         self_ty: Option<&str>,
@@ -652,10 +659,12 @@ impl<'ast> FileIndex<'ast> {
                 return self.signature_shapes(sig, args);
             }
             if let Some(shapes) = self.crate_table.as_ref().and_then(|t| t.method(ty, name)) {
-                return shapes.to_vec();
+                return shapes;
             }
         }
-        self.call_shapes(name, args)
+        // Another file's fns without a receiver cannot be called as methods; this
+        // file's fns of the name are the best guess left.
+        self.local_call_shapes(name, args).unwrap_or_default()
     }
 
     /// The hazards a call of `sig` returns, without knowing its arguments.
@@ -663,8 +672,19 @@ impl<'ast> FileIndex<'ast> {
         self.signature_shapes(sig, &[])
     }
 
+    /// Whether a macro of this name, declared in this file or elsewhere in the crate,
+    /// awaits in its expansion.
+    pub fn is_awaiting_macro(&self, name: &str) -> bool {
+        AWAITING_MACROS.contains(&name)
+            || self.awaiting_macros.contains(name)
+            || self
+                .crate_table
+                .as_ref()
+                .is_some_and(|t| t.awaiting_macro(name))
+    }
+
     /// A field of a struct declared in another file of the crate.
-    pub fn crate_field(&self, ty: &str, field: &str) -> Option<&FieldEntry> {
+    pub fn crate_field(&self, ty: &str, field: &str) -> Option<FieldEntry> {
         self.crate_table.as_ref()?.field(ty, field)
     }
 

@@ -21,6 +21,7 @@ pub mod lower;
 pub mod nesting;
 mod panic_guard;
 pub mod render;
+pub mod scan;
 pub mod source;
 pub mod span;
 pub mod suppress;
@@ -58,6 +59,11 @@ pub struct Options {
     pub per_package_config: bool,
     /// The command-line level flags, in order (they win over every file).
     pub flags: Vec<(String, diagnostic::Level)>,
+    /// Parse every file and summarise every file of a crate up front, instead of
+    /// parsing only the files that can have findings and summarising only what
+    /// their analysis asks about. The findings are the same; this is the reference
+    /// the shortcut is tested against, and it reports syntax errors in every file.
+    pub full_parse: bool,
 }
 
 /// How far a run is: files checked of the total (known after discovery).
@@ -77,10 +83,21 @@ pub struct Stats {
     pub files: usize,
     pub lines: usize,
     pub bytes: usize,
+    /// Packages (crates) the files belong to.
+    pub crates: usize,
+    /// Files parsed in full, for analysis.
+    pub parsed: usize,
+    /// Files summarised for their crate's index.
+    pub indexed: usize,
     pub discover: Duration,
-    /// Summed over threads.
-    pub read_parse: Duration,
-    /// Summed over threads.
+    /// Reading every file and scanning it for what it declares and whether it can
+    /// have findings; summed over threads.
+    pub read_scan: Duration,
+    /// Summarising files for the crate index; summed over threads.
+    pub index: Duration,
+    /// Parsing the files to analyse; summed over threads.
+    pub parse: Duration,
+    /// Analysing them; summed over threads.
     pub analyse: Duration,
     pub wall: Duration,
 }
@@ -137,40 +154,25 @@ pub fn run(options: &Options) -> Report {
         p.total
             .store(files.len(), std::sync::atomic::Ordering::Relaxed);
     }
-    let check_all = || -> Vec<FileResult> {
-        let tables = crate_tables(&files, &options.invalid_types, &options.hazard_methods);
+    let check_all = || -> Vec<PackageResult> {
         let package_levels = package_configs(&files, options);
-        // Files outside any package still get the configured types.
-        let mut loose = crate_table::CrateTable::default();
-        loose.invalid_types = options.invalid_types.clone();
-        loose.hazard_methods = options.hazard_methods.clone();
-        let loose = Arc::new(loose);
-        files
+        // Package by package, so that a crate's index lives only while its files are
+        // checked; packages in parallel, and the files of each.
+        let mut groups: Vec<(Option<Arc<Path>>, Vec<&discover::SourcePath>)> = Vec::new();
+        let mut slot: std::collections::HashMap<Option<&Arc<Path>>, usize> =
+            std::collections::HashMap::new();
+        for f in &files {
+            let i = *slot.entry(f.package.as_ref()).or_insert_with(|| {
+                groups.push((f.package.clone(), Vec::new()));
+                groups.len() - 1
+            });
+            groups[i].1.push(f);
+        }
+        groups
             .par_iter()
-            .filter_map(|f| {
-                let package = f
-                    .package
-                    .as_ref()
-                    .and_then(|p| package_levels.get(p).map(|c| (p, c)));
-                if let Some((dir, (_, lists))) = package {
-                    if lists.excludes(dir, &f.path) {
-                        if let Some(p) = &options.progress {
-                            p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        }
-                        return None;
-                    }
-                }
-                let table = f.package.as_ref().and_then(|p| tables.get(p)).cloned();
-                let table = table.or_else(|| Some(loose.clone()));
-                let (levels, table) = match f.package.as_ref().and_then(|p| package_levels.get(p)) {
-                    Some((levels, tables)) => (levels, tables.apply(table)),
-                    None => (&options.levels, table),
-                };
-                let result = check_path(&f.path, f.edition, levels, table);
-                if let Some(p) = &options.progress {
-                    p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-                Some(result)
+            .map(|(package, members)| {
+                let config = package.as_ref().and_then(|p| package_levels.get(p));
+                check_package(package.as_ref(), members, config, options)
             })
             .collect()
     };
@@ -178,7 +180,7 @@ pub fn run(options: &Options) -> Report {
     if let Some(jobs) = options.jobs {
         builder = builder.num_threads(jobs.max(1));
     }
-    let results = match builder.build() {
+    let results: Vec<PackageResult> = match builder.build() {
         Ok(pool) => pool.install(check_all),
         Err(e) => {
             problems.push(Problem {
@@ -191,19 +193,26 @@ pub fn run(options: &Options) -> Report {
     };
     let mut report = Report::default();
     report.stats.discover = discover_time;
-    for r in results {
-        report.stats.files += 1;
-        report.stats.lines += r.lines;
-        report.stats.bytes += r.bytes;
-        report.stats.read_parse += r.read_parse;
-        report.stats.analyse += r.analyse;
-        if let Some(text) = r.text {
-            if !r.diagnostics.is_empty() {
-                report.sources.insert(r.path.clone(), text);
-            }
+    for package in results {
+        let stats = &mut report.stats;
+        stats.crates += usize::from(package.crate_);
+        stats.indexed += package.indexed;
+        stats.index += package.index_time;
+        // Summaries made on demand ran inside the analysis.
+        let mut analyse = Duration::ZERO;
+        for r in &package.files {
+            stats.files += 1;
+            stats.lines += r.lines;
+            stats.bytes += r.bytes;
+            stats.read_scan += r.read_scan;
+            stats.parse += r.parse;
+            stats.parsed += usize::from(r.parsed);
+            analyse += r.analyse;
         }
-        report.diagnostics.extend(r.diagnostics);
-        problems.extend(r.problems);
+        stats.analyse += analyse.saturating_sub(package.index_in_analysis);
+        for r in package.files {
+            report_file(&mut report, r, &mut problems);
+        }
     }
     report
         .diagnostics
@@ -213,6 +222,18 @@ pub fn run(options: &Options) -> Report {
     report.notes = notes;
     report.stats.wall = wall.elapsed();
     report
+}
+
+fn report_file(report: &mut Report, r: FileResult, problems: &mut Vec<Problem>) {
+    {
+        if let Some(text) = r.text {
+            if !r.diagnostics.is_empty() {
+                report.sources.insert(r.path.clone(), text);
+            }
+        }
+        report.diagnostics.extend(r.diagnostics);
+        problems.extend(r.problems);
+    }
 }
 
 fn build_globs(patterns: &[String]) -> Result<globset::GlobSet, Problem> {
@@ -246,8 +267,39 @@ struct FileResult {
     problems: Vec<Problem>,
     lines: usize,
     bytes: usize,
-    read_parse: Duration,
+    read_scan: Duration,
+    /// Whether the file was parsed for analysis.
+    parsed: bool,
+    parse: Duration,
     analyse: Duration,
+}
+
+impl FileResult {
+    fn new(path: &Arc<Path>) -> FileResult {
+        FileResult {
+            path: path.clone(),
+            text: None,
+            diagnostics: Vec::new(),
+            problems: Vec::new(),
+            lines: 0,
+            bytes: 0,
+            read_scan: Duration::ZERO,
+            parsed: false,
+            parse: Duration::ZERO,
+            analyse: Duration::ZERO,
+        }
+    }
+}
+
+/// The files of one package (or of none), checked.
+struct PackageResult {
+    files: Vec<FileResult>,
+    /// Whether these files form a package (a crate with an index).
+    crate_: bool,
+    indexed: usize,
+    index_time: Duration,
+    /// The part of `index_time` spent inside the files' analysis.
+    index_in_analysis: Duration,
 }
 
 /// A package's own configured lists, to put on its crate table.
@@ -267,16 +319,6 @@ impl PackageLists {
         let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         abs.strip_prefix(package)
             .is_ok_and(|rel| globs.is_match(rel))
-    }
-
-    fn apply(
-        &self,
-        table: Option<Arc<crate_table::CrateTable>>,
-    ) -> Option<Arc<crate_table::CrateTable>> {
-        let mut t = table.map(|t| (*t).clone()).unwrap_or_default();
-        t.invalid_types = self.invalid_types.clone();
-        t.hazard_methods = self.hazard_methods.clone();
-        Some(Arc::new(t))
     }
 }
 
@@ -324,150 +366,231 @@ fn package_configs(
     out
 }
 
-/// Summarise, per package, what its files declare (guard-returning methods, lock
-/// fields, re-exports), so that each file is checked knowing its crate. Only files
-/// that can declare such things are parsed here: those that mention a lock, cell or
-/// guard, and then those that declare a fn of the same name as a guard-returning one
-/// (so that a name clash makes the name ambiguous instead of wrongly known).
-fn crate_tables(
-    files: &[discover::SourcePath],
-    invalid_types: &[config::InvalidType],
-    hazard_methods: &[config::InvalidType],
-) -> std::collections::HashMap<Arc<Path>, Arc<crate_table::CrateTable>> {
-    use std::collections::{HashMap, HashSet};
-    const RELEVANT: &[&str] = &[
-        "Mutex",
-        "RwLock",
-        "RefCell",
-        "Guard",
-        "Ref<",
-        "RefMut",
-        "ReentrantLock",
-        "pub use",
-        "pub(crate) use",
-        "macro_rules",
-    ];
-    let summarize = |f: &discover::SourcePath, wanted: &dyn Fn(&str) -> bool| {
-        let text = String::from_utf8(read_regular_file(&f.path).ok()?).ok()?;
-        if !wanted(&text) || nesting::too_deep(&text).is_some() {
-            return None;
-        }
-        // A panic here only leaves the file out of its crate's table (silently);
-        // the file itself is still checked.
-        let summary = panic_guard::catch(|| {
-            syn::parse_file(&text)
-                .ok()
-                .map(|ast| crate_table::summarize(&ast, &text))
-        });
-        proc_macro2::extra::invalidate_current_thread_spans();
-        summary.ok()?
-    };
-    let first: Vec<Option<crate_table::FileSummary>> = files
-        .par_iter()
-        .map(|f| {
-            f.package.as_ref()?;
-            summarize(f, &|t| RELEVANT.iter().any(|w| t.contains(w)))
-        })
-        .collect();
-    // (type name, `fn name`): a method clashes only with one of a type of the same
-    // name, so a file must mention both to matter.
-    let mut hazard_names: HashMap<&Path, HashSet<(Option<String>, String)>> = HashMap::new();
-    for (f, s) in files.iter().zip(&first) {
-        if let (Some(p), Some(s)) = (&f.package, s) {
-            let names = hazard_names.entry(p).or_default();
-            names.extend(
-                s.hazard_names()
-                    .map(|(t, n)| (t.map(str::to_string), format!("fn {n}"))),
-            );
-        }
-    }
-    let second: Vec<Option<crate_table::FileSummary>> = files
-        .par_iter()
-        .zip(&first)
-        .map(|(f, done)| {
-            if done.is_some() {
-                return None;
-            }
-            let names = hazard_names.get(&**f.package.as_ref()?)?;
-            summarize(f, &|text| {
-                names.iter().any(|(ty, n)| {
-                    text.contains(n.as_str())
-                        && ty.as_ref().is_none_or(|t| text.contains(t.as_str()))
-                })
-            })
-        })
-        .collect();
-    let mut grouped: HashMap<Arc<Path>, Vec<crate_table::FileSummary>> = HashMap::new();
-    for (f, s) in files.iter().zip(first.into_iter().zip(second)) {
-        if let (Some(p), Some(s)) = (&f.package, s.0.or(s.1)) {
-            grouped.entry(p.clone()).or_default().push(s);
-        }
-    }
-    grouped
-        .into_iter()
-        .map(|(p, s)| {
-            let mut table = crate_table::CrateTable::merge(s);
-            table.invalid_types = invalid_types.to_vec();
-            table.hazard_methods = hazard_methods.to_vec();
-            (p, Arc::new(table))
-        })
-        .collect()
+/// What reading and scanning a file told, before its crate's index exists.
+struct Scanned<'a> {
+    file: &'a discover::SourcePath,
+    result: FileResult,
+    /// Whether the file must be parsed and analysed.
+    analyse: bool,
+    /// The macros it invokes, when one that awaits would make it need analysis.
+    macro_calls: Vec<String>,
+    declared: crate_table::Declared,
+    /// The file's summary, when the whole crate is summarised up front.
+    summary: Option<crate_table::FileSummary>,
+    summary_time: Duration,
+    /// The text, kept from the scan for the analysis when the file needs one.
+    text: Option<Arc<str>>,
+    /// The `macro_rules!` it declares.
+    macros: Vec<String>,
 }
 
-fn check_path(
-    path: &Arc<Path>,
+/// Check the files of one package: read and scan each, then parse and analyse those
+/// that can have findings, with an index of the crate that summarises the other
+/// files as the analysis asks about the names they declare (or, with
+/// `full_parse`, every file up front).
+fn check_package(
+    package: Option<&Arc<Path>>,
+    members: &[&discover::SourcePath],
+    config: Option<&(LintLevels, PackageLists)>,
+    options: &Options,
+) -> PackageResult {
+    let done = |n: usize| {
+        if let Some(p) = &options.progress {
+            p.done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        }
+    };
+    let members: Vec<&discover::SourcePath> = match (package, config) {
+        (Some(dir), Some((_, lists))) => {
+            let kept: Vec<_> = members
+                .iter()
+                .copied()
+                .filter(|f| !lists.excludes(dir, &f.path))
+                .collect();
+            done(members.len() - kept.len());
+            kept
+        }
+        _ => members.to_vec(),
+    };
+    let in_crate = package.is_some();
+    let full = options.full_parse;
+    let mut scanned: Vec<Scanned> = members
+        .par_iter()
+        .map(|f| scan_file(f, in_crate, full))
+        .collect();
+    let (invalid_types, hazard_methods) = match config {
+        Some((_, lists)) => (lists.invalid_types.clone(), lists.hazard_methods.clone()),
+        None => (
+            options.invalid_types.clone(),
+            options.hazard_methods.clone(),
+        ),
+    };
+    let table = if !in_crate {
+        crate_table::CrateTable::default()
+    } else if full {
+        crate_table::CrateTable::merge(scanned.iter_mut().filter_map(|s| s.summary.take()))
+    } else {
+        let files = scanned
+            .iter_mut()
+            .map(|s| (s.file.path.clone(), std::mem::take(&mut s.declared)))
+            .collect();
+        crate_table::CrateTable::lazy(files)
+    };
+    let table = Arc::new(table.with_lists(invalid_types, hazard_methods));
+    // A file that invokes a macro of its crate that awaits has yield points too.
+    for s in &mut scanned {
+        if !s.analyse && !s.macro_calls.is_empty() {
+            s.analyse = s.macro_calls.iter().any(|m| table.awaiting_macro(m));
+        }
+    }
+    let up_front: Duration = scanned.iter().map(|s| s.summary_time).sum();
+    let before_analysis = table.indexing().1;
+    let levels = config.map(|(l, _)| l).unwrap_or(&options.levels);
+    let files: Vec<FileResult> = scanned
+        .into_par_iter()
+        .map(|s| {
+            let mut result = s.result;
+            if let (true, Some(text)) = (s.analyse, s.text) {
+                let parse_text = (!full).then(|| {
+                    let awaits = |m: &str| {
+                        index::AWAITING_MACROS.contains(&m)
+                            || s.macros.iter().any(|own| own == m)
+                            || table.awaiting_macro(m)
+                    };
+                    scan::blank_quiet_fn_bodies(&text, &awaits)
+                });
+                let parse_text = parse_text.flatten();
+                let file = SourceFile::new(result.path.clone(), text);
+                analyse_file(
+                    &mut result,
+                    &file,
+                    parse_text.as_deref(),
+                    s.file.edition,
+                    levels,
+                    table.clone(),
+                );
+            }
+            done(1);
+            result
+        })
+        .collect();
+    let (lazily, lazy_time) = table.indexing();
+    PackageResult {
+        crate_: in_crate,
+        indexed: if full && in_crate {
+            files.len()
+        } else {
+            lazily
+        },
+        index_time: up_front + lazy_time,
+        index_in_analysis: lazy_time.saturating_sub(before_analysis),
+        files,
+    }
+}
+
+/// Read a file and find out what it declares and whether it can have findings: by
+/// a lexical scan or, with `full`, by parsing it (and summarising it for its crate
+/// when it has one).
+fn scan_file(f: &discover::SourcePath, in_crate: bool, full: bool) -> Scanned<'_> {
+    let start = Instant::now();
+    let mut scanned = Scanned {
+        file: f,
+        result: FileResult::new(&f.path),
+        analyse: false,
+        macro_calls: Vec::new(),
+        declared: crate_table::Declared::default(),
+        summary: None,
+        summary_time: Duration::ZERO,
+        text: None,
+        macros: Vec::new(),
+    };
+    failpoint::pause_point(&f.path);
+    let text = match read_source(&f.path) {
+        Ok(t) => t,
+        Err(p) => {
+            scanned.result.problems.push(p);
+            return scanned;
+        }
+    };
+    scanned.result.bytes = text.len();
+    scanned.result.lines = text.lines().count();
+    if full {
+        scanned.analyse = true;
+        if in_crate {
+            let summarizing = Instant::now();
+            scanned.summary = crate_table::summarize_text(&text, false);
+            proc_macro2::extra::invalidate_current_thread_spans();
+            scanned.summary_time = summarizing.elapsed();
+        }
+    } else {
+        let facts = scan::scan(&text);
+        let known_awaiting = facts
+            .macro_calls
+            .iter()
+            .any(|m| index::AWAITING_MACROS.contains(&m.as_str()));
+        scanned.analyse = facts.yields || facts.lint_names || facts.unsure || known_awaiting;
+        if !scanned.analyse && facts.has_async {
+            scanned.macro_calls = facts.macro_calls;
+        }
+        scanned.macros = facts.macros.clone();
+        scanned.declared = crate_table::Declared {
+            types: facts.types,
+            fns: facts.fns,
+            free_fns: facts.free_fns,
+            impls: facts.impl_names,
+            traits: facts.traits,
+            // Words of a use tree that never name what it brings in.
+            reexports: facts
+                .use_names
+                .into_iter()
+                .filter(|n| !matches!(n.as_str(), "self" | "super" | "crate" | "as" | "_"))
+                .collect(),
+            macros: facts.macros,
+            drop: facts.mentions_drop,
+            must_not_suspend: facts.mentions_must_not_suspend,
+        };
+    }
+    if scanned.analyse || !scanned.macro_calls.is_empty() {
+        scanned.text = Some(Arc::from(text));
+    }
+    scanned.result.read_scan = start.elapsed() - scanned.summary_time;
+    scanned
+}
+
+/// Parse (`parse_text` if given, else the file's text) and analyse a file that was
+/// read and scanned already.
+fn analyse_file(
+    result: &mut FileResult,
+    file: &SourceFile,
+    parse_text: Option<&str>,
     edition: Edition,
     levels: &LintLevels,
-    table: Option<Arc<crate_table::CrateTable>>,
-) -> FileResult {
-    let start = Instant::now();
-    let mut result = FileResult {
-        path: path.clone(),
-        text: None,
-        diagnostics: Vec::new(),
-        problems: Vec::new(),
-        lines: 0,
-        bytes: 0,
-        read_parse: Duration::ZERO,
-        analyse: Duration::ZERO,
-    };
-    failpoint::pause_point(path);
-    let bytes = match read_regular_file(path) {
-        Ok(b) => b,
-        Err(e) => {
-            result
-                .problems
-                .push(problem(path, None, format!("cannot read this file: {e}")));
-            return result;
-        }
-    };
-    let text: Arc<str> = match String::from_utf8(bytes) {
-        Ok(t) => Arc::from(t),
-        Err(e) => {
-            result.problems.push(problem(
-                path,
-                None,
-                format!(
-                    "this file is not valid UTF-8 (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-            ));
-            return result;
-        }
-    };
-    result.bytes = text.len();
-    result.lines = text.lines().count();
-    result.read_parse = start.elapsed();
-    let file = SourceFile::new(path.clone(), text.clone());
-    let outcome = check_source_in_crate(&file, edition, levels, table);
-    result.read_parse += outcome.parse_time;
+    table: Arc<crate_table::CrateTable>,
+) {
+    let outcome = check_source_parsing(file, parse_text, edition, levels, Some(table));
+    result.parsed = true;
+    result.parse = outcome.parse_time;
     result.analyse = outcome.analyse_time;
     result.diagnostics = outcome.diagnostics;
     result.problems = outcome.problems;
     // Only the renderers need the text, and only of files with findings: keeping
     // every file's text until the end made memory grow with the tree.
-    result.text = (!result.diagnostics.is_empty()).then_some(text);
-    result
+    result.text = (!result.diagnostics.is_empty()).then(|| file.text.clone());
+}
+
+/// A file's text, or the problem that says why it cannot be had.
+fn read_source(path: &Arc<Path>) -> Result<String, Problem> {
+    let bytes = read_regular_file(path)
+        .map_err(|e| problem(path, None, format!("cannot read this file: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        problem(
+            path,
+            None,
+            format!(
+                "this file is not valid UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
 }
 
 /// `read_regular_file` as text: a FIFO, socket or device named like a manifest or a
@@ -495,7 +618,9 @@ pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
     if !file.metadata()?.is_file() {
         return Err(not_regular());
     }
-    let mut bytes = Vec::new();
+    // Sized once: growing the buffer by doubling copied every file several times.
+    let size = file.metadata()?.len();
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     file.read_to_end(&mut bytes)?;
     Ok(bytes)
 }
@@ -529,6 +654,18 @@ pub fn check_source_in_crate(
     levels: &LintLevels,
     table: Option<Arc<crate_table::CrateTable>>,
 ) -> CheckOutcome {
+    check_source_parsing(file, None, edition, levels, table)
+}
+
+/// `check_source_in_crate`, parsing `parse_text` (the file's text with the bodies
+/// the analysis does not need blanked, every offset unchanged) when given.
+fn check_source_parsing(
+    file: &SourceFile,
+    parse_text: Option<&str>,
+    edition: Edition,
+    levels: &LintLevels,
+    table: Option<Arc<crate_table::CrateTable>>,
+) -> CheckOutcome {
     let mut outcome = CheckOutcome::default();
     let start = Instant::now();
     // Spans are byte offsets from the start of what syn parsed: a BOM is stripped.
@@ -550,7 +687,7 @@ pub fn check_source_in_crate(
             let problems = vec![problem(&file.path, position, message)];
             return (Vec::new(), problems, start.elapsed(), Duration::ZERO);
         }
-        let parsed = syn::parse_file(&file.text);
+        let parsed = syn::parse_file(parse_text.unwrap_or(&file.text));
         let parse_time = start.elapsed();
         let ast = match parsed {
             Ok(ast) => ast,

@@ -2378,10 +2378,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             .last()
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
-        let awaits_inside = matches!(
-            name.as_str(),
-            "select" | "select_biased" | "join" | "try_join" | "pending"
-        ) || self.index.awaiting_macros.contains(&name);
+        let awaits_inside = self.index.is_awaiting_macro(&name);
         let by_value = matches!(name.as_str(), "vec" | "dbg");
         let parsed = parse_macro_args(mac, &name, self.arena);
         let mut shapes = Vec::new();
@@ -2513,11 +2510,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 match self.index.field_type(&struct_name, &member) {
                     Some(ty) => self.index.receiver_of_type(ty),
                     None => {
-                        let path = self
-                            .index
-                            .crate_field(&struct_name, &member)?
-                            .type_path
-                            .clone()?;
+                        let path = self.index.crate_field(&struct_name, &member)?.type_path?;
                         self.index.receiver_of_path(&path)
                     }
                 }
@@ -2633,7 +2626,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 };
                 match self.index.field_type(&base, &member) {
                     Some(ty) => crate::index::struct_name_of_type(ty),
-                    None => self.index.crate_field(&base, &member)?.struct_name.clone(),
+                    None => self.index.crate_field(&base, &member)?.struct_name,
                 }
             }
             syn::Expr::Unary(u) => self.struct_of(&u.expr),

@@ -108,6 +108,14 @@ struct Cli {
     #[arg(long)]
     stats: bool,
 
+    /// Parse every file and index every file of each crate up front. By default only
+    /// files that can have findings (a yield point, or a yieldsafe lint named in an
+    /// attribute or comment) are parsed, and a crate's other files only as far as
+    /// the analysis asks about the names they declare. The findings are the same;
+    /// this also reports syntax errors in files that cannot have findings.
+    #[arg(long)]
+    full_parse: bool,
+
     /// Print the documentation of a lint and exit.
     #[arg(long, value_name = "LINT")]
     explain: Option<String>,
@@ -186,6 +194,7 @@ fn main() -> ExitCode {
         exclude: cli.exclude.clone(),
         edition: cli.edition,
         jobs: cli.jobs,
+        full_parse: cli.full_parse,
         ..Options::default()
     };
     // Cargo's `[lints.clippy]`, then the yieldsafe settings, then the flags.
@@ -271,6 +280,7 @@ fn main() -> ExitCode {
         }
     }
     let mut out = stdout.lock();
+    let rendering = std::time::Instant::now();
     if let Err(e) = render::render_with_problems(
         format,
         &report.diagnostics,
@@ -287,17 +297,25 @@ fn main() -> ExitCode {
     let _ = out.flush();
     if cli.stats {
         let s = &report.stats;
+        let secs = |d: std::time::Duration| d.as_secs_f64();
         let _ = writeln!(
             err,
-            "stats: {} files, {} lines, {} bytes, {} findings; wall {:.3}s (discover {:.3}s; summed over threads: read+parse {:.3}s, analyse {:.3}s)",
+            "stats: {} files, {} lines, {} bytes, {} crates, {} findings; {} files parsed, {} indexed\n\
+             stats: wall {:.3}s: discover {:.3}s, render {:.3}s; summed over threads: read+scan {:.3}s, index {:.3}s, parse {:.3}s, analyse {:.3}s",
             s.files,
             s.lines,
             s.bytes,
+            s.crates,
             report.diagnostics.len(),
-            s.wall.as_secs_f64(),
-            s.discover.as_secs_f64(),
-            s.read_parse.as_secs_f64(),
-            s.analyse.as_secs_f64()
+            s.parsed,
+            s.indexed,
+            secs(s.wall + rendering.elapsed()),
+            secs(s.discover),
+            secs(rendering.elapsed()),
+            secs(s.read_scan),
+            secs(s.index),
+            secs(s.parse),
+            secs(s.analyse),
         );
     }
     if show_progress {

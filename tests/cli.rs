@@ -333,3 +333,25 @@ fn clippy_groups_in_cargo_lints_apply_to_our_lints() {
     ]));
     assert_eq!(code, 0);
 }
+
+#[test]
+fn syntax_errors_are_reported_where_findings_can_be_and_everywhere_with_full_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    // Parsed by default: it has an `.await`, or delimiters that do not balance.
+    write(
+        dir.path(),
+        "a.rs",
+        "async fn f() {\n    let = x.await;\n}\n",
+    );
+    write(dir.path(), "b.rs", "fn g( {\n");
+    // Nothing here can be held across an await: read and scanned, not parsed.
+    write(dir.path(), "c.rs", "fn h() {\n    let = 1;\n}\n");
+    let (code, _, err) = stdout_of(yieldsafe(dir.path()).args(["--format", "short", "."]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("a.rs:2:") && err.contains("b.rs:"), "{err}");
+    assert!(!err.contains("c.rs"), "{err}");
+    let (code, _, err) =
+        stdout_of(yieldsafe(dir.path()).args(["--format", "short", "--full-parse", "."]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("c.rs:2:"), "{err}");
+}

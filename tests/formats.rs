@@ -278,7 +278,8 @@ fn cargo_format_reports_a_file_that_does_not_parse_where_it_fails() {
     let krate = demo_crate();
     fs::write(
         krate.root.join("src/broken.rs"),
-        "fn é() {\n    let = ;\n}\n",
+        // `.await`: a file that can have findings, so it is parsed.
+        "fn é() {\n    let = x.await;\n}\n",
     )
     .unwrap();
     let (code, out) = run(&krate.root, &["--format", "cargo", "src"]);

@@ -1,0 +1,1178 @@
+//! A byte-level scan of Rust source that says what a file's code contains without
+//! parsing it: the words that decide whether the file needs syn at all, and the
+//! crate-level names it declares. It runs on every file of every run, so it is one
+//! pass with no allocation per token, and it never gives up: what it cannot follow (an
+//! unterminated literal or comment) it reports as `Facts::unsure`.
+//!
+//! Tokens are told apart as rustc's lexer (`rustc_lexer`) does: block comments nest,
+//! a raw string ends at a quote followed by as many `#` as opened it, and a `'` starts
+//! a lifetime unless a closing quote right after one character, or after an
+//! identifier's characters, makes it a character literal.
+
+/// What a file's code (comments and literals skipped) says, for deciding whether it
+/// needs parsing and which crate-level names it declares.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Facts {
+    /// The identifier `await` or `yield` occurs in code.
+    pub yields: bool,
+    /// The identifier `async` occurs in code.
+    pub has_async: bool,
+    /// An identifier naming one of yieldsafe's lints occurs in code: any identifier that
+    /// starts with `await_holding`, or equals `must_not_suspend`, `future_not_send`,
+    /// `unfulfilled_lint_expectations` or `yieldsafe`; or a comment contains the text
+    /// `yieldsafe`.
+    pub lint_names: bool,
+    /// Names of macros invoked in code: an identifier followed (after optional
+    /// whitespace/comments) by `!` that is not `!=`, excluding `macro_rules` itself.
+    /// Sorted, deduplicated.
+    pub macro_calls: Vec<String>,
+    /// Identifiers right after the keywords `struct`, `enum`, `union` (only when `union`
+    /// is followed by an identifier), sorted, deduplicated.
+    pub types: Vec<String>,
+    /// Identifiers right after `fn`. Sorted, deduplicated.
+    pub fns: Vec<String>,
+    /// Those of `fns` declared at least once without a `self` receiver first in
+    /// their parameters (free fns and associated fns such as `new`). Sorted,
+    /// deduplicated.
+    pub free_fns: Vec<String>,
+    /// Identifiers right after `trait`. Sorted, deduplicated.
+    pub traits: Vec<String>,
+    /// Every identifier between a `use` keyword right after a visibility (`pub`,
+    /// `pub(crate)`, …) and the next `;`: all names a re-export can bring in, renames
+    /// included. Sorted, deduplicated.
+    pub use_names: Vec<String>,
+    /// Every identifier between an `impl` keyword and the `{` or `;` after it: the
+    /// implemented type's name among them. Sorted, deduplicated.
+    pub impl_names: Vec<String>,
+    /// Identifiers right after `macro_rules !`. Sorted, deduplicated.
+    pub macros: Vec<String>,
+    /// The identifier `Drop` occurs in code.
+    pub mentions_drop: bool,
+    /// The identifier `must_not_suspend` occurs in code.
+    pub mentions_must_not_suspend: bool,
+    /// The scanner met something it could not follow (an unterminated string, char,
+    /// or block comment, or delimiters that do not balance): callers treat the file
+    /// as needing a full parse, which reports the error.
+    pub unsure: bool,
+}
+
+/// What `text`'s code says.
+pub fn scan(text: &str) -> Facts {
+    let mut lexer = Lexer::new(text);
+    let mut collector = Collector::default();
+    // Open delimiters: one that does not close, or closes wrong, is a syntax error
+    // the parser should report.
+    let mut open = Vec::new();
+    let mut balanced = true;
+    while let Some(token) = lexer.next_token() {
+        match token {
+            Token::OpenBrace => open.push(b'}'),
+            Token::OpenParen => open.push(b')'),
+            Token::Punct(b'[') => open.push(b']'),
+            Token::CloseParen => balanced &= open.pop() == Some(b')'),
+            Token::Punct(c @ (b']' | b'}')) => balanced &= open.pop() == Some(c),
+            _ => {}
+        }
+        collector.note(token);
+    }
+    collector.facts.unsure = lexer.unsure || !balanced || !open.is_empty();
+    collector.facts.lint_names |= lexer.comment_names_lint;
+    collector.finish()
+}
+
+/// Strict and reserved keywords, which no macro can be named by: before a `!` they
+/// start a negation (`if !done`, `return !ok`) or a negative impl (`impl !Send`).
+/// `try` and `gen` are left out, being macros in the editions where they are not
+/// keywords.
+const KEYWORDS: &[&str] = &[
+    "Self", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue",
+    "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "static", "struct", "super", "trait", "true", "type", "typeof", "unsafe",
+    "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// What the collector needs to know of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token<'t> {
+    /// Spelled as written: a raw identifier keeps its `r#`.
+    Ident(&'t str),
+    /// A `!` not followed by `=`.
+    Bang,
+    /// `;`, which ends a use tree or an impl header.
+    Semi,
+    /// `<`: it ends a use tree too (the precise-capturing `impl Trait + use<'a>`
+    /// has no `;`).
+    Lt,
+    /// `{`, which ends an impl header.
+    OpenBrace,
+    /// `(` and `)`, as in `pub(crate)`.
+    OpenParen,
+    CloseParen,
+    /// Any other ASCII punctuation character.
+    Punct(u8),
+    /// A literal, a lifetime, `!=`'s `!`, a character that is none of these.
+    Other,
+}
+
+struct Lexer<'t> {
+    text: &'t str,
+    bytes: &'t [u8],
+    /// Always at a char boundary between tokens.
+    pos: usize,
+    unsure: bool,
+    /// A comment contains `yieldsafe`.
+    comment_names_lint: bool,
+    /// Where the last token returned starts.
+    token_start: usize,
+}
+
+impl<'t> Lexer<'t> {
+    fn new(text: &'t str) -> Lexer<'t> {
+        Lexer {
+            text,
+            bytes: text.as_bytes(),
+            // A byte order mark is not a token.
+            pos: if text.starts_with('\u{feff}') { 3 } else { 0 },
+            unsure: false,
+            comment_names_lint: false,
+            token_start: 0,
+        }
+    }
+
+    /// The next token, past whitespace and comments.
+    fn next_token(&mut self) -> Option<Token<'t>> {
+        loop {
+            let start = self.pos;
+            self.token_start = start;
+            let c = *self.bytes.get(start)?;
+            let token = match c {
+                b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
+                    self.pos += 1;
+                    continue;
+                }
+                b'/' if self.byte(start + 1) == b'/' => {
+                    self.pos = self.find(start, b'\n').unwrap_or(self.bytes.len());
+                    self.note_comment(start);
+                    continue;
+                }
+                b'/' if self.byte(start + 1) == b'*' => {
+                    self.block_comment();
+                    continue;
+                }
+                b'a'..=b'z' | b'A'..=b'Z' | b'_' => return Some(self.word()),
+                // A number's suffix or exponent is part of it (`1u8`, `0x_ff`, `1e10`);
+                // a `.` is not, so `x.0.await` keeps its `await`.
+                b'0'..=b'9' => {
+                    self.pos = self.ident_end(start);
+                    Token::Other
+                }
+                b'"' => {
+                    self.pos = self.string(start + 1);
+                    self.suffix();
+                    Token::Other
+                }
+                b'\'' => {
+                    self.quote();
+                    Token::Other
+                }
+                b'!' => {
+                    self.pos += 1;
+                    if self.byte(self.pos) == b'=' {
+                        Token::Other
+                    } else {
+                        Token::Bang
+                    }
+                }
+                b';' | b'<' | b'{' | b'(' | b')' => {
+                    self.pos += 1;
+                    match c {
+                        b';' => Token::Semi,
+                        b'<' => Token::Lt,
+                        b'{' => Token::OpenBrace,
+                        b'(' => Token::OpenParen,
+                        _ => Token::CloseParen,
+                    }
+                }
+                _ if c < 0x80 => {
+                    self.pos += 1;
+                    // No Rust token has a control character, a backquote or a
+                    // backslash outside a literal: the parser reports it.
+                    if c < 0x20 || c == 0x7f || c == b'`' || c == b'\\' {
+                        self.unsure = true;
+                    }
+                    Token::Punct(c)
+                }
+                _ => match self.char_at(start) {
+                    Some(ch) if is_ident_start(ch) => return Some(self.word()),
+                    ch => {
+                        // Nor a character that cannot start an identifier.
+                        self.unsure = true;
+                        self.pos += ch.map_or(1, char::len_utf8);
+                        Token::Other
+                    }
+                },
+            };
+            return Some(token);
+        }
+    }
+
+    /// At an identifier's start: the identifier, or the literal it prefixes (`b'x'`,
+    /// `b"…"`, `c"…"`, `r"…"`, `br#"…"#`, `cr"…"`) or the raw identifier `r#name`.
+    fn word(&mut self) -> Token<'t> {
+        let start = self.pos;
+        self.pos = self.ident_end(start);
+        let word = self.slice(start, self.pos);
+        match (word, self.byte(self.pos)) {
+            ("b", b'\'') => self.pos = self.quoted(self.pos + 1),
+            ("b" | "c", b'"') => self.pos = self.string(self.pos + 1),
+            ("r" | "br" | "cr", b'"' | b'#') => return self.raw(start),
+            _ => return Token::Ident(word),
+        }
+        self.suffix();
+        Token::Other
+    }
+
+    /// Past `r`, `br` or `cr` at `start`, at a `"` or `#`: a raw string, or the raw
+    /// identifier `r#name`.
+    fn raw(&mut self, start: usize) -> Token<'t> {
+        let hashes = self.bytes[self.pos..]
+            .iter()
+            .take_while(|&&c| c == b'#')
+            .count();
+        let open = self.pos + hashes;
+        if self.byte(open) == b'"' {
+            self.pos = self.raw_string(open + 1, hashes);
+            self.suffix();
+            return Token::Other;
+        }
+        if hashes == 1 && self.pos - start == 1 && self.starts_ident(open) {
+            self.pos = self.ident_end(open);
+            return Token::Ident(self.slice(start, self.pos));
+        }
+        // `r#` followed by neither a quote nor an identifier is no token rustc accepts.
+        self.unsure = true;
+        self.pos = open;
+        Token::Other
+    }
+
+    /// At a `'`: a lifetime or label (`'a`, `'r#a`, `'static`), or a character literal.
+    fn quote(&mut self) {
+        let start = self.pos + 1;
+        let Some(first) = self.char_at(start) else {
+            self.unsure = true;
+            self.pos = start;
+            return;
+        };
+        let second = start + first.len_utf8();
+        if !is_ident_start(first) && !first.is_ascii_digit() {
+            self.pos = self.quoted(start);
+            self.suffix();
+            return;
+        }
+        let raw = first == 'r' && self.byte(second) == b'#' && self.starts_ident(second + 1);
+        self.pos = self.ident_end(if raw { second + 1 } else { start });
+        // A quote after the identifier's characters makes a character literal (`'a'`,
+        // or the bad `'ab'`), not a lifetime then a quote.
+        if self.byte(self.pos) == b'\'' {
+            self.pos += 1;
+            self.suffix();
+        }
+    }
+
+    /// Past a character or byte literal whose contents start at `i`.
+    fn quoted(&mut self, mut i: usize) -> usize {
+        if let Some(ch) = self.char_at(i) {
+            if ch != '\\' && self.byte(i + ch.len_utf8()) == b'\'' {
+                return i + ch.len_utf8() + 1;
+            }
+        }
+        // Longer contents are an escape, or an error rustc's lexer stops at the end of
+        // the line or at what may start a comment.
+        loop {
+            match self.bytes.get(i) {
+                Some(b'\'') => return i + 1,
+                Some(b'/') | None => break,
+                Some(b'\n') if self.byte(i + 1) != b'\'' => break,
+                Some(b'\\') => i += 2,
+                Some(_) => i += 1,
+            }
+        }
+        self.unsure = true;
+        i.min(self.bytes.len())
+    }
+
+    /// Past a string whose contents start at `i`.
+    fn string(&mut self, mut i: usize) -> usize {
+        loop {
+            match self.bytes.get(i) {
+                Some(b'"') => return i + 1,
+                Some(b'\\') => i += 2,
+                Some(_) => i += 1,
+                None => {
+                    self.unsure = true;
+                    return self.bytes.len();
+                }
+            }
+        }
+    }
+
+    /// Past a raw string whose contents start at `i`, closed by `"` and `hashes` `#`.
+    fn raw_string(&mut self, mut i: usize, hashes: usize) -> usize {
+        while let Some(quote) = self.find(i, b'"') {
+            i = quote + 1;
+            let closing = self.bytes.get(i..i + hashes);
+            if closing.is_some_and(|h| h.iter().all(|&c| c == b'#')) {
+                return i + hashes;
+            }
+        }
+        self.unsure = true;
+        self.bytes.len()
+    }
+
+    /// Past a block comment, which may nest.
+    fn block_comment(&mut self) {
+        let start = self.pos;
+        let mut depth = 0usize;
+        let mut i = start;
+        loop {
+            match (self.bytes.get(i), self.byte(i + 1)) {
+                (None, _) => {
+                    self.unsure = true;
+                    break;
+                }
+                (Some(b'/'), b'*') => {
+                    depth += 1;
+                    i += 2;
+                }
+                (Some(b'*'), b'/') => {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => i += 1,
+            }
+        }
+        self.pos = i;
+        self.note_comment(start);
+    }
+
+    /// A comment from `start` to `self.pos` may name the tool (`// yieldsafe: allow`).
+    fn note_comment(&mut self, start: usize) {
+        if !self.comment_names_lint {
+            self.comment_names_lint = self.slice(start, self.pos).contains("yieldsafe");
+        }
+    }
+
+    /// A literal's suffix (`"…"suffix`, rare but lexically allowed) is part of it.
+    fn suffix(&mut self) {
+        if self.starts_ident(self.pos) {
+            self.pos = self.ident_end(self.pos);
+        }
+    }
+
+    /// Past the identifier characters from `i`.
+    fn ident_end(&self, mut i: usize) -> usize {
+        loop {
+            match self.bytes.get(i) {
+                Some(c) if c.is_ascii_alphanumeric() || *c == b'_' => i += 1,
+                Some(c) if *c >= 0x80 => match self.char_at(i) {
+                    Some(ch) if ch.is_alphanumeric() => i += ch.len_utf8(),
+                    _ => return i,
+                },
+                _ => return i,
+            }
+        }
+    }
+
+    fn starts_ident(&self, i: usize) -> bool {
+        self.char_at(i).is_some_and(is_ident_start)
+    }
+
+    /// The byte at `i`, or 0 (which nothing looks for) past the end.
+    fn byte(&self, i: usize) -> u8 {
+        self.bytes.get(i).copied().unwrap_or(0)
+    }
+
+    /// The char starting at `i`, if one does.
+    fn char_at(&self, i: usize) -> Option<char> {
+        self.text.get(i..)?.chars().next()
+    }
+
+    /// Where the next `byte` (ASCII) is from `from`, a char boundary.
+    fn find(&self, from: usize, byte: u8) -> Option<usize> {
+        // `str::find` of a char searches a word at a time: comments and raw strings
+        // are long.
+        let at = self.text.get(from..)?.find(char::from(byte))?;
+        Some(from + at)
+    }
+
+    fn slice(&self, start: usize, end: usize) -> &'t str {
+        self.text
+            .get(start..end)
+            .expect("tokens and comments start and end at char boundaries")
+    }
+}
+
+fn is_ident_start(c: char) -> bool {
+    c == '_' || c.is_alphabetic()
+}
+
+/// Reads the tokens in order into `Facts`.
+#[derive(Default)]
+struct Collector<'t> {
+    /// The flags; the lists are filled by `finish`.
+    facts: Facts,
+    macro_calls: Vec<&'t str>,
+    types: Vec<&'t str>,
+    fns: Vec<&'t str>,
+    free_fns: Vec<&'t str>,
+    /// Where the parameters of the last `fn` are, to tell a method from a free fn.
+    receiver: Receiver<'t>,
+    traits: Vec<&'t str>,
+    use_names: Vec<&'t str>,
+    impl_names: Vec<&'t str>,
+    macros: Vec<&'t str>,
+    /// The previous token, when it was an identifier.
+    prev: Option<&'t str>,
+    /// What the previous tokens (`fn`, `struct`, `macro_rules !`…) say the next
+    /// identifier declares.
+    declares: Option<Declared>,
+    /// Between `pub use` and the `;` that ends it.
+    in_use: bool,
+    /// Between `impl` and the `{` or `;` that ends its header.
+    in_impl: bool,
+    /// Right after a visibility (`pub`, `pub(crate)`, `pub(in path)`).
+    after_pub: bool,
+    /// Inside a visibility's parentheses.
+    in_visibility: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+enum Receiver<'t> {
+    #[default]
+    Idle,
+    /// After `fn name`, before its `(`.
+    BeforeParams(&'t str),
+    /// After the `(`, with the tokens seen there (`&`, a lifetime, `mut`).
+    InParams(&'t str, u8),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Declared {
+    Type,
+    Fn,
+    Trait,
+    Macro,
+}
+
+impl<'t> Collector<'t> {
+    fn note(&mut self, token: Token<'t>) {
+        self.receiver = match (self.receiver, token) {
+            (Receiver::Idle, _) => Receiver::Idle,
+            (Receiver::BeforeParams(name), Token::OpenParen) => Receiver::InParams(name, 0),
+            (Receiver::BeforeParams(name), Token::OpenBrace | Token::Semi) => {
+                self.free_fns.push(name);
+                Receiver::Idle
+            }
+            (before @ Receiver::BeforeParams(_), _) => before,
+            (Receiver::InParams(_, _), Token::Ident("self")) => Receiver::Idle,
+            (
+                Receiver::InParams(name, seen),
+                Token::Ident("mut") | Token::Other | Token::Punct(_),
+            ) if seen < 3 => Receiver::InParams(name, seen + 1),
+            (Receiver::InParams(name, _), _) => {
+                self.free_fns.push(name);
+                Receiver::Idle
+            }
+        };
+        let prev = self.prev.take();
+        let declares = self.declares.take();
+        // Anything inside `pub(..)` keeps the visibility going.
+        let after_pub = std::mem::take(&mut self.after_pub) || self.in_visibility;
+        match token {
+            Token::Ident(name) => {
+                match declares {
+                    Some(Declared::Type) => self.types.push(name),
+                    Some(Declared::Fn) => {
+                        self.fns.push(name);
+                        self.receiver = Receiver::BeforeParams(name);
+                    }
+                    Some(Declared::Trait) => self.traits.push(name),
+                    Some(Declared::Macro) => self.macros.push(name),
+                    None => {}
+                }
+                if self.in_use {
+                    self.use_names.push(name);
+                }
+                if self.in_impl {
+                    self.impl_names.push(name);
+                }
+                // One match per identifier: most are none of these.
+                let facts = &mut self.facts;
+                match name {
+                    "struct" | "enum" | "union" => self.declares = Some(Declared::Type),
+                    "fn" => self.declares = Some(Declared::Fn),
+                    "trait" => self.declares = Some(Declared::Trait),
+                    "use" => self.in_use = after_pub,
+                    "impl" => self.in_impl = true,
+                    "pub" => self.after_pub = true,
+                    "must_not_suspend" => {
+                        facts.lint_names = true;
+                        facts.mentions_must_not_suspend = true;
+                    }
+                    "await" | "yield" => facts.yields = true,
+                    "async" => facts.has_async = true,
+                    "Drop" => facts.mentions_drop = true,
+                    "future_not_send" | "unfulfilled_lint_expectations" | "yieldsafe" => {
+                        facts.lint_names = true
+                    }
+                    _ if name.starts_with("await_holding") => facts.lint_names = true,
+                    _ => {}
+                }
+                self.prev = Some(name);
+            }
+            Token::Bang => match prev {
+                Some("macro_rules") => self.declares = Some(Declared::Macro),
+                Some(name) if !KEYWORDS.contains(&name) => self.macro_calls.push(name),
+                _ => {}
+            },
+            Token::Semi => {
+                self.in_use = false;
+                self.in_impl = false;
+            }
+            Token::Lt => self.in_use = false,
+            Token::OpenBrace => self.in_impl = false,
+            Token::OpenParen => self.in_visibility = after_pub,
+            Token::CloseParen => {
+                self.after_pub = std::mem::take(&mut self.in_visibility);
+            }
+            Token::Other | Token::Punct(_) => {}
+        }
+    }
+
+    fn finish(self) -> Facts {
+        fn names(mut list: Vec<&str>) -> Vec<String> {
+            list.sort_unstable();
+            list.dedup();
+            list.into_iter().map(str::to_string).collect()
+        }
+        Facts {
+            macro_calls: names(self.macro_calls),
+            types: names(self.types),
+            fns: names(self.fns),
+            free_fns: names(self.free_fns),
+            traits: names(self.traits),
+            use_names: names(self.use_names),
+            impl_names: names(self.impl_names),
+            macros: names(self.macros),
+            ..self.facts
+        }
+    }
+}
+
+/// A token as the body stripping sees it: groups are what their opening delimiter is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Item<'t> {
+    Ident(&'t str),
+    Bang,
+    Punct(u8),
+    Literal,
+    /// A whole group, once closed, by its opening delimiter.
+    Group(u8),
+}
+
+/// A group being read, and what its tokens so far say.
+struct Frame<'t> {
+    open: u8,
+    /// A macro's or an attribute's tokens, or a signature's: no fn item starts here.
+    verbatim: bool,
+    /// Inside a fn item's signature: the depth of `<..>` there.
+    signature: Option<i32>,
+    /// Where that fn item's `fn` is.
+    fn_at: usize,
+    /// The last tokens of this group (enough to see what precedes a `fn` or a group).
+    recent: Vec<Item<'t>>,
+}
+
+/// `text` with the body of every fn item (free, in impls and traits, nested in
+/// modules and blocks) replaced by `{}`, for parsing a file's items without the
+/// cost of its code: what emptying the bodies of the parsed file gives, done
+/// before lexing. Comments go too, and the tokens of macro invocations other than
+/// `macro_rules!` (a parser does not look into them); attributes stay. `None` where
+/// the text cannot be followed (unbalanced delimiters, an unterminated literal).
+pub fn strip_fn_bodies(text: &str) -> Option<String> {
+    rewrite(text, None)
+}
+
+/// `text` with comments and the inside of every fn body that cannot matter to the
+/// analysis turned to spaces (line breaks kept, so every offset and line stays):
+/// bodies
+/// without `.await`, `yield`, a macro that `awaits(name)`, a yieldsafe lint's name
+/// (in code or a comment) or a nested item, in fns whose signature has no `impl`
+/// (what such a fn returns is read from its body). Parsing the rest costs less, and
+/// the analysis finds the same. `None` where the text cannot be followed.
+pub fn blank_quiet_fn_bodies(text: &str, awaits: &dyn Fn(&str) -> bool) -> Option<String> {
+    rewrite(text, Some(awaits))
+}
+
+/// Whether a word in a fn body makes the body matter to the analysis.
+fn matters(word: &str) -> bool {
+    matches!(
+        word,
+        "await"
+            | "yield"
+            | "must_not_suspend"
+            | "future_not_send"
+            | "unfulfilled_lint_expectations"
+            | "yieldsafe"
+            // Items declared in a body are indexed with the file's.
+            | "use"
+            | "struct"
+            | "enum"
+            | "union"
+            | "fn"
+            | "impl"
+            | "static"
+            | "const"
+            | "macro_rules"
+            | "type"
+            | "mod"
+            | "trait"
+            | "extern"
+    ) || word.starts_with("await_holding")
+}
+
+/// `strip_fn_bodies` (no `awaits`) or `blank_quiet_fn_bodies`.
+fn rewrite(text: &str, awaits: Option<&dyn Fn(&str) -> bool>) -> Option<String> {
+    let cut = awaits.is_none();
+    let mut lexer = Lexer::new(text);
+    let mut out = String::with_capacity(if cut { text.len() / 4 } else { text.len() });
+    let mut copied = 0;
+    let mut stack = vec![Frame {
+        open: 0,
+        verbatim: false,
+        signature: None,
+        fn_at: 0,
+        recent: Vec::new(),
+    }];
+    // The previous token was a `-` right before this one (`->`).
+    let mut minus_end = None;
+    let mut prev_end = 0;
+    while let Some(token) = lexer.next_token() {
+        let (start, end) = (lexer.token_start, lexer.pos);
+        // Comments, doc comments among them, say nothing a summary or the analysis
+        // reads from the syntax tree (`yieldsafe:` comments are read from the text).
+        if text.as_bytes()[prev_end..start].contains(&b'/') {
+            out.push_str(&text[copied..prev_end]);
+            if cut {
+                out.push(' ');
+            } else {
+                out.extend(text.as_bytes()[prev_end..start].iter().map(|&b| blank(b)));
+            }
+            copied = start;
+        }
+        prev_end = end;
+        let arrow = minus_end == Some(start);
+        minus_end = (token == Token::Punct(b'-')).then_some(end);
+        let item = match token {
+            Token::Ident(w) => Item::Ident(w),
+            Token::Bang => Item::Bang,
+            Token::Semi => Item::Punct(b';'),
+            Token::Lt => Item::Punct(b'<'),
+            Token::OpenBrace => Item::Group(b'{'),
+            Token::OpenParen => Item::Group(b'('),
+            Token::Punct(b'[') => Item::Group(b'['),
+            Token::CloseParen => Item::Punct(b')'),
+            Token::Punct(c) => Item::Punct(c),
+            Token::Other => Item::Literal,
+        };
+        let frame = stack.last_mut()?;
+        match item {
+            Item::Ident("fn")
+                if !frame.verbatim && frame.signature.is_none() && starts_item(&frame.recent) =>
+            {
+                frame.signature = Some(0);
+                frame.fn_at = start;
+            }
+            Item::Punct(c) if frame.signature.is_some() => {
+                let depth = frame.signature.as_mut()?;
+                match c {
+                    b'<' => *depth += 1,
+                    b'>' if !arrow => *depth -= 1,
+                    b';' if *depth <= 0 => frame.signature = None,
+                    _ => {}
+                }
+            }
+            Item::Group(open)
+                if (open == b'{' && frame.signature == Some(0))
+                    || (cut
+                        && !frame.verbatim
+                        && is_macro_body(&frame.recent)
+                        && !matches!(
+                            frame.recent[..],
+                            [.., Item::Ident("macro_rules"), Item::Bang, Item::Ident(_)]
+                        )) =>
+            {
+                // A fn body, or a macro invocation's tokens (whose items no parser
+                // sees): to the closing delimiter, noting what the tokens say.
+                let lint_comments = std::mem::take(&mut lexer.comment_names_lint);
+                let mut quiet = true;
+                let mut word = None;
+                let mut depth = 1usize;
+                while depth > 0 {
+                    let token = lexer.next_token()?;
+                    match token {
+                        Token::OpenBrace | Token::OpenParen | Token::Punct(b'[') => depth += 1,
+                        Token::CloseParen | Token::Punct(b'}' | b']') => depth -= 1,
+                        Token::Ident(w) => quiet &= !matters(w),
+                        Token::Bang => {
+                            quiet &= !(word.zip(awaits).is_some_and(|(w, awaits)| awaits(w)))
+                        }
+                        _ => {}
+                    }
+                    word = match token {
+                        Token::Ident(w) => Some(w),
+                        _ => None,
+                    };
+                }
+                quiet &= !lexer.comment_names_lint;
+                lexer.comment_names_lint |= lint_comments;
+                let close = lexer.token_start;
+                if cut {
+                    // Keep the delimiters only.
+                    out.push_str(&text[copied..end]);
+                    copied = close;
+                } else if quiet && !text[frame.fn_at..start].contains("impl") {
+                    out.push_str(&text[copied..end]);
+                    out.extend(text.as_bytes()[end..close].iter().map(|&b| blank(b)));
+                    copied = close;
+                }
+                prev_end = lexer.pos;
+                if frame.signature == Some(0) {
+                    frame.signature = None;
+                }
+                minus_end = None;
+                remember(&mut frame.recent, Item::Group(open));
+                continue;
+            }
+            Item::Group(open) => {
+                let verbatim = frame.verbatim
+                    || frame.signature.is_some()
+                    || is_macro_body(&frame.recent)
+                    || is_attribute(&frame.recent);
+                stack.push(Frame {
+                    open,
+                    verbatim,
+                    signature: None,
+                    fn_at: 0,
+                    recent: Vec::new(),
+                });
+                continue;
+            }
+            Item::Punct(close @ (b')' | b']' | b'}')) => {
+                let group = stack.pop()?;
+                let expected = match group.open {
+                    b'(' => b')',
+                    b'[' => b']',
+                    b'{' => b'}',
+                    _ => return None,
+                };
+                if close != expected {
+                    return None;
+                }
+                let parent = stack.last_mut()?;
+                remember(&mut parent.recent, Item::Group(group.open));
+                continue;
+            }
+            _ => {}
+        }
+        remember(&mut stack.last_mut()?.recent, item);
+    }
+    if lexer.unsure || stack.len() != 1 {
+        return None;
+    }
+    out.push_str(&text[copied..]);
+    Some(out)
+}
+
+/// A byte of blanked text: line breaks stay, so lines and offsets do.
+fn blank(b: u8) -> char {
+    if b == b'\n' || b == b'\r' {
+        b as char
+    } else {
+        ' '
+    }
+}
+
+/// Keep a group's last tokens, a bounded number of them.
+fn remember<'t>(recent: &mut Vec<Item<'t>>, item: Item<'t>) {
+    if recent.len() == 32 {
+        recent.drain(..16);
+    }
+    recent.push(item);
+}
+
+/// Whether a `fn` after `recent` starts an item (not a `fn(..)` pointer type): only
+/// qualifiers and a visibility may stand between it and the end of what came before.
+fn starts_item(recent: &[Item]) -> bool {
+    let mut i = recent.len();
+    while i > 0 {
+        match recent[i - 1] {
+            Item::Ident("pub" | "const" | "async" | "unsafe" | "extern" | "default" | "safe")
+            // The ABI of `extern "C" fn`.
+            | Item::Literal => i -= 1,
+            // `pub(crate)`
+            Item::Group(b'(') if i >= 2 && recent[i - 2] == Item::Ident("pub") => i -= 2,
+            _ => break,
+        }
+    }
+    matches!(
+        i.checked_sub(1).map(|j| recent[j]),
+        None | Some(Item::Punct(b';') | Item::Group(b'{' | b'['))
+    )
+}
+
+/// Whether a group after `recent` is a macro invocation's body (`m!(..)`,
+/// `macro_rules! m {..}`).
+fn is_macro_body(recent: &[Item]) -> bool {
+    match recent {
+        // Not `#![..]`: an inner attribute.
+        [.., Item::Ident(_), Item::Bang] => true,
+        [.., Item::Ident("macro_rules"), Item::Bang, Item::Ident(_)] => true,
+        _ => false,
+    }
+}
+
+/// Whether a group after `recent` is an attribute's (`#[..]`, `#![..]`).
+fn is_attribute(recent: &[Item]) -> bool {
+    matches!(
+        recent,
+        [.., Item::Punct(b'#')] | [.., Item::Punct(b'#'), Item::Bang]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `form` hides what it contains and ends where it should: code after it is seen.
+    fn hides(form: &str) {
+        let facts = scan(&format!("{form} fn after() {{}}"));
+        assert!(!facts.yields, "{form}: {facts:?}");
+        assert!(!facts.unsure, "{form}: {facts:?}");
+        assert_eq!(facts.fns, ["after"], "{form}");
+    }
+
+    #[test]
+    fn comments_hide_code() {
+        for form in [
+            "// await\n",
+            "/// await\n",
+            "//! await\n",
+            "/* await */",
+            "/** await */",
+            "/*! await */",
+            "/* a /* nested */ await */",
+            "/*/ await */",
+            "/**/ /***/ /* * / await */",
+        ] {
+            hides(form);
+        }
+    }
+
+    #[test]
+    fn strings_hide_code() {
+        for form in [
+            r#""await""#,
+            r#""\" await \\""#,
+            r#"b"await""#,
+            r#"c"a\"wait""#,
+            r#"r"await\""#,
+            r##"r#"" await"#"##,
+            r###"r##"a "# await"##"###,
+            r#"br"await""#,
+            r##"br#"await"#"##,
+            r#"cr"await""#,
+            r##"cr#"a"wait"#"##,
+            r#""await"suffix"#,
+        ] {
+            hides(form);
+        }
+    }
+
+    #[test]
+    fn chars_are_not_lifetimes() {
+        // A char taken for a lifetime, or the reverse, would misplace the quotes of
+        // the string after it and show its `await`.
+        for c in [
+            "'a'",
+            "'\\n'",
+            "'\\''",
+            "'\\\\'",
+            "'\\u{1F600}'",
+            "'é'",
+            "'😀'",
+            "'\"'",
+            "b'x'",
+            "b'\\''",
+            "b'\"'",
+            "'''",
+        ] {
+            hides(&format!("{c} \"await\""));
+        }
+        for lifetime in ["'a", "'await", "'static", "'r#await", "'outer: loop {}"] {
+            let facts = scan(&format!("fn f(x: &{lifetime} u8) {{ \"'\" }}"));
+            assert!(!facts.yields && !facts.unsure, "{lifetime}: {facts:?}");
+            assert_eq!(facts.fns, ["f"]);
+        }
+        let facts = scan("fn f<'a>(x: &'a str) -> &'a str { 'outer: loop { break 'outer x; } }");
+        assert_eq!((facts.fns, facts.unsure), (vec!["f".to_string()], false));
+        assert!(!scan("&'async T").has_async);
+    }
+
+    #[test]
+    fn numbers_have_suffixes_not_identifiers() {
+        for form in [
+            "1await",
+            "0x_await",
+            "1e10",
+            "2.0f64",
+            "1_000yield",
+            "0b1010_u8",
+        ] {
+            hides(form);
+        }
+        assert!(scan("x.0.await").yields);
+        assert!(scan("1.await").yields);
+    }
+
+    #[test]
+    fn raw_identifiers_keep_their_prefix() {
+        let facts = scan("fn r#try() {} struct r#Foo; let r#fn = r#await;");
+        assert_eq!(facts.fns, ["r#try"]);
+        assert_eq!(facts.types, ["r#Foo"]);
+        assert!(!facts.yields);
+    }
+
+    #[test]
+    fn macro_calls() {
+        let facts = scan(
+            "println!(\"x\"); vec ![1]; m /* c */ !(); if a != b || c!= d {} \
+             if !x { return !y } impl !Send for X {} macro_rules! name { () => {} }",
+        );
+        assert_eq!(facts.macro_calls, ["m", "println", "vec"]);
+        assert_eq!(facts.macros, ["name"]);
+        assert_eq!(scan("macro_rules ! spaced {}").macros, ["spaced"]);
+    }
+
+    #[test]
+    fn declared_names() {
+        let facts = scan(
+            "let union = 1; union U { a: u8 } struct S; enum E {} pub trait T {} \
+             async fn f() {} fn union() {} x.union(y);",
+        );
+        assert_eq!(facts.types, ["E", "S", "U"]);
+        assert_eq!(facts.traits, ["T"]);
+        assert_eq!(facts.fns, ["f", "union"]);
+        assert!(facts.has_async);
+        let facts = scan("// fn hidden\nconst S: &str = \"struct Hidden\";");
+        assert!(facts.fns.is_empty() && facts.types.is_empty());
+    }
+
+    #[test]
+    fn use_trees() {
+        let facts = scan(
+            "use std::{sync::{Arc, Mutex as M}, fmt::{self}}; pub use a::b as _; \
+             fn x() -> impl Sized + use<'a> { y }",
+        );
+        // Only re-exports: the private `use` brings in nothing for other files.
+        assert_eq!(facts.use_names, ["_", "a", "as", "b"]);
+        let facts = scan(
+            "pub(crate) use x::{Y, Z as W}; pub(in crate::m) use q::R; pub fn f(a: u8) {} \
+             use private::P; pub struct S(pub u8); use s::T;",
+        );
+        assert_eq!(facts.use_names, ["R", "W", "Y", "Z", "as", "q", "x"]);
+    }
+
+    #[test]
+    fn impl_headers() {
+        let facts = scan(
+            "impl<T: Clone> Wrapper<T> where T: Send { fn a() {} } \
+             impl fmt::Display for Shown { } trait X { fn f() -> impl Sized; } struct After;",
+        );
+        assert_eq!(
+            facts.impl_names,
+            ["Clone", "Display", "Send", "Shown", "Sized", "T", "Wrapper", "fmt", "for", "where"]
+        );
+        assert_eq!(facts.types, ["After"]);
+        assert!(!facts.mentions_must_not_suspend);
+        let facts = scan(
+            "impl S { fn m(&self) {} fn n(&'a mut self) {} fn o(mut self: Box<Self>) {} \
+             fn new() -> Self { S } fn g<F: Fn(&u8)>(&self, f: F) {} } fn free(x: u8) {} \
+             fn both(self) {} fn both(x: u8) {} fn bare();",
+        );
+        assert_eq!(
+            facts.fns,
+            ["bare", "both", "free", "g", "m", "n", "new", "o"]
+        );
+        // `g`'s first parenthesis is its bound's: not known to be a method.
+        assert_eq!(facts.free_fns, ["bare", "both", "free", "g", "new"]);
+        assert!(scan("#[must_not_suspend] struct S;").mentions_must_not_suspend);
+    }
+
+    #[test]
+    fn words_that_matter() {
+        assert!(scan("#[allow(yieldsafe::await_holding_lock)]").lint_names);
+        assert!(scan("#[expect(must_not_suspend)]").lint_names);
+        assert!(scan("// yieldsafe: allow(x)\n").lint_names);
+        assert!(scan("/* see yieldsafe */").lint_names);
+        assert!(!scan("\"yieldsafe await_holding\"").lint_names);
+        assert!(scan("impl Drop for X {}").mentions_drop);
+        assert!(!scan("\"Drop\"").mentions_drop);
+        assert!(scan("gen { yield 1 }").yields);
+    }
+
+    #[test]
+    fn unfinished_forms_are_unsure() {
+        for text in [
+            "\"abc",
+            "b\"abc\\\"",
+            "r#\"abc\"",
+            "r##\"abc\"#",
+            "'",
+            "b'a",
+            "'\\u{1F",
+            "'\\ab\n",
+            "/* /* */",
+            "r#$",
+            "async fn f( {",
+            "fn f() { (] }",
+            "fn f() {} }",
+            "\0\0",
+            "fn f() { `x` }",
+            "fn f() { x \\ y }",
+            "fn f() { 🦀 }",
+        ] {
+            assert!(scan(text).unsure, "{text}");
+        }
+        assert!(!scan("fn f<'a>() -> &'a str { \"x\" } // end").unsure);
+    }
+
+    const TRICKY: &[&str] = &[
+        "fn f<'a>(x: &'a [u8]) { let c = b'\\''; let s = r##\"a\"#b\"##; /* /* é */ */ }",
+        "let s = br#\"\\\"#; 'outer: loop { m !(c\"x\", '\\u{1F600}', '😀', 1.5e-3f32) }",
+        "use a::{b as c, d::*}; macro_rules! m { ($x:ident) => { struct $x; } } r#fn",
+        "'é' 'ab' '' '\\ //x\n\"\\é\" r###\"## cr#\"x\"# /*/ */",
+    ];
+
+    #[test]
+    fn never_panics_on_prefixes() {
+        for text in TRICKY {
+            for (end, _) in text.char_indices() {
+                scan(&text[..end]);
+                scan(&text[end..]);
+            }
+        }
+    }
+
+    #[test]
+    fn never_panics_on_shuffled_pieces() {
+        const PIECES: &[&str] = &[
+            "'", "\"", "r", "b", "c", "#", "/", "*", "\\", "\n", " ", "a", "é", "😀", "!", "=",
+            "1", ".", "u{", "}", "fn", ";", "<", "_",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                // xorshift64: deterministic, no dependency.
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
+            }
+            scan(&text);
+        }
+    }
+
+    /// The identifiers in `tokens`, in order, with the one before each (in the same
+    /// group) when that was an identifier too.
+    fn idents(tokens: proc_macro2::TokenStream, out: &mut Vec<(Option<String>, String)>) {
+        let mut prev = None;
+        for tree in tokens {
+            let ident = match tree {
+                proc_macro2::TokenTree::Group(g) => {
+                    idents(g.stream(), out);
+                    None
+                }
+                proc_macro2::TokenTree::Ident(i) => Some(i.to_string()),
+                _ => None,
+            };
+            if let Some(i) = &ident {
+                out.push((prev.clone(), i.clone()));
+            }
+            prev = ident;
+        }
+    }
+
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Whether `text` parses; if it does, the scan must agree with its tokens.
+    fn agrees(path: &std::path::Path, text: &str) -> bool {
+        if syn::parse_file(text).is_err() {
+            return false;
+        }
+        let Ok(tokens) = text.parse::<proc_macro2::TokenStream>() else {
+            return false;
+        };
+        let facts = scan(text);
+        let mut found = Vec::new();
+        idents(tokens, &mut found);
+        for (prev, ident) in &found {
+            let list = match prev.as_deref() {
+                Some("fn") => &facts.fns,
+                Some("struct" | "enum") => &facts.types,
+                Some("trait") => &facts.traits,
+                _ => continue,
+            };
+            assert!(list.contains(ident), "{}: {ident}", path.display());
+        }
+        let yields = found.iter().any(|(_, i)| i == "await" || i == "yield");
+        assert!(!yields || facts.yields, "{}", path.display());
+        true
+    }
+
+    /// The scan agrees with a real lexer on the project's own code and fixtures.
+    #[test]
+    fn agrees_with_proc_macro2() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["src", "tests", "fixtures"] {
+            rust_files(&root.join(dir), &mut files);
+        }
+        let mut checked = 0;
+        for path in files {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            checked += usize::from(agrees(&path, &text));
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
+        assert!(checked > 10, "only {checked} files checked");
+    }
+}
