@@ -489,15 +489,14 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
                 .push(((ty.clone(), name.clone()), index.return_shapes(sig)));
         }
     }
+    // Methods are keyed by their type above; free fns (outside impls and traits,
+    // which another file can call by path) by name.
+    let mut free_fns = FreeFns(HashSet::new());
+    free_fns.visit_file(file);
     for (name, sigs) in &index.fns {
-        // Methods are keyed by their type above; free fns by name.
         let free: Vec<_> = sigs
             .iter()
-            .filter(|s| {
-                !s.inputs
-                    .iter()
-                    .any(|a| matches!(a, syn::FnArg::Receiver(_)))
-            })
+            .filter(|s| free_fns.0.contains(&(**s as *const syn::Signature)))
             .collect();
         if let [only] = free.as_slice() {
             if let syn::ReturnType::Type(..) = only.output {
@@ -533,6 +532,19 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
         .sort_by(|a, b| a.0.cmp(&b.0));
     summary.drop_impls.sort();
     summary
+}
+
+/// The signatures of the fns declared outside impl and trait blocks.
+struct FreeFns(HashSet<*const syn::Signature>);
+
+impl<'ast> Visit<'ast> for FreeFns {
+    fn visit_signature(&mut self, sig: &'ast syn::Signature) {
+        self.0.insert(sig);
+    }
+
+    fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
+
+    fn visit_item_trait(&mut self, _: &'ast syn::ItemTrait) {}
 }
 
 /// `pub use` items that bring in a name from outside the crate.

@@ -31,9 +31,8 @@ pub struct Facts {
     pub types: Vec<String>,
     /// Identifiers right after `fn`. Sorted, deduplicated.
     pub fns: Vec<String>,
-    /// Those of `fns` declared at least once without a `self` receiver first in
-    /// their parameters (free fns and associated fns such as `new`). Sorted,
-    /// deduplicated.
+    /// Those of `fns` declared at least once outside an `impl` or `trait` block (the
+    /// fns another file can call by path). Sorted, deduplicated.
     pub free_fns: Vec<String>,
     /// Identifiers right after `trait`. Sorted, deduplicated.
     pub traits: Vec<String>,
@@ -429,8 +428,10 @@ struct Collector<'t> {
     types: Vec<&'t str>,
     fns: Vec<&'t str>,
     free_fns: Vec<&'t str>,
-    /// Where the parameters of the last `fn` are, to tell a method from a free fn.
-    receiver: Receiver<'t>,
+    /// For each `{` not closed yet: whether it opened an impl's or a trait's body.
+    blocks: Vec<bool>,
+    /// Between `trait` and the `{` or `;` that ends its header.
+    in_trait: bool,
     traits: Vec<&'t str>,
     use_names: Vec<&'t str>,
     impl_names: Vec<&'t str>,
@@ -450,16 +451,6 @@ struct Collector<'t> {
     in_visibility: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-enum Receiver<'t> {
-    #[default]
-    Idle,
-    /// After `fn name`, before its `(`.
-    BeforeParams(&'t str),
-    /// After the `(`, with the tokens seen there (`&`, a lifetime, `mut`).
-    InParams(&'t str, u8),
-}
-
 #[derive(Debug, Clone, Copy)]
 enum Declared {
     Type,
@@ -470,24 +461,6 @@ enum Declared {
 
 impl<'t> Collector<'t> {
     fn note(&mut self, token: Token<'t>) {
-        self.receiver = match (self.receiver, token) {
-            (Receiver::Idle, _) => Receiver::Idle,
-            (Receiver::BeforeParams(name), Token::OpenParen) => Receiver::InParams(name, 0),
-            (Receiver::BeforeParams(name), Token::OpenBrace | Token::Semi) => {
-                self.free_fns.push(name);
-                Receiver::Idle
-            }
-            (before @ Receiver::BeforeParams(_), _) => before,
-            (Receiver::InParams(_, _), Token::Ident("self")) => Receiver::Idle,
-            (
-                Receiver::InParams(name, seen),
-                Token::Ident("mut") | Token::Other | Token::Punct(_),
-            ) if seen < 3 => Receiver::InParams(name, seen + 1),
-            (Receiver::InParams(name, _), _) => {
-                self.free_fns.push(name);
-                Receiver::Idle
-            }
-        };
         let prev = self.prev.take();
         let declares = self.declares.take();
         // Anything inside `pub(..)` keeps the visibility going.
@@ -498,7 +471,9 @@ impl<'t> Collector<'t> {
                     Some(Declared::Type) => self.types.push(name),
                     Some(Declared::Fn) => {
                         self.fns.push(name);
-                        self.receiver = Receiver::BeforeParams(name);
+                        if !self.blocks.last().copied().unwrap_or(false) {
+                            self.free_fns.push(name);
+                        }
                     }
                     Some(Declared::Trait) => self.traits.push(name),
                     Some(Declared::Macro) => self.macros.push(name),
@@ -515,7 +490,10 @@ impl<'t> Collector<'t> {
                 match name {
                     "struct" | "enum" | "union" => self.declares = Some(Declared::Type),
                     "fn" => self.declares = Some(Declared::Fn),
-                    "trait" => self.declares = Some(Declared::Trait),
+                    "trait" => {
+                        self.declares = Some(Declared::Trait);
+                        self.in_trait = true;
+                    }
                     "use" => self.in_use = after_pub,
                     "impl" => self.in_impl = true,
                     "pub" => self.after_pub = true,
@@ -542,9 +520,17 @@ impl<'t> Collector<'t> {
             Token::Semi => {
                 self.in_use = false;
                 self.in_impl = false;
+                self.in_trait = false;
             }
             Token::Lt => self.in_use = false,
-            Token::OpenBrace => self.in_impl = false,
+            Token::OpenBrace => {
+                self.blocks.push(self.in_impl || self.in_trait);
+                self.in_impl = false;
+                self.in_trait = false;
+            }
+            Token::Punct(b'}') => {
+                self.blocks.pop();
+            }
             Token::OpenParen => self.in_visibility = after_pub,
             Token::CloseParen => {
                 self.after_pub = std::mem::take(&mut self.in_visibility);
@@ -1018,8 +1004,12 @@ mod tests {
             facts.fns,
             ["bare", "both", "free", "g", "m", "n", "new", "o"]
         );
-        // `g`'s first parenthesis is its bound's: not known to be a method.
-        assert_eq!(facts.free_fns, ["bare", "both", "free", "g", "new"]);
+        assert_eq!(facts.free_fns, ["bare", "both", "free"]);
+        let facts = scan(
+            "trait T: Sized { fn t(); fn d() {} } mod m { fn inner() { fn nested() {} } } \
+             extern \"C\" { fn ext(); } impl X { fn a() { fn in_body() {} } }",
+        );
+        assert_eq!(facts.free_fns, ["ext", "in_body", "inner", "nested"]);
         assert!(scan("#[must_not_suspend] struct S;").mentions_must_not_suspend);
     }
 
