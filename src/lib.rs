@@ -415,9 +415,12 @@ fn check_package(
     };
     let in_crate = package.is_some();
     let full = options.full_parse;
+    // The texts of the files to analyse are kept from the scan up to a bound, so that a
+    // huge package does not hold them all; past it they are read again.
+    let kept = std::sync::atomic::AtomicUsize::new(0);
     let mut scanned: Vec<Scanned> = members
         .par_iter()
-        .map(|f| scan_file(f, in_crate, full))
+        .map(|f| scan_file(f, in_crate, full, &kept))
         .collect();
     let (invalid_types, hazard_methods) = match config {
         Some((_, lists)) => (lists.invalid_types.clone(), lists.hazard_methods.clone()),
@@ -451,7 +454,22 @@ fn check_package(
         .into_par_iter()
         .map(|s| {
             let mut result = s.result;
-            if let (true, Some(text)) = (s.analyse, s.text) {
+            let text = match (s.analyse, s.text) {
+                (false, _) => None,
+                (true, Some(text)) => Some(text),
+                (true, None) => {
+                    let mut buffer = Vec::new();
+                    match read_source_into(&result.path, &mut buffer) {
+                        Ok(text) => Some(Arc::from(text)),
+                        Err(p) => {
+                            result.problems.push(p);
+                            None
+                        }
+                    }
+                }
+            };
+            if let Some(text) = text {
+                let blanking = Instant::now();
                 let parse_text = (!full).then(|| {
                     let awaits = |m: &str| {
                         index::AWAITING_MACROS.contains(&m)
@@ -461,6 +479,7 @@ fn check_package(
                     scan::blank_quiet_fn_bodies(&text, &awaits)
                 });
                 let parse_text = parse_text.flatten();
+                let blanking = blanking.elapsed();
                 let file = SourceFile::new(result.path.clone(), text);
                 analyse_file(
                     &mut result,
@@ -470,6 +489,7 @@ fn check_package(
                     levels,
                     table.clone(),
                 );
+                result.parse += blanking;
             }
             done(1);
             result
@@ -492,7 +512,12 @@ fn check_package(
 /// Read a file and find out what it declares and whether it can have findings: by
 /// a lexical scan or, with `full`, by parsing it (and summarising it for its crate
 /// when it has one).
-fn scan_file(f: &discover::SourcePath, in_crate: bool, full: bool) -> Scanned<'_> {
+fn scan_file<'a>(
+    f: &'a discover::SourcePath,
+    in_crate: bool,
+    full: bool,
+    kept: &std::sync::atomic::AtomicUsize,
+) -> Scanned<'a> {
     let start = Instant::now();
     let mut scanned = Scanned {
         file: f,
@@ -513,7 +538,16 @@ fn scan_file(f: &discover::SourcePath, in_crate: bool, full: bool) -> Scanned<'_
     }
     BUFFER.with_borrow_mut(|buffer| {
         match read_source_into(&f.path, buffer) {
-            Ok(text) => scan_text(&mut scanned, text, in_crate, full),
+            Ok(text) => {
+                scan_text(&mut scanned, text, in_crate, full);
+                let wanted = scanned.analyse || !scanned.macro_calls.is_empty();
+                if wanted
+                    && kept.fetch_add(text.len(), std::sync::atomic::Ordering::Relaxed)
+                        < KEPT_TEXT_PER_PACKAGE
+                {
+                    scanned.text = Some(Arc::from(text));
+                }
+            }
             Err(p) => scanned.result.problems.push(p),
         }
         // A buffer left at the size of one huge file would stay for the whole run.
@@ -565,10 +599,10 @@ fn scan_text(scanned: &mut Scanned, text: &str, in_crate: bool, full: bool) {
             must_not_suspend: facts.mentions_must_not_suspend,
         };
     }
-    if scanned.analyse || !scanned.macro_calls.is_empty() {
-        scanned.text = Some(Arc::from(text));
-    }
 }
+
+/// How much text of a package's files is kept from the scan for the analysis.
+const KEPT_TEXT_PER_PACKAGE: usize = 64 << 20;
 
 /// Parse (`parse_text` if given, else the file's text) and analyse a file that was
 /// read and scanned already.
