@@ -12,8 +12,8 @@
 #   bench/clippy.sh
 #
 # Environment:
-#   CORPUS_FETCH       the corpus script (default ../shared/corpus/fetch.sh next to
-#                      the repository); the crates are found among the directories it prints
+#   CORPUS_FETCH       the corpus script (default bench/corpus/fetch.sh in this
+#                      repository); the crates are found among the directories it prints
 #   CLIPPY_CRATES      default "bb8-0.9.1 deadpool-0.12.3"
 #   CLIPPY_CARGO_HOME  CARGO_HOME for the clippy builds (default
 #                      $HOME/.cache/yieldsafe-clippy-bench); dependencies are
@@ -27,7 +27,7 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-fetch="${CORPUS_FETCH:-$repo/../shared/corpus/fetch.sh}"
+fetch="${CORPUS_FETCH:-$repo/bench/corpus/fetch.sh}"
 crates="${CLIPPY_CRATES:-bb8-0.9.1 deadpool-0.12.3}"
 reps="${REPS:-3}"
 clippy_home="${CLIPPY_CARGO_HOME:-$HOME/.cache/yieldsafe-clippy-bench}"
