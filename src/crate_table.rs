@@ -408,11 +408,12 @@ impl Lazy {
 }
 
 /// Summarise a file from its text, or `None` if it does not parse (or is too deeply
-/// nested to parse safely). `shallow` lexes the file and parses it with every fn
-/// body emptied first, which is cheaper and, as only items outside fn bodies are
-/// summarised, gives the same summary as a full parse; the full parse remains the
-/// fallback for anything the shortcut cannot handle. Never frees the thread's spans:
-/// it may run in the middle of another file's analysis.
+/// nested to parse safely). `shallow` cuts fn bodies, comments and macro invocations
+/// out of the text before parsing it (`parse_shallow`), which is cheaper and, as only
+/// items outside fn bodies are summarised, gives the same summary as the full parse
+/// with its fn bodies emptied; that parse remains the fallback for anything the
+/// shortcut cannot handle. Never frees the thread's spans: it may run in the middle
+/// of another file's analysis.
 pub fn summarize_text(text: &str, shallow: bool) -> Option<FileSummary> {
     if crate::nesting::too_deep(text).is_some() {
         return None;

@@ -45,6 +45,8 @@ pub struct FileIndex<'ast> {
     pub methods: HashMap<(String, String), &'ast syn::Signature>,
     /// The self type of the impl being visited.
     impl_stack: Vec<Option<String>>,
+    /// The inline modules being visited.
+    mod_stack: Vec<String>,
     /// `macro_rules!` names whose body contains `.await`.
     pub awaiting_macros: HashSet<String>,
     pub evidence: LockEvidence,
@@ -69,6 +71,8 @@ pub struct MustNotSuspend {
     pub reason: Option<String>,
     /// Whether every field is plainly free of drop glue (numbers, references...).
     pub trivial_fields: bool,
+    /// The inline modules (`mod a { .. }`) of the file it is declared in.
+    pub module: Vec<String>,
 }
 
 /// The `#[must_not_suspend]` attribute among `attrs` (plain, `= "reason"`, or inside
@@ -489,7 +493,16 @@ impl<'ast> FileIndex<'ast> {
                         return;
                     }
                 }
-                if let Some(h) = self.must_not_suspend_hazard(&name) {
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let hazard = (!self.names_other_than_annotated(&segs))
+                    .then(|| self.must_not_suspend_hazard(&name))
+                    .flatten();
+                if let Some(h) = hazard {
                     out.push(Shape { hazard: h, layers });
                     return;
                 }
@@ -545,6 +558,25 @@ impl<'ast> FileIndex<'ast> {
             reason,
             drop_glue: has_drop || !trivial_fields,
         })
+    }
+
+    /// Whether `segs` (a type's path as written) names another type than this file's
+    /// `#[must_not_suspend]` type of the same name: its module prefix, once resolved
+    /// (`b::Conn`, or `Conn` imported from `b`), is not the inline module that type is
+    /// declared in (`a::Conn`). Such a path is then no hazard, whatever else in the
+    /// crate has that name.
+    pub fn names_other_than_annotated(&self, segs: &[String]) -> bool {
+        let Some(local) = segs.last().and_then(|n| self.must_not_suspend.get(n)) else {
+            return false;
+        };
+        let resolved = self.resolve_segments(segs.to_vec());
+        let prefix: Vec<&str> = resolved[..resolved.len().saturating_sub(1)]
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !matches!(*s, "crate" | "self" | "super"))
+            .collect();
+        let declared: Vec<&str> = local.module.iter().map(String::as_str).collect();
+        !prefix.is_empty() && !declared.ends_with(&prefix)
     }
 
     /// The hazard of a value of a type listed in `await-holding-invalid-types`:
@@ -880,10 +912,17 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
                 MustNotSuspend {
                     reason,
                     trivial_fields,
+                    module: self.mod_stack.clone(),
                 },
             );
         }
         syn::visit::visit_item_enum(self, item);
+    }
+
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        self.mod_stack.push(item.ident.to_string());
+        syn::visit::visit_item_mod(self, item);
+        self.mod_stack.pop();
     }
 
     fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
@@ -901,6 +940,7 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
                 MustNotSuspend {
                     reason,
                     trivial_fields: derives_copy(&item.attrs) || fields_trivial(&item.fields),
+                    module: self.mod_stack.clone(),
                 },
             );
         }
@@ -924,6 +964,7 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
                 MustNotSuspend {
                     reason,
                     trivial_fields: true,
+                    module: self.mod_stack.clone(),
                 },
             );
         }

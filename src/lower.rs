@@ -903,7 +903,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                         .collect();
                     let shapes = match segs.as_slice() {
                         [one] => {
-                            let mut s = self.annotated(one);
+                            let mut s = self.annotated_path(&segs);
                             if s.is_empty() {
                                 if let Some(e) = self.index.must_not_suspend_variants.get(one) {
                                     s = self.annotated(e);
@@ -911,8 +911,8 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                             }
                             s
                         }
-                        [.., ty, variant] if variant.starts_with(char::is_uppercase) => {
-                            self.annotated(ty)
+                        [.., _, variant] if variant.starts_with(char::is_uppercase) => {
+                            self.annotated_path(&segs[..segs.len() - 1])
                         }
                         _ => Vec::new(),
                     };
@@ -1100,9 +1100,13 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                         }
                     }
                 }
-                if let Some(name) = s.path.segments.last().map(|s| s.ident.to_string()) {
-                    shapes.extend(self.annotated(&name));
-                }
+                let segs: Vec<String> = s
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                shapes.extend(self.annotated_path(&segs));
                 value(shapes, span)
             }
             E::Range(r) => {
@@ -1811,6 +1815,15 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
         }
         Ok(value(result, span))
+    }
+
+    /// `annotated` for a type named by a path (`a::Conn`), which may name another type
+    /// than the annotated one of the same name.
+    fn annotated_path(&self, segs: &[String]) -> Vec<Shape> {
+        match segs.last() {
+            Some(name) if !self.index.names_other_than_annotated(segs) => self.annotated(name),
+            _ => Vec::new(),
+        }
     }
 
     /// The hazard of a value of the type called `name` (`Self` in an impl) when the
