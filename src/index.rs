@@ -39,6 +39,10 @@ pub struct FileIndex<'ast> {
     pub structs: HashMap<String, HashMap<String, &'ast syn::Type>>,
     pub aliases: HashMap<String, &'ast syn::Type>,
     pub statics: HashMap<String, &'ast syn::Type>,
+    /// Statics declared inside `lazy_static!` (`static ref NAME: Type = ..;`), whose
+    /// values deref to their declared type. (`thread_local!` values are reached only
+    /// inside `with` closures, which cannot await: not indexed.)
+    pub lazy_statics: HashMap<String, syn::Type>,
     /// Fn or method name → every signature declared under that name.
     pub fns: HashMap<String, Vec<&'ast syn::Signature>>,
     /// (impl self type, method name) → signature.
@@ -1032,8 +1036,39 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
                 self.awaiting_macros.insert(ident.to_string());
             }
         }
+        let name = item.mac.path.segments.last().map(|s| s.ident.to_string());
+        if name.as_deref() == Some("lazy_static") {
+            self.lazy_statics
+                .extend(lazy_statics(item.mac.tokens.clone()));
+        }
         syn::visit::visit_item_macro(self, item);
     }
+}
+
+/// The statics a `lazy_static!` body declares: `$(#[attr])* $vis static ref NAME: Type
+/// = expr;`, repeated. Nothing if the body is not of that form.
+fn lazy_statics(tokens: proc_macro2::TokenStream) -> Vec<(String, syn::Type)> {
+    use syn::parse::{ParseStream, Parser};
+    let parser = |input: ParseStream| {
+        let mut out = Vec::new();
+        while !input.is_empty() {
+            input.call(syn::Attribute::parse_outer)?;
+            input.parse::<syn::Visibility>()?;
+            input.parse::<syn::Token![static]>()?;
+            input.parse::<syn::Token![ref]>()?;
+            let name: syn::Ident = input.parse()?;
+            input.parse::<syn::Token![:]>()?;
+            let ty: syn::Type = input.parse()?;
+            input.parse::<syn::Token![=]>()?;
+            input.parse::<syn::Expr>()?;
+            if !input.is_empty() {
+                input.parse::<syn::Token![;]>()?;
+            }
+            out.push((name.to_string(), ty));
+        }
+        Ok(out)
+    };
+    parser.parse2(tokens).unwrap_or_default()
 }
 
 impl<'ast> FileIndex<'ast> {

@@ -2512,7 +2512,8 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 if let Some(ty) = self.index.statics.get(&ident) {
                     return self.index.receiver_of_type(ty);
                 }
-                None
+                let ty = self.index.lazy_statics.get(&ident)?;
+                self.index.receiver_of_type(ty)
             }
             syn::Expr::Field(f) => {
                 let member = match &f.member {
