@@ -2385,6 +2385,20 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     // ----- macros -------------------------------------------------------------------
 
     fn lower_macro(&mut self, mac: &'ast syn::Macro, span: ByteRange) -> Result<Op, TooDeep> {
+        // One of the file's own `macro_rules!`: what it expands to. (One that awaits
+        // stays a yield point of its own, reported as "this macro awaits".)
+        let awaits = mac
+            .path
+            .get_ident()
+            .is_some_and(|n| self.index.awaiting_macros.contains(&n.to_string()));
+        if let Some(expansion) = (!awaits)
+            .then(|| self.index.expand_local_macro(mac))
+            .flatten()
+        {
+            let expr: &'ast syn::Expr = &self.arena.alloc(vec![expansion])[0];
+            let index = self.index;
+            return index.expanding(|| self.lower_expr(expr));
+        }
         let name = mac
             .path
             .segments
