@@ -476,7 +476,9 @@ fn check_package(
                             || s.macros.iter().any(|own| own == m)
                             || table.awaiting_macro(m)
                     };
-                    scan::blank_quiet_fn_bodies(&text, &awaits)
+                    panic_guard::catch(|| scan::blank_quiet_fn_bodies(&text, &awaits))
+                        .ok()
+                        .flatten()
                 });
                 let parse_text = parse_text.flatten();
                 let blanking = blanking.elapsed();
@@ -572,12 +574,12 @@ fn scan_text(scanned: &mut Scanned, text: &str, in_crate: bool, full: bool) {
             scanned.summary_time = summarizing.elapsed();
         }
     } else {
-        let facts = scan::scan(text);
-        let known_awaiting = facts
-            .macro_calls
-            .iter()
-            .any(|m| index::AWAITING_MACROS.contains(&m.as_str()));
-        scanned.analyse = facts.yields || facts.lint_names || facts.unsure || known_awaiting;
+        // A scan that fails (a bug) only costs the shortcut: the file is parsed.
+        let facts = panic_guard::catch(|| scan::scan(text)).unwrap_or_else(|_| scan::Facts {
+            unsure: true,
+            ..scan::Facts::default()
+        });
+        scanned.analyse = can_have_findings(&facts);
         if !scanned.analyse && facts.has_async {
             scanned.macro_calls = facts.macro_calls;
         }
@@ -599,6 +601,20 @@ fn scan_text(scanned: &mut Scanned, text: &str, in_crate: bool, full: bool) {
             must_not_suspend: facts.mentions_must_not_suspend,
         };
     }
+}
+
+/// Whether what the scan found can make a finding: a yield point (`.await`, `yield`,
+/// a macro known to await), a lint's name (an `#[expect]` may go unfulfilled), or
+/// something the scan could not follow. A crate's own macros that await are asked
+/// about separately, when the crate's index exists.
+fn can_have_findings(facts: &scan::Facts) -> bool {
+    facts.yields
+        || facts.lint_names
+        || facts.unsure
+        || facts
+            .macro_calls
+            .iter()
+            .any(|m| index::AWAITING_MACROS.contains(&m.as_str()))
 }
 
 /// How much text of a package's files is kept from the scan for the analysis.
@@ -719,6 +735,33 @@ pub fn check_source_in_crate(
     table: Option<Arc<crate_table::CrateTable>>,
 ) -> CheckOutcome {
     check_source_parsing(file, None, edition, levels, table)
+}
+
+/// `check_source` as a default run does it: `None` when the lexical scan says the
+/// file cannot have findings (it is then not parsed at all), else the outcome of
+/// checking it with the fn bodies that cannot matter blanked. The findings are those
+/// of `check_source` whenever the file parses; the tests and the fuzz targets compare
+/// the two.
+pub fn check_source_prefiltered(
+    file: &SourceFile,
+    edition: Edition,
+    levels: &LintLevels,
+) -> Option<CheckOutcome> {
+    let facts = scan::scan(&file.text);
+    if !can_have_findings(&facts) {
+        return None;
+    }
+    // Alone, a file's own macros are the only ones that can await besides the known.
+    let awaits =
+        |m: &str| index::AWAITING_MACROS.contains(&m) || facts.macros.iter().any(|own| own == m);
+    let parse_text = scan::blank_quiet_fn_bodies(&file.text, &awaits);
+    Some(check_source_parsing(
+        file,
+        parse_text.as_deref(),
+        edition,
+        levels,
+        None,
+    ))
 }
 
 /// `check_source_in_crate`, parsing `parse_text` (the file's text with the bodies

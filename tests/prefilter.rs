@@ -280,3 +280,52 @@ fn the_corpus() {
     }
     assert!(assert_shallow_summaries_agree(&files) > 2500);
 }
+
+/// One file at a time, as the fuzz targets check it too: on every fixture, in both
+/// editions, the scan never skips a file with findings, and parsing with the quiet
+/// fn bodies blanked finds exactly what the full parse finds.
+#[test]
+fn every_fixture_alone() {
+    use yieldsafe::edition::Edition;
+    use yieldsafe::lints::LintLevels;
+    use yieldsafe::source::SourceFile;
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        &mut files,
+    );
+    assert!(files.len() > 90);
+    let mut skipped = 0;
+    for path in &files {
+        let text = fs::read_to_string(path).unwrap();
+        let file = SourceFile::new(std::sync::Arc::from(path.as_path()), text.into());
+        for edition in [Edition::E2021, Edition::E2024] {
+            let levels = LintLevels::default();
+            let full = yieldsafe::check_source(&file, edition, &levels);
+            let key = |o: &yieldsafe::CheckOutcome| -> Vec<String> {
+                o.diagnostics
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "{}:{} {} {}",
+                            d.primary.line, d.primary.column, d.lint, d.message
+                        )
+                    })
+                    .collect()
+            };
+            match yieldsafe::check_source_prefiltered(&file, edition, &levels) {
+                None => {
+                    assert!(
+                        full.diagnostics.is_empty(),
+                        "{} was skipped",
+                        path.display()
+                    );
+                    skipped += 1;
+                }
+                Some(fast) => assert_eq!(key(&fast), key(&full), "{}", path.display()),
+            }
+        }
+    }
+    // Some fixtures are only declarations used by others, or have no await at all.
+    assert!(skipped < files.len());
+}

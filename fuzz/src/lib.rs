@@ -4,7 +4,9 @@
 //!
 //! - no panic and no "internal error" problem (a caught panic is a bug too);
 //! - every span of every finding lies inside the text, on character boundaries;
-//! - every finding renders in the human, short and JSON formats.
+//! - every finding renders in the human, short and JSON formats;
+//! - the shortcuts of a default run (the lexical scan that skips files, blanking the
+//!   fn bodies that cannot matter) find what the full parse finds.
 //!
 //! Hangs are found by libFuzzer's `-timeout`.
 
@@ -68,6 +70,7 @@ fn check_here(text: &str, edition: Edition) {
             assert!(span.line >= 1 && span.column >= 1, "{span:?}");
         }
     }
+    prefilter_agrees(&file, edition, &outcome);
     if outcome.diagnostics.is_empty() {
         return;
     }
@@ -77,6 +80,48 @@ fn check_here(text: &str, edition: Edition) {
         let mut out = Vec::new();
         render::render(format, &outcome.diagnostics, &sources, false, &mut out)
             .expect("rendering into memory cannot fail");
+    }
+}
+
+/// The shortcuts of a default run find what the full parse finds: a file the scan
+/// skips has no finding, and (when the file parses) the parse with the quiet fn
+/// bodies blanked gives the same findings. Blanking keeps every offset and line.
+fn prefilter_agrees(file: &SourceFile, edition: Edition, full: &yieldsafe::CheckOutcome) {
+    let text = &file.text;
+    if let Some(blank) = yieldsafe::scan::blank_quiet_fn_bodies(text, &|_| false) {
+        assert_eq!(blank.len(), text.len(), "blanking changed the length");
+        assert!(
+            blank
+                .bytes()
+                .zip(text.bytes())
+                .all(|(b, t)| (b == b'\n') == (t == b'\n')),
+            "blanking moved a line break"
+        );
+    }
+    let _ = yieldsafe::scan::strip_fn_bodies(text);
+    let key = |o: &yieldsafe::CheckOutcome| -> Vec<String> {
+        o.diagnostics
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{} {} {}",
+                    d.primary.line, d.primary.column, d.lint, d.message
+                )
+            })
+            .collect()
+    };
+    let parsed = !full
+        .problems
+        .iter()
+        .any(|p| p.message.starts_with("cannot parse"));
+    match yieldsafe::check_source_prefiltered(file, edition, &LintLevels::default()) {
+        None => assert!(
+            full.diagnostics.is_empty(),
+            "the scan skipped a file with findings: {:?}",
+            key(full)
+        ),
+        Some(fast) if parsed => assert_eq!(key(&fast), key(full), "blanking changed the findings"),
+        Some(_) => {}
     }
 }
 
