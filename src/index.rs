@@ -209,6 +209,11 @@ fn fields_trivial(fields: &syn::Fields) -> bool {
     fields.iter().all(|f| trivial_type(&f.ty))
 }
 
+/// A path's segment names (`a::b::C` → `["a", "b", "C"]`).
+pub fn path_names(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 /// Macros that await in their expansion wherever they come from (`tokio::select!`,
 /// `futures::join!`, …).
 pub const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join", "pending"];
@@ -265,7 +270,7 @@ impl<'ast> FileIndex<'ast> {
     /// The full path a type or value path means in this file, as far as imports tell;
     /// a single unresolved name stays a single segment.
     pub fn resolve(&self, path: &syn::Path) -> Vec<String> {
-        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segs: Vec<String> = path_names(path);
         self.resolve_segments(segs)
     }
 
@@ -503,12 +508,7 @@ impl<'ast> FileIndex<'ast> {
                         return;
                     }
                 }
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs: Vec<String> = path_names(&p.path);
                 let hazard = (!self.names_other_than_annotated(&segs))
                     .then(|| self.must_not_suspend_hazard(&name))
                     .flatten();

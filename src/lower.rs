@@ -895,12 +895,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 // A unit struct's or unit variant's value (`Token`, `State::Idle`,
                 // `Idle` after `use State::*`).
                 _ => {
-                    let segs: Vec<String> = p
-                        .path
-                        .segments
-                        .iter()
-                        .map(|s| s.ident.to_string())
-                        .collect();
+                    let segs: Vec<String> = crate::index::path_names(&p.path);
                     let shapes = match segs.as_slice() {
                         [one] => {
                             let mut s = self.annotated_path(&segs);
@@ -1100,12 +1095,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                         }
                     }
                 }
-                let segs: Vec<String> = s
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs: Vec<String> = crate::index::path_names(&s.path);
                 shapes.extend(self.annotated_path(&segs));
                 value(shapes, span)
             }
@@ -1414,12 +1404,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             return Ok(value(callable.returns, span));
         }
         let path: Vec<String> = match strip_parens(&c.func) {
-            syn::Expr::Path(p) => p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect(),
+            syn::Expr::Path(p) => crate::index::path_names(&p.path),
             syn::Expr::Closure(closure) => {
                 // `(|| m.lock().unwrap())()`: what the closure returns.
                 let returns = self.closure_returns(closure);
@@ -2569,12 +2554,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 let syn::Expr::Path(p) = strip_parens(&c.func) else {
                     return None;
                 };
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs: Vec<String> = crate::index::path_names(&p.path);
                 let last = segs.last()?.as_str();
                 // `io::stdout().lock()` is a `StdoutLock`, not a lock guard.
                 if matches!(last, "stdout" | "stderr" | "stdin") {
