@@ -549,6 +549,15 @@ impl<'ast> FileIndex<'ast> {
     /// The hazard of a value of the type called `name`, when it (in this file or
     /// elsewhere in the crate) is annotated `#[must_not_suspend]`.
     pub fn must_not_suspend_hazard(&self, name: &str) -> Option<hazard::Hazard> {
+        // `use lease::Lease as L;`: `L` is `Lease`.
+        let renamed = self
+            .uses
+            .get(name)
+            .and_then(|path| path.last())
+            .filter(|original| {
+                original.as_str() != name && !self.must_not_suspend.contains_key(name)
+            });
+        let name = renamed.map_or(name, String::as_str);
         let info = match self.must_not_suspend.get(name) {
             Some(i) => (
                 i.reason.clone(),
