@@ -31,6 +31,8 @@ pub struct FileSummary {
     methods: Vec<((String, String), Vec<Shape>)>,
     fns: Vec<(String, Vec<Shape>)>,
     fields: Vec<((String, String), FieldEntry)>,
+    /// Statics (also `lazy_static!`'s) and consts, by name.
+    statics: Vec<(String, FieldEntry)>,
     reexports: Vec<(String, Vec<String>)>,
     awaiting_macros: Vec<String>,
     must_not_suspend: Vec<(String, Option<String>, bool)>,
@@ -91,6 +93,7 @@ struct Merged {
     methods: HashMap<(String, String), Option<Vec<Shape>>>,
     fns: HashMap<String, Option<Vec<Shape>>>,
     fields: HashMap<(String, String), Option<FieldEntry>>,
+    statics: HashMap<String, Option<FieldEntry>>,
     reexports: HashMap<String, Option<Vec<String>>>,
     awaiting_macros: HashSet<String>,
     /// `#[must_not_suspend]` types: reason and whether their fields are trivial.
@@ -116,6 +119,8 @@ pub struct Declared {
     pub reexports: Vec<String>,
     /// `macro_rules!` names.
     pub macros: Vec<String>,
+    /// `static` names (also `lazy_static!`'s).
+    pub statics: Vec<String>,
     /// Whether the file can declare an `impl Drop`.
     pub drop: bool,
     /// Whether the file mentions `must_not_suspend` at all.
@@ -133,6 +138,7 @@ struct Lazy {
     by_trait: HashMap<String, Vec<usize>>,
     by_reexport: HashMap<String, Vec<usize>>,
     by_macro: HashMap<String, Vec<usize>>,
+    by_static: HashMap<String, Vec<usize>>,
     drop_files: Vec<usize>,
     any_must_not_suspend: bool,
     /// Nanoseconds spent summarising, summed over threads.
@@ -182,6 +188,9 @@ impl CrateTable {
             for (k, v) in s.fields {
                 insert(&mut t.fields, k, v);
             }
+            for (k, v) in s.statics {
+                insert(&mut t.statics, k, v);
+            }
             for (k, v) in s.reexports {
                 insert(&mut t.reexports, k, v);
             }
@@ -210,6 +219,7 @@ impl CrateTable {
             by_trait: HashMap::new(),
             by_reexport: HashMap::new(),
             by_macro: HashMap::new(),
+            by_static: HashMap::new(),
             drop_files: Vec::new(),
             any_must_not_suspend: false,
             nanos: AtomicU64::new(0),
@@ -227,6 +237,7 @@ impl CrateTable {
             add(&mut lazy.by_trait, declared.traits);
             add(&mut lazy.by_reexport, declared.reexports);
             add(&mut lazy.by_macro, declared.macros);
+            add(&mut lazy.by_static, declared.statics);
             if declared.drop {
                 lazy.drop_files.push(i);
             }
@@ -343,6 +354,20 @@ impl CrateTable {
                 l.summaries(&l.by_type, ty)
                     .flat_map(|s| &s.fields)
                     .filter(|((t, f), _)| t == ty && f == field)
+                    .map(|(_, v)| v),
+            ),
+        }
+    }
+
+    /// The type of the crate's static (or `lazy_static!`) of this name, if the crate
+    /// agrees.
+    pub fn static_type(&self, name: &str) -> Option<FieldEntry> {
+        match &self.answers {
+            Answers::Merged(m) => m.statics.get(name)?.clone(),
+            Answers::Lazy(l) => agree(
+                l.summaries(&l.by_static, name)
+                    .flat_map(|s| &s.statics)
+                    .filter(|(n, _)| n == name)
                     .map(|(_, v)| v),
             ),
         }
@@ -516,6 +541,16 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
             ));
         }
     }
+    let entry = |ty: &syn::Type| FieldEntry {
+        type_path: index.type_path(ty),
+        struct_name: crate::index::struct_name_of_type(ty),
+    };
+    for (name, ty) in &index.statics {
+        summary.statics.push((name.clone(), entry(ty)));
+    }
+    for (name, ty) in &index.lazy_statics {
+        summary.statics.push((name.clone(), entry(ty)));
+    }
     let mut reexports = Reexports {
         index: &index,
         out: Vec::new(),
@@ -526,6 +561,7 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
     summary.methods.sort_by(|a, b| a.0.cmp(&b.0));
     summary.fns.sort_by(|a, b| a.0.cmp(&b.0));
     summary.fields.sort_by(|a, b| a.0.cmp(&b.0));
+    summary.statics.sort_by(|a, b| a.0.cmp(&b.0));
     summary.awaiting_macros.sort();
     summary.must_not_suspend.sort_by(|a, b| a.0.cmp(&b.0));
     summary

@@ -597,6 +597,7 @@ fn scan_text(scanned: &mut Scanned, text: &str, in_crate: bool, full: bool) {
                 .filter(|n| !matches!(n.as_str(), "self" | "super" | "crate" | "as" | "_"))
                 .collect(),
             macros: facts.macros,
+            statics: facts.statics,
             drop: facts.mentions_drop,
             must_not_suspend: facts.mentions_must_not_suspend,
         };

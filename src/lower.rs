@@ -2511,8 +2511,12 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 if let Some(ty) = self.index.statics.get(&ident) {
                     return self.index.receiver_of_type(ty);
                 }
-                let ty = self.index.lazy_statics.get(&ident)?;
-                self.index.receiver_of_type(ty)
+                if let Some(ty) = self.index.lazy_statics.get(&ident) {
+                    return self.index.receiver_of_type(ty);
+                }
+                // A static of another file of the crate.
+                let entry = self.index.crate_table.as_ref()?.static_type(&ident)?;
+                self.index.receiver_of_path(&entry.type_path?)
             }
             syn::Expr::Field(f) => {
                 let member = match &f.member {

@@ -45,6 +45,9 @@ pub struct Facts {
     pub impl_names: Vec<String>,
     /// Identifiers right after `macro_rules !`. Sorted, deduplicated.
     pub macros: Vec<String>,
+    /// Identifiers right after `static` or `const` (past `mut` or `ref`: `static ref`
+    /// is lazy_static's). Sorted, deduplicated.
+    pub statics: Vec<String>,
     /// The identifier `Drop` occurs in code.
     pub mentions_drop: bool,
     /// The identifier `must_not_suspend` occurs in code.
@@ -436,6 +439,7 @@ struct Collector<'t> {
     use_names: Vec<&'t str>,
     impl_names: Vec<&'t str>,
     macros: Vec<&'t str>,
+    statics: Vec<&'t str>,
     /// The previous token, when it was an identifier.
     prev: Option<&'t str>,
     /// What the previous tokens (`fn`, `struct`, `macro_rules !`…) say the next
@@ -457,6 +461,7 @@ enum Declared {
     Fn,
     Trait,
     Macro,
+    Static,
 }
 
 impl<'t> Collector<'t> {
@@ -477,6 +482,10 @@ impl<'t> Collector<'t> {
                     }
                     Some(Declared::Trait) => self.traits.push(name),
                     Some(Declared::Macro) => self.macros.push(name),
+                    Some(Declared::Static) if matches!(name, "mut" | "ref") => {
+                        self.declares = Some(Declared::Static);
+                    }
+                    Some(Declared::Static) => self.statics.push(name),
                     None => {}
                 }
                 if self.in_use {
@@ -490,6 +499,7 @@ impl<'t> Collector<'t> {
                 match name {
                     "struct" | "enum" | "union" => self.declares = Some(Declared::Type),
                     "fn" => self.declares = Some(Declared::Fn),
+                    "static" | "const" => self.declares = Some(Declared::Static),
                     "trait" => {
                         self.declares = Some(Declared::Trait);
                         self.in_trait = true;
@@ -554,6 +564,7 @@ impl<'t> Collector<'t> {
             use_names: names(self.use_names),
             impl_names: names(self.impl_names),
             macros: names(self.macros),
+            statics: names(self.statics),
             ..self.facts
         }
     }
@@ -700,6 +711,7 @@ fn rewrite(text: &str, awaits: Option<&dyn Fn(&str) -> bool>) -> Option<String> 
                         && !matches!(
                             frame.recent[..],
                             [.., Item::Ident("macro_rules"), Item::Bang, Item::Ident(_)]
+                                | [.., Item::Ident("lazy_static"), Item::Bang]
                         )) =>
             {
                 // A fn body, or a macro invocation's tokens (whose items no parser
@@ -1011,6 +1023,15 @@ mod tests {
         );
         assert_eq!(facts.free_fns, ["ext", "in_body", "inner", "nested"]);
         assert!(scan("#[must_not_suspend] struct S;").mentions_must_not_suspend);
+        let facts = scan(
+            "static A: u8 = 0; pub static mut B: u8 = 0; lazy_static! { static ref C: M = m(); } \
+             fn f() -> &'static str { \"\" } let g = static || 1;",
+        );
+        assert_eq!(facts.statics, ["A", "B", "C"]);
+        assert_eq!(
+            scan("const D: u8 = 1; struct S<const N: usize>;").statics,
+            ["D", "N"]
+        );
     }
 
     #[test]

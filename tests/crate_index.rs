@@ -111,3 +111,41 @@ fn an_ambiguous_name_is_not_guessed() {
     );
     assert_eq!(findings(root), Vec::<String>::new());
 }
+
+/// A static (plain or `lazy_static!`) declared in one file is known by its type where
+/// another file uses it: `STATE.try_lock()` is std's, `QUEUE.lock()` an async mutex's.
+#[test]
+fn statics_of_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", MANIFEST);
+    write(
+        root,
+        "src/lib.rs",
+        "#[macro_use] extern crate lazy_static;\npub mod globals;\npub mod user;\n",
+    );
+    write(
+        root,
+        "src/globals.rs",
+        "use std::sync::Mutex;\n\
+         pub static STATE: Mutex<u32> = Mutex::new(0);\n\
+         lazy_static! {\n    pub static ref TABLE: std::sync::RwLock<Vec<u8>> = std::sync::RwLock::new(Vec::new());\n}\n\
+         pub static QUEUE: tokio::sync::Mutex<u32> = tokio::sync::Mutex::const_new(0);\n",
+    );
+    write(
+        root,
+        "src/user.rs",
+        "use crate::globals::{QUEUE, STATE, TABLE};\n\
+         async fn tick() {}\n\
+         pub async fn held() {\n    if let Ok(g) = STATE.try_lock() {\n        tick().await;\n    }\n}\n\
+         pub async fn read() {\n    if let Ok(r) = TABLE.try_read() {\n        tick().await;\n    }\n}\n\
+         pub async fn fine() {\n    let q = QUEUE.lock().await;\n    tick().await;\n}\n",
+    );
+    assert_eq!(
+        findings(root),
+        [
+            "src/user.rs:4 await_holding_lock",
+            "src/user.rs:9 await_holding_lock"
+        ]
+    );
+}
