@@ -508,8 +508,10 @@ impl<'ast> FileIndex<'ast> {
                         return;
                     }
                 }
-                let segs: Vec<String> = path_names(&p.path);
-                let hazard = (!self.names_other_than_annotated(&segs))
+                // Only a name annotated in this file can be written for another type.
+                let other = self.must_not_suspend.contains_key(&name)
+                    && self.names_other_than_annotated(&path_names(&p.path));
+                let hazard = (!other)
                     .then(|| self.must_not_suspend_hazard(&name))
                     .flatten();
                 if let Some(h) = hazard {
