@@ -149,3 +149,32 @@ fn statics_of_other_files() {
         ]
     );
 }
+
+/// Another file's fns without a receiver are never what a method call or a module
+/// path call reaches: `x.snapshot()` is not the free `snapshot(..)`, and
+/// `pool::checkout()` is not `Pool::checkout()` declared in an impl.
+#[test]
+fn method_and_path_calls_do_not_reach_other_fns() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", MANIFEST);
+    write(root, "src/lib.rs", "pub mod pool;\npub mod user;\n");
+    write(
+        root,
+        "src/pool.rs",
+        "use std::sync::{Mutex, MutexGuard};\n\
+         static M: Mutex<u32> = Mutex::new(0);\n\
+         pub fn snapshot(_: &str) -> MutexGuard<'static, u32> {\n    M.lock().unwrap()\n}\n\
+         pub struct Pool;\n\
+         impl Pool {\n    pub fn checkout() -> MutexGuard<'static, u32> {\n        M.lock().unwrap()\n    }\n}\n",
+    );
+    write(
+        root,
+        "src/user.rs",
+        "async fn tick() {}\n\
+         pub async fn method(x: &other::Thing) {\n    let g = x.snapshot();\n    tick().await;\n}\n\
+         pub async fn path() {\n    let g = pool::checkout();\n    tick().await;\n}\n\
+         pub async fn real() {\n    let g = crate::pool::snapshot(\"\");\n    tick().await;\n}\n",
+    );
+    assert_eq!(findings(root), ["src/user.rs:11 await_holding_lock"]);
+}
