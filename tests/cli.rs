@@ -6,16 +6,13 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
+mod tree;
+use tree::write;
+
 const HELD: &str = "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    yield_now().await;\n}\n";
 
 /// Held in 2021 only: the 2024 `if let` rescoping drops the guard before `else`.
 const IF_LET_ELSE: &str = "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<Vec<u32>>) {\n    if let Some(v) = m.lock().unwrap().pop() {\n        let _ = v;\n    } else {\n        yield_now().await;\n    }\n}\n";
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
 
 fn yieldsafe(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("yieldsafe").unwrap();

@@ -1,16 +1,12 @@
 //! Resolution across the files of a crate: a lock wrapper, a guard-returning
 //! helper and a re-exported `Mutex` declared in one file are known in another.
 
-use std::fs;
 use std::path::Path;
 
 use yieldsafe::{run, Options};
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
+mod tree;
+use tree::write;
 
 fn findings(root: &Path) -> Vec<String> {
     let report = run(&Options {
@@ -18,20 +14,7 @@ fn findings(root: &Path) -> Vec<String> {
         ..Options::default()
     });
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    report
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let file = d
-                .primary
-                .file
-                .strip_prefix(root)
-                .unwrap()
-                .display()
-                .to_string();
-            format!("{file}:{} {}", d.primary.line, d.lint)
-        })
-        .collect()
+    tree::relative_findings(&report, root)
 }
 
 const MANIFEST: &str = "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";

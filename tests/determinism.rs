@@ -7,6 +7,9 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
+mod tree;
+use tree::write;
+
 /// A tree: a copy of `fixtures/`, plus generated and failing files spread over
 /// directories so that the threads finish them in varying order.
 fn tree() -> tempfile::TempDir {
@@ -37,12 +40,6 @@ fn tree() -> tempfile::TempDir {
     let deep = format!("fn f() {{ {}1{} }}", "(".repeat(3000), ")".repeat(3000));
     write(dir.path(), "bad/deep.rs", deep.as_bytes());
     dir
-}
-
-fn write(root: &Path, rel: &str, bytes: &[u8]) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, bytes).unwrap();
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -13,6 +13,9 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
+mod tree;
+use tree::write;
+
 /// A guard held across an await: one finding, at 4:9.
 const HELD: &str = "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    yield_now().await;\n}\n";
 
@@ -26,13 +29,6 @@ struct Run {
     code: i32,
     stdout: String,
     stderr: String,
-}
-
-fn write(root: &Path, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(&path, bytes).unwrap();
-    path
 }
 
 /// A tree holding `good.rs` (one finding), for the hostile files to go beside.

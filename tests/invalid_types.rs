@@ -1,16 +1,12 @@
 //! `await_holding_invalid_type`: types listed in `await-holding-invalid-types` of
 //! `yieldsafe.toml` or `clippy.toml`, and errors for malformed entries.
 
-use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
+mod tree;
+use tree::write;
 
 fn run(dir: &Path) -> (i32, String, String) {
     let out = Command::cargo_bin("yieldsafe")
@@ -144,7 +140,7 @@ fn each_package_of_a_workspace_reads_its_own_configuration() {
         write(
             root,
             &format!("{member}/Cargo.toml"),
-            &format!("[package]\nname = \"{member}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            format!("[package]\nname = \"{member}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
         );
         write(
             root,

@@ -8,11 +8,8 @@ use std::path::{Path, PathBuf};
 
 use yieldsafe::{crate_table, run, Options, Report};
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
+mod tree;
+use tree::write;
 
 fn findings(report: &Report) -> Vec<String> {
     report
@@ -151,20 +148,7 @@ fn a_crate_whose_findings_depend_on_other_files() {
     // (delimiters that do not balance would have it parsed by default too).
     write(root, "src/broken.rs", "pub fn broken() {\n    let = ;\n}\n");
     let (fast, full) = assert_same(&[root.to_path_buf()]);
-    let mut got: Vec<String> = fast
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let file = d
-                .primary
-                .file
-                .strip_prefix(root)
-                .unwrap()
-                .display()
-                .to_string();
-            format!("{file}:{} {}", d.primary.line, d.lint)
-        })
-        .collect();
+    let mut got = tree::relative_findings(&fast, root);
     got.sort();
     assert_eq!(
         got,
