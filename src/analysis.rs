@@ -52,7 +52,7 @@ pub fn analyse_file(
     text: &str,
     edition: Edition,
 ) -> (Vec<HeldValue>, Option<TooDeep>) {
-    analyse_file_in_crate(file, text, edition, None)
+    analyse_file_in_crate(file, text, edition, None, None)
 }
 
 /// `analyse_file` for a file of a crate whose other files are summarised in `table`.
@@ -61,12 +61,13 @@ pub fn analyse_file_in_crate(
     text: &str,
     edition: Edition,
     table: Option<std::sync::Arc<crate::crate_table::CrateTable>>,
+    module: Option<crate::modtree::Module>,
 ) -> (Vec<HeldValue>, Option<TooDeep>) {
     // No async code, no coroutine: nothing can be held across a yield point.
     if !text.contains("async") && !text.contains("yield") {
         return (Vec::new(), None);
     }
-    let mut index = FileIndex::build_in_crate(file, text, table);
+    let mut index = FileIndex::build_in_crate(file, text, table, module);
     let arena = Arena::new();
     let mut finder = BodyFinder {
         bodies: Vec::new(),

@@ -1,19 +1,57 @@
 //! What the other files of a crate tell about a file's values: every method's and
 //! fn's returned hazards, every struct field's lock family, and the names the crate
 //! re-exports from elsewhere (`pub use std::sync::Mutex;`). Each entry is resolved in
-//! the context of the file that declares it (its own imports), then merged by name
-//! across the crate; a name declared differently in two places is ambiguous and
-//! dropped, so that a guess is never made.
+//! the context of the file that declares it (its own imports).
+//!
+//! A path is followed through the module tree (`modtree`) and each module's `use`
+//! items, `pub use` re-exports and globs to the one file that declares what it names
+//! (`locate`); a struct known by such a path (`crate::a::Pool`) has its fields read
+//! from that file and its methods from the impls of files where its name means it.
+//! What the tree cannot place is merged by name across the crate; a name declared
+//! differently in two places is then ambiguous and dropped, so that a guess is never
+//! made.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use syn::visit::Visit;
 
 use crate::hazard::Shape;
 use crate::index::FileIndex;
+use crate::modtree::{ModTree, Module};
+use crate::scan::ModDecl;
+
+/// (crate root, path from it) → where it leads.
+type LocatedCache = HashMap<(usize, Vec<String>), Option<Located>>;
+
+/// Where a path leads, through the module tree: to an item (or module) a file of
+/// the crate declares, or out of the crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Located {
+    /// Declared in `file`, in `module`, under `name`.
+    Item {
+        file: usize,
+        module: Module,
+        name: String,
+    },
+    /// A path outside the crate (`std::sync::Mutex`).
+    External(Vec<String>),
+}
+
+impl Located {
+    /// The path that names it: `crate::a::b::Name` for an item of the crate.
+    pub fn path(&self) -> Vec<String> {
+        match self {
+            Located::Item { module, name, .. } => std::iter::once("crate".to_string())
+                .chain(module.path.iter().cloned())
+                .chain(std::iter::once(name.clone()))
+                .collect(),
+            Located::External(p) => p.clone(),
+        }
+    }
+}
 
 /// A struct field as seen from elsewhere.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +76,20 @@ pub struct FileSummary {
     must_not_suspend: Vec<(String, Option<String>, bool)>,
     must_not_suspend_traits: Vec<(String, Option<String>)>,
     drop_impls: Vec<String>,
+    /// What each module of the file (the file's own, `[]`, and its inline modules)
+    /// declares, for resolving paths through the module tree.
+    scope: Vec<ScopeEntry>,
+}
+
+/// A name a module of a file binds: by declaring an item or module, or by a `use`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScopeEntry {
+    /// The inline modules (`mod a { .. }`) it is in.
+    pub inline: Vec<String>,
+    /// The name bound (`*` for a glob import).
+    pub name: String,
+    /// For a `use`, the path it imports, as written (a glob's module for `*`).
+    pub target: Option<Vec<String>>,
 }
 
 impl FileSummary {
@@ -70,6 +122,12 @@ impl FileSummary {
 #[derive(Debug, Default)]
 pub struct CrateTable {
     answers: Answers,
+    /// Which module of which crate each file is.
+    tree: ModTree,
+    /// Files by path, in the order of `tree`.
+    file_of: HashMap<Arc<Path>, usize>,
+    /// Paths resolved through the tree so far: (crate root, full path) → the answer.
+    located: Mutex<LocatedCache>,
     /// Types configured in `await-holding-invalid-types`.
     pub invalid_types: Vec<crate::config::InvalidType>,
     /// Methods configured in `hazard-methods` (`path` is the method name).
@@ -100,6 +158,8 @@ struct Merged {
     must_not_suspend: HashMap<String, (Option<String>, bool)>,
     must_not_suspend_traits: HashMap<String, Option<String>>,
     drop_impls: HashSet<String>,
+    /// Every file's summary (`None` if it does not parse), in the tree's order.
+    files: Vec<Option<FileSummary>>,
 }
 
 /// What a lexical scan says a file declares: the names under which its summary may
@@ -125,6 +185,8 @@ pub struct Declared {
     pub drop: bool,
     /// Whether the file mentions `must_not_suspend` at all.
     pub must_not_suspend: bool,
+    /// Its out-of-line module declarations.
+    pub mods: Vec<ModDecl>,
 }
 
 /// A crate's files, summarised on demand.
@@ -143,6 +205,14 @@ struct Lazy {
     any_must_not_suspend: bool,
     /// Nanoseconds spent summarising, summed over threads.
     nanos: AtomicU64,
+}
+
+/// A file that makes up (part of) a module: `inline` are the inline modules of the
+/// file the module is.
+#[derive(Debug)]
+struct Host {
+    file: usize,
+    inline: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -175,41 +245,134 @@ fn insert<K: std::hash::Hash + Eq, V: PartialEq>(
 }
 
 impl CrateTable {
-    /// The table of a crate whose files are all summarised already.
-    pub fn merge(summaries: impl IntoIterator<Item = FileSummary>) -> CrateTable {
-        let mut t = Merged::default();
-        for s in summaries {
-            for (k, v) in s.methods {
-                insert(&mut t.methods, k, v);
-            }
-            for (k, v) in s.fns {
-                insert(&mut t.fns, k, v);
-            }
-            for (k, v) in s.fields {
-                insert(&mut t.fields, k, v);
-            }
-            for (k, v) in s.statics {
-                insert(&mut t.statics, k, v);
-            }
-            for (k, v) in s.reexports {
-                insert(&mut t.reexports, k, v);
-            }
-            t.awaiting_macros.extend(s.awaiting_macros);
-            for (name, reason, trivial) in s.must_not_suspend {
-                t.must_not_suspend.insert(name, (reason, trivial));
-            }
-            t.must_not_suspend_traits.extend(s.must_not_suspend_traits);
-            t.drop_impls.extend(s.drop_impls);
+    /// The table of the crate (or crates: a package's targets) in `dir` whose files,
+    /// declaring `mods` each, are all summarised already (`None`: does not parse).
+    pub fn merge(
+        dir: Option<&Path>,
+        files: Vec<(Arc<Path>, Vec<ModDecl>, Option<FileSummary>)>,
+    ) -> CrateTable {
+        let mut paths = Vec::with_capacity(files.len());
+        let mut summaries = Vec::with_capacity(files.len());
+        for (path, mods, summary) in files {
+            paths.push((path, mods));
+            summaries.push(summary);
         }
-        CrateTable {
-            answers: Answers::Merged(t),
+        let mut table = CrateTable {
+            answers: Answers::Merged(Merged {
+                files: summaries,
+                ..Merged::default()
+            }),
             ..CrateTable::default()
         }
+        .with_tree(dir, paths);
+        // Type paths are anchored to their files' modules, which needs the tree.
+        let Answers::Merged(m) = &table.answers else {
+            unreachable!("built as merged above")
+        };
+        let anchored: Vec<(Vec<_>, Vec<_>)> = m
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let Some(s) = s else {
+                    return (Vec::new(), Vec::new());
+                };
+                let fields = s
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), table.anchor_entry(i, v)))
+                    .collect();
+                let statics = s
+                    .statics
+                    .iter()
+                    .map(|(k, v)| (k.clone(), table.anchor_entry(i, v)))
+                    .collect();
+                (fields, statics)
+            })
+            .collect();
+        let Answers::Merged(t) = &mut table.answers else {
+            unreachable!("built as merged above")
+        };
+        let files = std::mem::take(&mut t.files);
+        for (s, (fields, statics)) in files.iter().zip(anchored) {
+            let Some(s) = s else {
+                continue;
+            };
+            for (k, v) in fields {
+                insert(&mut t.fields, k, v);
+            }
+            for (k, v) in statics {
+                insert(&mut t.statics, k, v);
+            }
+            for (k, v) in &s.methods {
+                insert(&mut t.methods, k.clone(), v.clone());
+            }
+            for (k, v) in &s.fns {
+                insert(&mut t.fns, k.clone(), v.clone());
+            }
+            for (k, v) in &s.reexports {
+                insert(&mut t.reexports, k.clone(), v.clone());
+            }
+            t.awaiting_macros.extend(s.awaiting_macros.iter().cloned());
+            for (name, reason, trivial) in &s.must_not_suspend {
+                t.must_not_suspend
+                    .insert(name.clone(), (reason.clone(), *trivial));
+            }
+            t.must_not_suspend_traits
+                .extend(s.must_not_suspend_traits.iter().cloned());
+            t.drop_impls.extend(s.drop_impls.iter().cloned());
+        }
+        t.files = files;
+        table
+    }
+
+    /// A field's or static's entry from file `i`, its type's path made to name the
+    /// same type from anywhere in the crate (`super::sync::Mutex` →
+    /// `crate::a::sync::Mutex`, or where that re-exports from).
+    fn anchor_entry(&self, i: usize, entry: &FieldEntry) -> FieldEntry {
+        let mut entry = entry.clone();
+        let Some(module) = self.tree.modules.get(i).cloned().flatten() else {
+            return entry;
+        };
+        if let Some(path) = &entry.type_path {
+            let found = match path.as_slice() {
+                [name] => {
+                    let mut abs = module.path.clone();
+                    abs.push(name.clone());
+                    self.locate_abs(module.root, abs, 0)
+                }
+                _ => self.locate(&module, path),
+            };
+            if let Some(found) = found {
+                let path = found.path();
+                // The struct it is, by its path (`struct_key`).
+                if path[0] == "crate" && path.last() == entry.struct_name.as_ref() {
+                    entry.struct_name = Some(path.join("::"));
+                }
+                entry.type_path = Some(path);
+            }
+        }
+        entry
+    }
+
+    /// The module tree of files declaring `mods`, in the order of the answers.
+    fn with_tree(mut self, dir: Option<&Path>, files: Vec<(Arc<Path>, Vec<ModDecl>)>) -> Self {
+        let view: Vec<(Arc<Path>, &[ModDecl])> = files
+            .iter()
+            .map(|(p, m)| (p.clone(), m.as_slice()))
+            .collect();
+        self.tree = ModTree::build(dir, &view);
+        self.file_of = files
+            .into_iter()
+            .enumerate()
+            .map(|(i, (p, _))| (p, i))
+            .collect();
+        self
     }
 
     /// The table of a crate whose files (in a fixed order) are summarised when a
     /// question first concerns them.
-    pub fn lazy(files: Vec<(Arc<Path>, Declared)>) -> CrateTable {
+    pub fn lazy(dir: Option<&Path>, files: Vec<(Arc<Path>, Declared)>) -> CrateTable {
         let mut lazy = Lazy {
             files: Vec::with_capacity(files.len()),
             by_type: HashMap::new(),
@@ -224,7 +387,9 @@ impl CrateTable {
             any_must_not_suspend: false,
             nanos: AtomicU64::new(0),
         };
-        for (i, (path, declared)) in files.into_iter().enumerate() {
+        let mut paths = Vec::with_capacity(files.len());
+        for (i, (path, mut declared)) in files.into_iter().enumerate() {
+            paths.push((path.clone(), std::mem::take(&mut declared.mods)));
             let add = |map: &mut HashMap<String, Vec<usize>>, names: Vec<String>| {
                 for n in names {
                     map.entry(n).or_default().push(i);
@@ -250,6 +415,227 @@ impl CrateTable {
         CrateTable {
             answers: Answers::Lazy(lazy),
             ..CrateTable::default()
+        }
+        .with_tree(dir, paths)
+    }
+
+    /// The summary of file `i` (`None` if it does not parse).
+    fn file_summary(&self, i: usize) -> Option<&FileSummary> {
+        match &self.answers {
+            Answers::Merged(m) => m.files.get(i)?.as_ref(),
+            Answers::Lazy(l) => l.summary(i),
+        }
+    }
+
+    /// The module the file at `path` is, if a crate root's declarations reach it.
+    pub fn module_of(&self, path: &Path) -> Option<Module> {
+        self.tree.modules.get(*self.file_of.get(path)?)?.clone()
+    }
+
+    /// Where `path`, written in module `from` (and resolved with its file's imports
+    /// already: `crate::a::B`, `self::b::C`, `super::D`, `child::E`), leads through the
+    /// module tree and the `use` items and re-exports on the way; `None` if the path
+    /// does not start in the crate, cannot be followed, or leads to two places.
+    pub fn locate(&self, from: &Module, path: &[String]) -> Option<Located> {
+        let abs = self.absolute(from, path, None)?;
+        self.locate_abs(from.root, abs, 0)
+    }
+
+    /// `path`, written in module `from`, from its crate's root; `None` if it names
+    /// something outside the crate. `hosts` are the files of `from`, whose inline
+    /// modules a path can start with too.
+    fn absolute(
+        &self,
+        from: &Module,
+        path: &[String],
+        hosts: Option<&[Host]>,
+    ) -> Option<Vec<String>> {
+        let first = path.first()?.as_str();
+        let mut abs = match first {
+            "crate" => return Some(path[1..].to_vec()),
+            "self" => from.path.clone(),
+            "super" => {
+                let supers = path.iter().take_while(|s| *s == "super").count();
+                let keep = from.path.len().checked_sub(supers)?;
+                let mut abs = from.path[..keep].to_vec();
+                abs.extend(path[supers..].iter().cloned());
+                return Some(abs);
+            }
+            _ => {
+                // A child module of `from` (a 2018 path), else another crate.
+                let child = Module {
+                    root: from.root,
+                    path: from
+                        .path
+                        .iter()
+                        .cloned()
+                        .chain([first.to_string()])
+                        .collect(),
+                };
+                // An inline module of the asking file's own is not looked for: that
+                // would summarise the file being analysed (its paths resolve there).
+                let inline_child = || {
+                    hosts.unwrap_or_default().iter().any(|h| {
+                        self.file_summary(h.file).is_some_and(|s| {
+                            s.scope.iter().any(|e| {
+                                e.inline == h.inline && e.name == first && e.target.is_none()
+                            })
+                        })
+                    })
+                };
+                if !self.tree.has_file_module(&child) && !inline_child() {
+                    return None;
+                }
+                return Some(from.path.iter().chain(path).cloned().collect());
+            }
+        };
+        abs.extend(path[1..].iter().cloned());
+        Some(abs)
+    }
+
+    /// The files (and inline modules in them) that make up module `m`: the files
+    /// that are `m` if any (an inline module of the same name in its parent would be
+    /// a second definition of it), else the inline module `m` in its ancestors.
+    fn hosts(&self, m: &Module) -> Vec<Host> {
+        if let Some(files) = self.tree.files_of.get(m) {
+            return files
+                .iter()
+                .map(|&file| Host {
+                    file,
+                    inline: Vec::new(),
+                })
+                .collect();
+        }
+        let mut out = Vec::new();
+        for k in (0..=m.path.len()).rev() {
+            let outer = Module {
+                root: m.root,
+                path: m.path[..k].to_vec(),
+            };
+            if let Some(files) = self.tree.files_of.get(&outer) {
+                out.extend(files.iter().map(|&file| Host {
+                    file,
+                    inline: m.path[k..].to_vec(),
+                }));
+            }
+        }
+        out
+    }
+
+    fn locate_abs(&self, root: usize, abs: Vec<String>, depth: usize) -> Option<Located> {
+        if depth > 16 || abs.is_empty() {
+            return None;
+        }
+        let key = (root, abs);
+        if let Some(known) = self.located.lock().ok()?.get(&key) {
+            return known.clone();
+        }
+        let answer = self.locate_uncached(root, &key.1, depth);
+        if let Ok(mut cache) = self.located.lock() {
+            cache.insert(key, answer.clone());
+        }
+        answer
+    }
+
+    fn locate_uncached(&self, root: usize, abs: &[String], depth: usize) -> Option<Located> {
+        let (name, module_path) = abs.split_last()?;
+        let module = Module {
+            root,
+            path: module_path.to_vec(),
+        };
+        let hosts = self.hosts(&module);
+        let entries: Vec<(usize, &ScopeEntry)> = hosts
+            .iter()
+            .filter_map(|h| Some((h.file, self.file_summary(h.file)?, h)))
+            .flat_map(|(file, s, h)| {
+                s.scope
+                    .iter()
+                    .filter(move |e| e.inline == h.inline)
+                    .map(move |e| (file, e))
+            })
+            .collect();
+        let mut found: Vec<Located> = Vec::new();
+        let add = |l: Located, found: &mut Vec<Located>| {
+            if !found.contains(&l) {
+                found.push(l);
+            }
+        };
+        // Declared here.
+        for (file, e) in &entries {
+            if e.name == *name && e.target.is_none() {
+                add(
+                    Located::Item {
+                        file: *file,
+                        module: module.clone(),
+                        name: name.clone(),
+                    },
+                    &mut found,
+                );
+            }
+        }
+        // Imported here by name.
+        if found.is_empty() {
+            for (_, e) in &entries {
+                let Some(target) = e.target.as_ref().filter(|_| e.name == *name) else {
+                    continue;
+                };
+                let l = match self.absolute(&module, target, Some(&hosts)) {
+                    Some(abs) => self.locate_abs(root, abs, depth + 1),
+                    None => Some(Located::External(
+                        target.iter().filter(|s| *s != "::").cloned().collect(),
+                    )),
+                };
+                if let Some(l) = l {
+                    add(l, &mut found);
+                }
+            }
+        }
+        // Through a glob import.
+        if found.is_empty() {
+            for (_, e) in &entries {
+                let Some(glob) = e.target.as_ref().filter(|_| e.name == "*") else {
+                    continue;
+                };
+                let l = match self.absolute(&module, glob, Some(&hosts)) {
+                    Some(mut abs) => {
+                        abs.push(name.clone());
+                        self.locate_abs(root, abs, depth + 1)
+                    }
+                    None => {
+                        // Out of the crate: only a lock type's name is trusted to be there.
+                        let mut full: Vec<String> =
+                            glob.iter().filter(|s| *s != "::").cloned().collect();
+                        full.push(name.clone());
+                        crate::hazard::classify_lock_path(&full)
+                            .filter(|r| r.family != crate::hazard::Family::Other)
+                            .map(|_| Located::External(full))
+                    }
+                };
+                if let Some(l) = l {
+                    add(l, &mut found);
+                }
+            }
+        }
+        // The module itself may be reached through an import (`pub use self::imp::*`
+        // bringing in module `sync`): follow it there.
+        if found.is_empty() && !module_path.is_empty() {
+            if let Some(Located::Item {
+                module, name: m, ..
+            }) = self.locate_abs(root, module_path.to_vec(), depth + 1)
+            {
+                let mut target = module.path;
+                target.push(m);
+                if target != module_path {
+                    target.push(name.clone());
+                    if let Some(l) = self.locate_abs(root, target, depth + 1) {
+                        add(l, &mut found);
+                    }
+                }
+            }
+        }
+        match found.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
         }
     }
 
@@ -351,12 +737,77 @@ impl CrateTable {
         match &self.answers {
             Answers::Merged(m) => m.fields.get(&(ty.to_string(), field.to_string()))?.clone(),
             Answers::Lazy(l) => agree(
-                l.summaries(&l.by_type, ty)
-                    .flat_map(|s| &s.fields)
-                    .filter(|((t, f), _)| t == ty && f == field)
-                    .map(|(_, v)| v),
+                l.indexed_summaries(&l.by_type, ty)
+                    .flat_map(|(i, s)| s.fields.iter().map(move |e| (i, e)))
+                    .filter(|(_, ((t, f), _))| t == ty && f == field)
+                    .map(|(i, (_, v))| self.anchor_entry(i, v))
+                    .collect::<Vec<_>>()
+                    .iter(),
             ),
         }
+    }
+
+    /// Field `field` of the struct at `path` (from the crate root `root`), from the
+    /// file that declares it.
+    pub fn field_at(&self, root: usize, path: &[String], field: &str) -> Option<FieldEntry> {
+        let Some(Located::Item { file, name, .. }) = self.locate_abs(root, path.to_vec(), 0) else {
+            return self.field(path.last()?, field);
+        };
+        let summary = self.file_summary(file)?;
+        agree(
+            summary
+                .fields
+                .iter()
+                .filter(|((t, f), _)| *t == name && f == field)
+                .map(|(_, v)| self.anchor_entry(file, v))
+                .collect::<Vec<_>>()
+                .iter(),
+        )
+    }
+
+    /// Method `name` of the type at `path` (from the crate root `root`): from the
+    /// impls of files where the type's name means that type (or where the tree
+    /// cannot tell).
+    pub fn method_at(&self, root: usize, path: &[String], name: &str) -> Option<Vec<Shape>> {
+        let ty = path.last()?;
+        let Some(wanted) = self.locate_abs(root, path.to_vec(), 0) else {
+            return self.method(ty, name);
+        };
+        let candidates: Vec<usize> = match &self.answers {
+            Answers::Merged(m) => (0..m.files.len()).collect(),
+            Answers::Lazy(l) => {
+                let impls: &[usize] = l.by_impl.get(ty).map_or(&[], Vec::as_slice);
+                l.by_fn
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|i| impls.binary_search(i).is_ok())
+                    .collect()
+            }
+        };
+        let mut shapes = Vec::new();
+        for i in candidates {
+            let Some(summary) = self.file_summary(i) else {
+                continue;
+            };
+            let Some((_, v)) = summary
+                .methods
+                .iter()
+                .find(|((t, n), _)| t == ty && n == name)
+            else {
+                continue;
+            };
+            let seen = self.tree.modules.get(i).cloned().flatten().and_then(|m| {
+                let mut abs = m.path;
+                abs.push(ty.clone());
+                self.locate_abs(m.root, abs, 0)
+            });
+            if seen.is_none_or(|s| s == wanted) {
+                shapes.push(v.clone());
+            }
+        }
+        agree(shapes.iter())
     }
 
     /// The type of the crate's static (or `lazy_static!`) of this name, if the crate
@@ -365,10 +816,12 @@ impl CrateTable {
         match &self.answers {
             Answers::Merged(m) => m.statics.get(name)?.clone(),
             Answers::Lazy(l) => agree(
-                l.summaries(&l.by_static, name)
-                    .flat_map(|s| &s.statics)
-                    .filter(|(n, _)| n == name)
-                    .map(|(_, v)| v),
+                l.indexed_summaries(&l.by_static, name)
+                    .flat_map(|(i, s)| s.statics.iter().map(move |e| (i, e)))
+                    .filter(|(_, (n, _))| n == name)
+                    .map(|(i, (_, v))| self.anchor_entry(i, v))
+                    .collect::<Vec<_>>()
+                    .iter(),
             ),
         }
     }
@@ -398,6 +851,18 @@ impl Lazy {
             .into_iter()
             .flatten()
             .filter_map(|&i| self.summary(i))
+    }
+
+    /// `summaries`, with each file's index.
+    fn indexed_summaries<'a>(
+        &'a self,
+        map: &'a HashMap<String, Vec<usize>>,
+        name: &str,
+    ) -> impl Iterator<Item = (usize, &'a FileSummary)> + 'a {
+        map.get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| Some((i, self.summary(i)?)))
     }
 
     /// The summaries of the files that declare a fn `name` in an impl that names
@@ -568,7 +1033,104 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
         .must_not_suspend_traits
         .sort_by(|a, b| a.0.cmp(&b.0));
     summary.drop_impls.sort();
+    let mut scope = Scope {
+        inline: Vec::new(),
+        out: Vec::new(),
+    };
+    scope.visit_file(file);
+    summary.scope = scope.out;
+    summary.scope.sort();
+    summary.scope.dedup();
     summary
+}
+
+/// The names each module of a file binds (items whose `cfg` can hold).
+struct Scope {
+    inline: Vec<String>,
+    out: Vec<ScopeEntry>,
+}
+
+impl Scope {
+    fn bind(&mut self, name: String, target: Option<Vec<String>>) {
+        self.out.push(ScopeEntry {
+            inline: self.inline.clone(),
+            name,
+            target,
+        });
+    }
+
+    fn use_tree(&mut self, tree: &syn::UseTree, prefix: &mut Vec<String>) {
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                self.use_tree(&p.tree, prefix);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) if n.ident == "self" => {
+                if let Some(last) = prefix.last() {
+                    self.bind(last.clone(), Some(prefix.clone()));
+                }
+            }
+            syn::UseTree::Name(n) => {
+                let mut full = prefix.clone();
+                full.push(n.ident.to_string());
+                self.bind(n.ident.to_string(), Some(full));
+            }
+            syn::UseTree::Rename(r) if r.rename != "_" => {
+                let mut full = prefix.clone();
+                if r.ident != "self" {
+                    full.push(r.ident.to_string());
+                }
+                self.bind(r.rename.to_string(), Some(full));
+            }
+            syn::UseTree::Rename(_) => {}
+            syn::UseTree::Glob(_) => self.bind("*".into(), Some(prefix.clone())),
+            syn::UseTree::Group(g) => {
+                for t in &g.items {
+                    self.use_tree(t, prefix);
+                }
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Scope {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        let (attrs, name) = match item {
+            syn::Item::Struct(i) => (&i.attrs, Some(&i.ident)),
+            syn::Item::Enum(i) => (&i.attrs, Some(&i.ident)),
+            syn::Item::Union(i) => (&i.attrs, Some(&i.ident)),
+            syn::Item::Type(i) => (&i.attrs, Some(&i.ident)),
+            syn::Item::Trait(i) => (&i.attrs, Some(&i.ident)),
+            syn::Item::Fn(i) => (&i.attrs, Some(&i.sig.ident)),
+            syn::Item::Static(i) => (&i.attrs, Some(&i.ident)),
+            syn::Item::Const(i) => (&i.attrs, Some(&i.ident)),
+            syn::Item::Mod(i) => (&i.attrs, Some(&i.ident)),
+            syn::Item::Use(i) => (&i.attrs, None),
+            _ => return,
+        };
+        if !crate::index::cfg_allows(attrs) {
+            return;
+        }
+        if let Some(name) = name {
+            self.bind(name.to_string(), None);
+        }
+        match item {
+            syn::Item::Use(u) => {
+                let mut prefix = Vec::new();
+                if u.leading_colon.is_some() {
+                    prefix.push("::".to_string());
+                }
+                self.use_tree(&u.tree, &mut prefix);
+            }
+            syn::Item::Mod(m) if m.content.is_some() => {
+                self.inline.push(m.ident.to_string());
+                syn::visit::visit_item_mod(self, m);
+                self.inline.pop();
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The signatures of the fns declared outside impl and trait blocks.

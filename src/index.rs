@@ -65,6 +65,8 @@ pub struct FileIndex<'ast> {
     pub opaque_returns: HashMap<String, Vec<Shape>>,
     /// What the crate's other files declare.
     pub crate_table: Option<Arc<CrateTable>>,
+    /// The module this file is in its crate's module tree, when known.
+    pub module: Option<crate::modtree::Module>,
     /// Types annotated `#[must_not_suspend]` (also through `cfg_attr`), by name.
     pub must_not_suspend: HashMap<String, MustNotSuspend>,
     /// Traits annotated `#[must_not_suspend]`, by name, with the reason.
@@ -110,6 +112,14 @@ pub fn must_not_suspend_attr(attrs: &[syn::Attribute]) -> Option<Option<String>>
         }
     }
     None
+}
+
+/// Whether an item's `#[cfg(..)]` attributes may all hold in an ordinary build.
+pub fn cfg_allows(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().filter(|a| a.path().is_ident("cfg")).all(|a| {
+        a.parse_args::<syn::Meta>()
+            .map_or(true, |meta| cfg_may_hold(&meta))
+    })
 }
 
 /// Whether a `cfg` predicate may hold in an ordinary build: `all()`/`any()`/`not()`
@@ -220,7 +230,7 @@ pub const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_j
 
 impl<'ast> FileIndex<'ast> {
     pub fn build(file: &'ast syn::File, text: &str) -> FileIndex<'ast> {
-        Self::build_in_crate(file, text, None)
+        Self::build_in_crate(file, text, None, None)
     }
 
     /// Index a file of a crate whose other files are summarised in `table`.
@@ -228,13 +238,15 @@ impl<'ast> FileIndex<'ast> {
         file: &'ast syn::File,
         text: &str,
         table: Option<Arc<CrateTable>>,
+        module: Option<crate::modtree::Module>,
     ) -> FileIndex<'ast> {
         let mut index = FileIndex {
             crate_table: table,
+            module,
             ..FileIndex::default()
         };
         index.visit_file(file);
-        if let Some(table) = index.crate_table.clone() {
+        if index.crate_table.is_some() {
             // Names imported from the crate that the crate re-exports from outside.
             let targets: Vec<Vec<String>> = index
                 .uses
@@ -243,9 +255,10 @@ impl<'ast> FileIndex<'ast> {
                     matches!(
                         p.first().map(String::as_str),
                         Some("crate" | "self" | "super")
-                    )
+                    ) || index.module.is_some()
                 })
-                .filter_map(|p| table.reexport(p.last()?))
+                .map(|p| index.resolve_segments(p.clone()))
+                .filter(|p| p.first().is_none_or(|f| f != "crate"))
                 .collect();
             for t in targets {
                 note_path(&mut index.evidence, &t);
@@ -276,6 +289,9 @@ impl<'ast> FileIndex<'ast> {
 
     pub fn resolve_segments(&self, segs: Vec<String>) -> Vec<String> {
         let resolved = self.resolve_in_file(segs);
+        if let Some(found) = self.locate(&resolved) {
+            return found.path();
+        }
         // A crate path (or a name the file does not import) that the crate
         // re-exports from outside: `crate::sync::Mutex` → `std::sync::Mutex`.
         let local = resolved.len() == 1
@@ -291,6 +307,40 @@ impl<'ast> FileIndex<'ast> {
             }
         }
         resolved
+    }
+
+    /// Where a path (resolved with this file's imports) leads through the crate's
+    /// module tree: `crate::a::B` to the item `B` of module `a`, or to what `a`
+    /// re-exports as `B`; a name the file neither declares nor imports, through the
+    /// file's glob imports of crate modules (`use super::*`).
+    fn locate(&self, resolved: &[String]) -> Option<crate::crate_table::Located> {
+        let table = self.crate_table.as_ref()?;
+        let module = self.module.as_ref()?;
+        match resolved {
+            [name] => {
+                if self.structs.contains_key(name)
+                    || self.aliases.contains_key(name)
+                    || self.statics.contains_key(name)
+                    || self.fns.contains_key(name)
+                    || self.ambiguous_uses.contains(name)
+                {
+                    return None;
+                }
+                let mut found = None;
+                for glob in &self.globs {
+                    let mut path = glob.clone();
+                    path.push(name.clone());
+                    if let Some(l) = table.locate(module, &path) {
+                        if found.as_ref().is_some_and(|f| *f != l) {
+                            return None;
+                        }
+                        found = Some(l);
+                    }
+                }
+                found
+            }
+            _ => table.locate(module, resolved),
+        }
     }
 
     fn resolve_in_file(&self, mut segs: Vec<String>) -> Vec<String> {
@@ -711,7 +761,14 @@ impl<'ast> FileIndex<'ast> {
                 }
                 return self.signature_shapes(sig, args);
             }
-            if let Some(shapes) = self.crate_table.as_ref().and_then(|t| t.method(ty, name)) {
+            let table = self.crate_table.as_ref();
+            let shapes = match (ty.strip_prefix("crate::"), &self.module) {
+                (Some(path), Some(m)) => {
+                    table.and_then(|t| t.method_at(m.root, &split_key(path), name))
+                }
+                _ => table.and_then(|t| t.method(last_of_key(ty), name)),
+            };
+            if let Some(shapes) = shapes {
                 return shapes;
             }
         }
@@ -736,9 +793,31 @@ impl<'ast> FileIndex<'ast> {
                 .is_some_and(|t| t.awaiting_macro(name))
     }
 
-    /// A field of a struct declared in another file of the crate.
+    /// A field of a struct declared in another file of the crate: `ty` is its name,
+    /// or its path from the crate root (see `struct_key`).
     pub fn crate_field(&self, ty: &str, field: &str) -> Option<FieldEntry> {
-        self.crate_table.as_ref()?.field(ty, field)
+        let table = self.crate_table.as_ref()?;
+        match (ty.strip_prefix("crate::"), &self.module) {
+            (Some(path), Some(m)) => table.field_at(m.root, &split_key(path), field),
+            _ => table.field(last_of_key(ty), field),
+        }
+    }
+
+    /// What the analysis knows the struct a value of type `ty` is by (through
+    /// references and smart pointers): its name if this file declares it or the
+    /// module tree cannot tell, else its path from the crate root
+    /// (`crate::pool::Queue`), which tells it from other types of the same name.
+    pub fn struct_key(&self, ty: &syn::Type) -> Option<String> {
+        let path = struct_path_of_type(ty)?;
+        let name = path.segments.last()?.ident.to_string();
+        if name == "Self" || self.structs.contains_key(&name) || self.module.is_none() {
+            return Some(name);
+        }
+        let resolved = self.resolve(path);
+        if resolved.first().is_some_and(|f| f == "crate") && resolved.last() == Some(&name) {
+            return Some(resolved.join("::"));
+        }
+        Some(name)
     }
 
     /// The signature of a method of a known type, or of the only fn of that name.
@@ -787,6 +866,16 @@ impl<'ast> FileIndex<'ast> {
     pub fn field_type(&self, ty_name: &str, field: &str) -> Option<&'ast syn::Type> {
         self.structs.get(ty_name)?.get(field).copied()
     }
+}
+
+/// The segments of a struct key's path (`a::b::Queue`).
+fn split_key(path: &str) -> Vec<String> {
+    path.split("::").map(str::to_string).collect()
+}
+
+/// A struct key's name.
+fn last_of_key(key: &str) -> &str {
+    key.rsplit("::").next().unwrap_or(key)
 }
 
 fn note_path(ev: &mut LockEvidence, path: &[String]) {
@@ -862,16 +951,23 @@ pub fn returns_self(sig: &syn::Signature) -> bool {
 
 /// The struct name a type names, through references and smart pointers.
 pub fn struct_name_of_type(ty: &syn::Type) -> Option<String> {
+    Some(struct_path_of_type(ty)?.segments.last()?.ident.to_string())
+}
+
+/// The path of the struct `struct_name_of_type` names, as written.
+fn struct_path_of_type(ty: &syn::Type) -> Option<&syn::Path> {
     match ty {
-        syn::Type::Reference(r) => struct_name_of_type(&r.elem),
-        syn::Type::Paren(p) => struct_name_of_type(&p.elem),
+        syn::Type::Reference(r) => struct_path_of_type(&r.elem),
+        syn::Type::Paren(p) => struct_path_of_type(&p.elem),
         syn::Type::Path(p) => {
             let last = p.path.segments.last()?;
-            let name = last.ident.to_string();
-            if matches!(name.as_str(), "Arc" | "Rc" | "Box" | "Pin") {
-                return struct_name_of_type(first_type_arg(last)?);
+            if matches!(
+                last.ident.to_string().as_str(),
+                "Arc" | "Rc" | "Box" | "Pin"
+            ) {
+                return struct_path_of_type(first_type_arg(last)?);
             }
-            Some(name)
+            Some(&p.path)
         }
         _ => None,
     }

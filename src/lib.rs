@@ -18,6 +18,7 @@ pub mod hazard;
 pub mod index;
 pub mod lints;
 pub mod lower;
+pub mod modtree;
 pub mod nesting;
 mod panic_guard;
 pub mod render;
@@ -432,13 +433,20 @@ fn check_package(
     let table = if !in_crate {
         crate_table::CrateTable::default()
     } else if full {
-        crate_table::CrateTable::merge(scanned.iter_mut().filter_map(|s| s.summary.take()))
+        let files = scanned
+            .iter_mut()
+            .map(|s| {
+                let mods = std::mem::take(&mut s.declared.mods);
+                (s.file.path.clone(), mods, s.summary.take())
+            })
+            .collect();
+        crate_table::CrateTable::merge(package.map(|d| &**d), files)
     } else {
         let files = scanned
             .iter_mut()
             .map(|s| (s.file.path.clone(), std::mem::take(&mut s.declared)))
             .collect();
-        crate_table::CrateTable::lazy(files)
+        crate_table::CrateTable::lazy(package.map(|d| &**d), files)
     };
     let table = Arc::new(table.with_lists(invalid_types, hazard_methods));
     // A file that invokes a macro of its crate that awaits has yield points too.
@@ -571,6 +579,8 @@ fn scan_text(scanned: &mut Scanned, text: &str, in_crate: bool, full: bool) {
             let summarizing = Instant::now();
             scanned.summary = crate_table::summarize_text(text, false);
             proc_macro2::extra::invalidate_current_thread_spans();
+            scanned.declared.mods =
+                panic_guard::catch(|| scan::scan(text).mods).unwrap_or_default();
             scanned.summary_time = summarizing.elapsed();
         }
     } else {
@@ -600,6 +610,7 @@ fn scan_text(scanned: &mut Scanned, text: &str, in_crate: bool, full: bool) {
             statics: facts.statics,
             drop: facts.mentions_drop,
             must_not_suspend: facts.mentions_must_not_suspend,
+            mods: facts.mods,
         };
     }
 }
@@ -822,8 +833,9 @@ fn check_source_parsing(
             }
         };
         let analyse_start = Instant::now();
+        let module = table.as_ref().and_then(|t| t.module_of(&file.path));
         let (held, too_deep) =
-            analysis::analyse_file_in_crate(&ast, &file.text[bom..], edition, table);
+            analysis::analyse_file_in_crate(&ast, &file.text[bom..], edition, table, module);
         let mut diagnostics = Vec::new();
         let mut problems = Vec::new();
         // Levels written in the code matter where there are findings, and where an

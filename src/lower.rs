@@ -2637,7 +2637,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     syn::Member::Unnamed(i) => i.index.to_string(),
                 };
                 match self.index.field_type(&base, &member) {
-                    Some(ty) => crate::index::struct_name_of_type(ty),
+                    Some(ty) => self.index.struct_key(ty),
                     None => self.index.crate_field(&base, &member)?.struct_name,
                 }
             }
@@ -2651,7 +2651,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         match hint {
             TyHint::Struct(s) => Some(s.clone()),
             TyHint::Type(ty) => {
-                let name = crate::index::struct_name_of_type(ty)?;
+                let name = self.index.struct_key(ty)?;
                 if name == "Self" {
                     return self.self_ty.clone();
                 }

@@ -52,10 +52,23 @@ pub struct Facts {
     pub mentions_drop: bool,
     /// The identifier `must_not_suspend` occurs in code.
     pub mentions_must_not_suspend: bool,
+    /// Out-of-line module declarations (`mod name;`), also inside macro invocations
+    /// (`cfg_if!`), whatever their `cfg`: where the module tree goes.
+    pub mods: Vec<ModDecl>,
     /// The scanner met something it could not follow (an unterminated string, char,
     /// or block comment, or delimiters that do not balance): callers treat the file
     /// as needing a full parse, which reports the error.
     pub unsure: bool,
+}
+
+/// An out-of-line module declaration: `#[path = "x.rs"] mod name;` inside the
+/// inline modules `inline` (`mod a { mod name; }`) of its file.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ModDecl {
+    pub inline: Vec<String>,
+    pub name: String,
+    /// The `#[path = ".."]` attribute's string, as written.
+    pub path: Option<String>,
 }
 
 /// What `text`'s code says.
@@ -75,6 +88,10 @@ pub fn scan(text: &str) -> Facts {
             Token::Punct(c @ (b']' | b'}')) => balanced &= open.pop() == Some(c),
             _ => {}
         }
+        let string = (token == Token::Other && text.as_bytes()[lexer.token_start] == b'"')
+            .then(|| &text[lexer.token_start + 1..lexer.pos])
+            .and_then(|s| s.rfind('"').map(|end| &s[..end]));
+        collector.modules.note(token, string);
         collector.note(token);
     }
     collector.facts.unsure = lexer.unsure || !balanced || !open.is_empty();
@@ -453,6 +470,65 @@ struct Collector<'t> {
     after_pub: bool,
     /// Inside a visibility's parentheses.
     in_visibility: bool,
+    modules: Modules<'t>,
+}
+
+/// Follows module declarations: `#[path = ".."]`, `mod name;` and `mod name { .. }`.
+#[derive(Default)]
+struct Modules<'t> {
+    /// For each `{` not closed yet: the inline module it opens, if any.
+    blocks: Vec<Option<&'t str>>,
+    /// After `mod` (`Some(None)`) and its name (`Some(Some(name))`).
+    declaring: Option<Option<&'t str>>,
+    /// How far into `[path = "…"]` the last tokens are (0: not in one).
+    attr_state: u8,
+    attr_value: Option<&'t str>,
+    /// A complete `#[path = "…"]` waiting for its `mod`.
+    path: Option<&'t str>,
+    decls: Vec<ModDecl>,
+}
+
+impl<'t> Modules<'t> {
+    fn note(&mut self, token: Token<'t>, string: Option<&'t str>) {
+        let declaring = self.declaring.take();
+        let attr_state = std::mem::take(&mut self.attr_state);
+        match token {
+            Token::Ident("mod") => self.declaring = Some(None),
+            Token::Ident(name) if declaring == Some(None) => self.declaring = Some(Some(name)),
+            Token::Ident("path") if attr_state == 1 => self.attr_state = 2,
+            Token::Punct(b'=') if attr_state == 2 => self.attr_state = 3,
+            Token::Other if attr_state == 3 && string.is_some() => {
+                self.attr_state = 4;
+                self.attr_value = string;
+            }
+            Token::Punct(b']') if attr_state == 4 => self.path = self.attr_value.take(),
+            Token::Punct(b'[') => self.attr_state = 1,
+            Token::Semi => {
+                if let Some(Some(name)) = declaring {
+                    self.decls.push(ModDecl {
+                        inline: self
+                            .blocks
+                            .iter()
+                            .flatten()
+                            .map(|s| s.to_string())
+                            .collect(),
+                        name: name.to_string(),
+                        path: self.path.map(str::to_string),
+                    });
+                }
+                self.path = None;
+            }
+            Token::OpenBrace => {
+                self.blocks.push(declaring.flatten());
+                self.path = None;
+            }
+            Token::Punct(b'}') => {
+                self.blocks.pop();
+                self.path = None;
+            }
+            _ => {}
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -565,6 +641,7 @@ impl<'t> Collector<'t> {
             impl_names: names(self.impl_names),
             macros: names(self.macros),
             statics: names(self.statics),
+            mods: self.modules.decls,
             ..self.facts
         }
     }
@@ -964,6 +1041,31 @@ mod tests {
         assert_eq!(facts.macro_calls, ["m", "println", "vec"]);
         assert_eq!(facts.macros, ["name"]);
         assert_eq!(scan("macro_rules ! spaced {}").macros, ["spaced"]);
+    }
+
+    #[test]
+    fn module_declarations() {
+        let facts = scan(
+            "mod a; pub(crate) mod b { #[path = \"x/y.rs\"] #[cfg(unix)] pub mod c; \
+             fn f() { let path = [1]; } mod d {} } \
+             cfg_if! { if #[cfg(unix)] { mod e; } } mod f { mod g { mod h; } } \
+             #[path = \"unused.rs\"] struct S; mod i;",
+        );
+        let decl = |inline: &[&str], name: &str, path: Option<&str>| ModDecl {
+            inline: inline.iter().map(|s| s.to_string()).collect(),
+            name: name.into(),
+            path: path.map(str::to_string),
+        };
+        assert_eq!(
+            facts.mods,
+            vec![
+                decl(&[], "a", None),
+                decl(&["b"], "c", Some("x/y.rs")),
+                decl(&[], "e", None),
+                decl(&["f", "g"], "h", None),
+                decl(&[], "i", None),
+            ]
+        );
     }
 
     #[test]

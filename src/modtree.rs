@@ -1,0 +1,249 @@
+//! The module tree of a package: which module of which crate each file is, from the
+//! crate roots (`src/lib.rs`, `src/main.rs`, `src/bin/*.rs`, `tests/*.rs`,
+//! `examples/*.rs`, `benches/*.rs`, `build.rs` and the manifest's `path =` entries)
+//! and the files' `mod name;` declarations, as rustc finds them: `name.rs` or
+//! `name/mod.rs` next to a crate root or `mod.rs` file (or a file loaded by
+//! `#[path]`), `dir/name.rs` or `dir/name/mod.rs` for the other files `dir.rs`,
+//! inline modules adding a directory each, and `#[path = ".."]` relative to the
+//! declaring file's directory (and its inline modules' directories). Every `cfg`
+//! alternative counts: a file is the module that any of them makes it. A file no
+//! declaration reaches has no module here, and its names are resolved by name alone.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::scan::ModDecl;
+
+/// A module of one of the package's crates.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Module {
+    /// Which crate root (an index into `ModTree::roots`).
+    pub root: usize,
+    /// The module's path below the crate root (`["sync", "mutex"]`).
+    pub path: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct ModTree {
+    /// The crate roots, as indexes of files.
+    pub roots: Vec<usize>,
+    /// For each file, the module it is (the first crate root that reaches it wins).
+    pub modules: Vec<Option<Module>>,
+    /// Every module a file is, or an out-of-line declaration names, with its files.
+    pub files_of: HashMap<Module, Vec<usize>>,
+}
+
+impl ModTree {
+    /// The tree of a package in `dir` whose files (in a fixed order) declare `mods`.
+    pub fn build(dir: Option<&Path>, files: &[(Arc<Path>, &[ModDecl])]) -> ModTree {
+        let mut tree = ModTree {
+            modules: vec![None; files.len()],
+            ..ModTree::default()
+        };
+        let Some(dir) = dir else {
+            return tree;
+        };
+        let by_path: HashMap<PathBuf, usize> = files
+            .iter()
+            .enumerate()
+            .map(|(i, (p, _))| (normalize(p), i))
+            .collect();
+        for root in crate_roots(dir) {
+            if let Some(&i) = by_path.get(&normalize(&root)) {
+                if !tree.roots.contains(&i) {
+                    tree.roots.push(i);
+                }
+            }
+        }
+        // Breadth first from each root in turn: a file two roots reach (`#[path]`
+        // into another target's directory) is the module of the first.
+        for (r, &root) in tree.roots.clone().iter().enumerate() {
+            let mut queue = VecDeque::new();
+            if tree.modules[root].is_none() {
+                tree.set(root, r, Vec::new());
+                queue.push_back((root, true));
+            }
+            while let Some((file, owns_dir)) = queue.pop_front() {
+                let Some(module) = tree.modules[file].clone() else {
+                    continue;
+                };
+                let path = &files[file].0;
+                let here = path.parent().unwrap_or(Path::new(""));
+                for decl in files[file].1 {
+                    let mut child = module.path.clone();
+                    child.extend(decl.inline.iter().cloned());
+                    child.push(decl.name.clone());
+                    // Directory of this file's children (and inline modules).
+                    let mut base = here.to_path_buf();
+                    let nested = !decl.inline.is_empty();
+                    if !owns_dir && (decl.path.is_none() || nested) {
+                        if let Some(stem) = path.file_stem() {
+                            base.push(stem);
+                        }
+                    }
+                    for m in &decl.inline {
+                        base.push(m);
+                    }
+                    let candidates: Vec<(PathBuf, bool)> = match &decl.path {
+                        Some(p) => vec![(base.join(p), true)],
+                        None => vec![
+                            (base.join(format!("{}.rs", decl.name)), false),
+                            (base.join(&decl.name).join("mod.rs"), true),
+                        ],
+                    };
+                    for (candidate, owns) in candidates {
+                        if let Some(&i) = by_path.get(&normalize(&candidate)) {
+                            if tree.modules[i].is_none() {
+                                tree.set(i, r, child.clone());
+                                queue.push_back((i, owns));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        tree
+    }
+
+    fn set(&mut self, file: usize, root: usize, path: Vec<String>) {
+        let module = Module { root, path };
+        self.files_of.entry(module.clone()).or_default().push(file);
+        self.modules[file] = Some(module);
+    }
+
+    /// Whether the tree has a module (a file) at `module`.
+    pub fn has_file_module(&self, module: &Module) -> bool {
+        self.files_of.contains_key(module)
+    }
+}
+
+/// The crate roots of the package in `dir`, the library's first.
+fn crate_roots(dir: &Path) -> Vec<PathBuf> {
+    let mut roots = Vec::new();
+    let manifest = crate::read_regular_text(&dir.join("Cargo.toml"))
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok());
+    let target_path = |t: &toml::Value| t.get("path")?.as_str().map(|p| dir.join(p));
+    if let Some(lib) = manifest
+        .as_ref()
+        .and_then(|m| m.get("lib"))
+        .and_then(target_path)
+    {
+        roots.push(lib);
+    }
+    roots.push(dir.join("src/lib.rs"));
+    roots.push(dir.join("src/main.rs"));
+    for kind in ["bin", "test", "example", "bench"] {
+        let declared = manifest
+            .as_ref()
+            .and_then(|m| m.get(kind))
+            .and_then(toml::Value::as_array);
+        roots.extend(declared.into_iter().flatten().filter_map(target_path));
+    }
+    roots.push(dir.join("build.rs"));
+    for sub in ["src/bin", "tests", "examples", "benches"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        let mut found: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .flat_map(|p| {
+                if p.extension().is_some_and(|e| e == "rs") {
+                    vec![p]
+                } else {
+                    vec![p.join("main.rs")]
+                }
+            })
+            .collect();
+        found.sort();
+        roots.extend(found);
+    }
+    roots
+}
+
+/// `path` with `.` left out and `..` taken back, without asking the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decl(inline: &[&str], name: &str, path: Option<&str>) -> ModDecl {
+        ModDecl {
+            inline: inline.iter().map(|s| s.to_string()).collect(),
+            name: name.into(),
+            path: path.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn layouts() {
+        let dir = Path::new("/nonexistent/pkg");
+        let files: Vec<(Arc<Path>, Vec<ModDecl>)> = vec![
+            (
+                "/nonexistent/pkg/src/lib.rs",
+                vec![
+                    decl(&[], "a", None),
+                    decl(&[], "b", None),
+                    decl(&["inl"], "c", None),
+                    decl(&[], "sys", Some("platform/unix.rs")),
+                ],
+            ),
+            ("/nonexistent/pkg/src/a.rs", vec![decl(&[], "x", None)]),
+            ("/nonexistent/pkg/src/a/x.rs", vec![]),
+            (
+                "/nonexistent/pkg/src/b/mod.rs",
+                vec![decl(&[], "y", None), decl(&["n"], "z", Some("zz.rs"))],
+            ),
+            ("/nonexistent/pkg/src/b/y.rs", vec![]),
+            ("/nonexistent/pkg/src/b/n/zz.rs", vec![]),
+            ("/nonexistent/pkg/src/inl/c.rs", vec![]),
+            (
+                "/nonexistent/pkg/src/platform/unix.rs",
+                vec![decl(&[], "w", None)],
+            ),
+            ("/nonexistent/pkg/src/platform/w.rs", vec![]),
+            ("/nonexistent/pkg/src/orphan.rs", vec![]),
+        ]
+        .into_iter()
+        .map(|(p, d)| (Arc::from(Path::new(p)), d))
+        .collect();
+        let view: Vec<(Arc<Path>, &[ModDecl])> = files
+            .iter()
+            .map(|(p, d)| (p.clone(), d.as_slice()))
+            .collect();
+        let tree = ModTree::build(Some(dir), &view);
+        let module = |i: usize| tree.modules[i].as_ref().map(|m| m.path.join("::"));
+        let got: Vec<_> = (0..files.len()).map(module).collect();
+        let want = [
+            Some(""),
+            Some("a"),
+            Some("a::x"),
+            Some("b"),
+            Some("b::y"),
+            Some("b::n::z"),
+            Some("inl::c"),
+            Some("sys"),
+            Some("sys::w"),
+            None,
+        ];
+        let want: Vec<_> = want.iter().map(|w| w.map(str::to_string)).collect();
+        assert_eq!(got, want);
+    }
+}

@@ -1,0 +1,182 @@
+//! Paths resolved through a crate's module tree: which file is which module (`mod.rs`,
+//! `name.rs` + `name/`, `#[path]`, inline modules), and what a module brings in
+//! with `use`, `pub use` and globs. A name that two modules bind differently is
+//! resolved by the path that reaches it.
+
+use std::path::Path;
+
+use yieldsafe::{run, Options};
+
+mod tree;
+use tree::write;
+
+fn findings(root: &Path, full_parse: bool) -> Vec<String> {
+    let report = run(&Options {
+        paths: vec![root.to_path_buf()],
+        full_parse,
+        ..Options::default()
+    });
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    tree::relative_findings(&report, root)
+}
+
+/// The findings, the same whether the crate is indexed on demand or up front.
+fn both_ways(root: &Path) -> Vec<String> {
+    let lazy = findings(root, false);
+    assert_eq!(lazy, findings(root, true), "--full-parse differs");
+    lazy
+}
+
+const MANIFEST: &str = "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+
+const YIELD: &str = "async fn yield_now() {}\n";
+
+#[test]
+fn sibling_modules_reexport_different_mutexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", MANIFEST);
+    write(
+        root,
+        "src/lib.rs",
+        "pub mod blocking;\npub mod nonblocking;\npub mod net;\n",
+    );
+    // Both modules export a `Mutex`: by name alone it cannot be told which is meant.
+    write(root, "src/blocking/mod.rs", "pub use std::sync::Mutex;\n");
+    write(root, "src/nonblocking.rs", "pub use tokio::sync::Mutex;\n");
+    // `net.rs` + `net/conn.rs`: the child of a non-`mod.rs` file is in its directory.
+    write(root, "src/net.rs", "mod conn;\n");
+    write(
+        root,
+        "src/net/conn.rs",
+        format!(
+            "use crate::blocking::Mutex;\nuse super::super::nonblocking::Mutex as AsyncMutex;\n{YIELD}\
+             pub async fn held(m: &Mutex<u32>) {{\n    let g = m.lock().unwrap();\n    yield_now().await;\n}}\n\
+             pub async fn awaited(m: &AsyncMutex<u32>) {{\n    let g = m.lock().await;\n    yield_now().await;\n}}\n"
+        ),
+    );
+    assert_eq!(
+        both_ways(root),
+        vec!["src/net/conn.rs:5 await_holding_lock"]
+    );
+}
+
+#[test]
+fn path_attributes_and_glob_reexports() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", MANIFEST);
+    write(
+        root,
+        "src/lib.rs",
+        "pub mod sync;\npub mod fast;\nmod user;\n",
+    );
+    // `sync` takes its items from a file `#[path]` names, through a glob.
+    write(
+        root,
+        "src/sync.rs",
+        "#[path = \"platform/std_impl.rs\"]\nmod imp;\npub use self::imp::*;\n",
+    );
+    write(
+        root,
+        "src/platform/std_impl.rs",
+        "pub use std::sync::Mutex as Lock;\n",
+    );
+    write(
+        root,
+        "src/fast.rs",
+        "mod inner {\n    pub use tokio::sync::Mutex as Lock;\n}\npub use inner::Lock;\n",
+    );
+    write(
+        root,
+        "src/user.rs",
+        format!(
+            "use crate::sync::Lock;\nuse crate::fast::Lock as FastLock;\n{YIELD}\
+             pub struct Shared {{\n    pub slow: Lock<u32>,\n    pub fast: FastLock<u32>,\n}}\n\
+             pub async fn slow(s: &Shared) {{\n    let g = s.slow.lock();\n    yield_now().await;\n}}\n\
+             pub async fn fast(s: &Shared) {{\n    let g = s.fast.lock();\n    yield_now().await;\n}}\n"
+        ),
+    );
+    assert_eq!(both_ways(root), vec!["src/user.rs:9 await_holding_lock"]);
+}
+
+#[test]
+fn a_child_sees_its_parents_imports_through_use_super_glob() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", MANIFEST);
+    write(root, "src/lib.rs", "mod plain;\nmod awaited;\n");
+    for (module, import) in [
+        ("plain", "std::sync::Mutex"),
+        ("awaited", "tokio::sync::Mutex"),
+    ] {
+        write(
+            root,
+            &format!("src/{module}/mod.rs"),
+            format!("use {import};\nmod worker;\npub struct Queue {{\n    pub items: Mutex<Vec<u8>>,\n}}\n"),
+        );
+        write(
+            root,
+            &format!("src/{module}/worker.rs"),
+            format!(
+                "use super::*;\n{YIELD}\
+                 pub async fn drain(m: &Mutex<Vec<u8>>) {{\n    let g = m.lock();\n    yield_now().await;\n}}\n\
+                 pub async fn field(q: &Queue) {{\n    let g = q.items.lock();\n    yield_now().await;\n}}\n"
+            ),
+        );
+    }
+    assert_eq!(
+        both_ways(root),
+        vec![
+            "src/plain/worker.rs:4 await_holding_lock",
+            "src/plain/worker.rs:8 await_holding_lock",
+        ]
+    );
+}
+
+#[test]
+fn same_named_types_are_told_apart_by_the_path_that_reaches_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", MANIFEST);
+    write(
+        root,
+        "src/lib.rs",
+        "pub mod a;\npub mod b;\nmod c;\nmod d;\n",
+    );
+    // Two types called `Pool` with a `get` method: `a`'s returns a guard (from an impl
+    // in another file of its module), `b`'s does not.
+    write(
+        root,
+        "src/a/mod.rs",
+        "mod impls;\npub struct Pool(pub(crate) std::sync::Mutex<u8>);\n",
+    );
+    write(
+        root,
+        "src/a/impls.rs",
+        "use super::Pool;\nimpl Pool {\n    pub fn get(&self) -> std::sync::MutexGuard<'_, u8> {\n        self.0.lock().unwrap()\n    }\n}\n",
+    );
+    write(
+        root,
+        "src/b.rs",
+        "pub struct Pool;\nimpl Pool {\n    pub fn get(&self) -> u8 {\n        0\n    }\n}\n",
+    );
+    for (file, import) in [("c", "crate::a::Pool"), ("d", "crate::b::Pool")] {
+        write(
+            root,
+            &format!("src/{file}.rs"),
+            format!(
+                "use {import};\n{YIELD}\
+                 pub struct Holder {{\n    pub pool: Pool,\n}}\n\
+                 pub async fn f(h: &Holder, p: &Pool) {{\n    let g = h.pool.get();\n    let q = p.get();\n    yield_now().await;\n}}\n"
+            ),
+        );
+    }
+    assert_eq!(
+        both_ways(root),
+        vec![
+            "src/c.rs:7 await_holding_lock",
+            "src/c.rs:8 await_holding_lock"
+        ]
+    );
+}
