@@ -79,6 +79,18 @@ pub struct FileSummary {
     /// What each module of the file (the file's own, `[]`, and its inline modules)
     /// declares, for resolving paths through the module tree.
     scope: Vec<ScopeEntry>,
+    /// Type aliases (`type Shared = Arc<Mutex<State>>;`), by name: what a value of
+    /// the aliased type is, read with the file's imports.
+    aliases: Vec<(String, AliasEntry)>,
+}
+
+/// What a type alias of another file stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AliasEntry {
+    /// The lock family of a receiver of that type.
+    pub receiver: Option<crate::hazard::Receiver>,
+    /// The hazards a value of that type owns.
+    pub shapes: Vec<Shape>,
 }
 
 /// A name a module of a file binds: by declaring an item or module, or by a `use`.
@@ -765,6 +777,22 @@ impl CrateTable {
         )
     }
 
+    /// The type alias at `path` (from the crate root `root`), from the file that
+    /// declares it: only a path the module tree places can name one.
+    pub fn alias_at(&self, root: usize, path: &[String]) -> Option<AliasEntry> {
+        let Some(Located::Item { file, name, .. }) = self.locate_abs(root, path.to_vec(), 0) else {
+            return None;
+        };
+        let summary = self.file_summary(file)?;
+        agree(
+            summary
+                .aliases
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, a)| a),
+        )
+    }
+
     /// Method `name` of the type at `path` (from the crate root `root`): from the
     /// impls of files where the type's name means that type (or where the tree
     /// cannot tell).
@@ -1013,6 +1041,15 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
     for (name, ty) in &index.statics {
         summary.statics.push((name.clone(), entry(ty)));
     }
+    for (name, ty) in &index.aliases {
+        summary.aliases.push((
+            name.clone(),
+            AliasEntry {
+                receiver: index.receiver_of_type(ty),
+                shapes: index.shapes_of_type(ty),
+            },
+        ));
+    }
     for (name, ty) in &index.lazy_statics {
         summary.statics.push((name.clone(), entry(ty)));
     }
@@ -1027,6 +1064,7 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
     summary.fns.sort_by(|a, b| a.0.cmp(&b.0));
     summary.fields.sort_by(|a, b| a.0.cmp(&b.0));
     summary.statics.sort_by(|a, b| a.0.cmp(&b.0));
+    summary.aliases.sort_by(|a, b| a.0.cmp(&b.0));
     summary.awaiting_macros.sort();
     summary.must_not_suspend.sort_by(|a, b| a.0.cmp(&b.0));
     summary

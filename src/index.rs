@@ -416,6 +416,18 @@ impl<'ast> FileIndex<'ast> {
         }
     }
 
+    /// The alias declared elsewhere in the crate that a resolved path
+    /// (`crate::types::Shared`) names.
+    fn crate_alias(&self, full: &[String]) -> Option<crate::crate_table::AliasEntry> {
+        let (first, rest) = full.split_first()?;
+        if first != "crate" {
+            return None;
+        }
+        self.crate_table
+            .as_ref()?
+            .alias_at(self.module.as_ref()?.root, rest)
+    }
+
     /// The full path of the type a value of type `ty` is a lock or struct of, through
     /// references, smart pointers and aliases (as far as this file's imports tell).
     pub fn type_path(&self, ty: &syn::Type) -> Option<Vec<String>> {
@@ -451,6 +463,9 @@ impl<'ast> FileIndex<'ast> {
     /// crate): re-exports are followed here.
     pub fn receiver_of_path(&self, path: &[String]) -> Option<Receiver> {
         let full = self.resolve_segments(path.to_vec());
+        if let Some(alias) = self.crate_alias(&full) {
+            return alias.receiver;
+        }
         let name = full.last()?.clone();
         if full.len() == 1 {
             // An unresolved single name: only `RefCell` is unambiguous.
@@ -588,6 +603,14 @@ impl<'ast> FileIndex<'ast> {
                     return;
                 }
                 let full = self.resolve(&p.path);
+                if let Some(alias) = self.crate_alias(&full) {
+                    // What another file's alias stands for, inside these layers.
+                    out.extend(alias.shapes.into_iter().map(|mut s| {
+                        s.layers.extend(layers.iter().cloned());
+                        s
+                    }));
+                    return;
+                }
                 if let Some(h) = hazard::guard_type_hazard(&full, &self.evidence) {
                     out.push(Shape { hazard: h, layers });
                 }

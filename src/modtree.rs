@@ -163,8 +163,11 @@ fn crate_roots(dir: &Path) -> Vec<PathBuf> {
     roots
 }
 
-/// `path` with `.` left out and `..` taken back, without asking the file system.
+/// `path` made absolute (the package directory is, the files given as `.` are not),
+/// with `.` left out and `..` taken back, without resolving links.
 fn normalize(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path);
+    let path = absolute.as_deref().unwrap_or(path);
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

@@ -180,3 +180,64 @@ fn same_named_types_are_told_apart_by_the_path_that_reaches_them() {
         ]
     );
 }
+
+/// A type alias of another module stands for its type: a lock, a guard, a `RefCell`
+/// (a generic alias too).
+fn aliases_tree(root: &Path) {
+    write(root, "Cargo.toml", MANIFEST);
+    write(root, "src/lib.rs", "pub mod types;\npub mod user;\n");
+    write(
+        root,
+        "src/types.rs",
+        "use std::sync::{Arc, Mutex, MutexGuard};\n\
+         pub type Shared = Arc<Mutex<Vec<u8>>>;\n\
+         pub type Guard<'a> = MutexGuard<'a, Vec<u8>>;\n\
+         pub type Cell<T> = std::cell::RefCell<T>;\n\
+         pub type Quiet = Arc<tokio::sync::Mutex<u8>>;\n",
+    );
+    write(
+        root,
+        "src/user.rs",
+        format!(
+            "use crate::types::{{Cell, Guard, Quiet, Shared}};\n{YIELD}\
+             fn grab(s: &Shared) -> Guard<'_> {{\n    s.lock().unwrap()\n}}\n\
+             pub async fn a(s: Shared) {{\n    let g = s.lock();\n    yield_now().await;\n}}\n\
+             pub async fn b(s: Shared) {{\n    let g = grab(&s);\n    yield_now().await;\n}}\n\
+             pub async fn c(s: &Cell<u8>) {{\n    let g = s.borrow();\n    yield_now().await;\n}}\n\
+             pub async fn d(s: Quiet) {{\n    let g = s.lock().await;\n    yield_now().await;\n}}\n"
+        ),
+    );
+}
+
+#[test]
+fn aliases_of_other_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    aliases_tree(root);
+    assert_eq!(
+        both_ways(root),
+        vec![
+            "src/user.rs:7 await_holding_lock",
+            "src/user.rs:11 await_holding_lock",
+            "src/user.rs:15 await_holding_refcell_ref",
+        ]
+    );
+}
+
+/// The tree is found the same when the package is given as a relative path (`.`):
+/// the package directory is absolute, the files are not.
+#[test]
+fn a_relative_path_finds_the_same_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    aliases_tree(root);
+    let out = assert_cmd::Command::cargo_bin("yieldsafe")
+        .unwrap()
+        .current_dir(root)
+        .args([".", "--format", "short"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().filter(|l| l.contains("user.rs")).collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+}
