@@ -72,6 +72,7 @@ pub fn analyse_file_in_crate(
     let mut finder = BodyFinder {
         bodies: Vec::new(),
         self_ty: Vec::new(),
+        module: Vec::new(),
     };
     finder.visit_file(file);
     // What fns returning `impl Deref` (or any `impl Trait`) really return: lowered
@@ -82,6 +83,7 @@ pub fn analyse_file_in_crate(
         .iter()
         .filter(|b| b.opaque_return && b.kind == BodyKind::Plain)
     {
+        index.set_scope(&body.module);
         let lowerer = Lowerer::new(&index, &arena, edition, body.kind, body.self_ty.clone());
         if let Ok(lowered) = lowerer.lower_fn(&body.params, &[], BodyRef::Block(body.block)) {
             if !lowered.returned.is_empty() {
@@ -101,6 +103,7 @@ pub fn analyse_file_in_crate(
         if !(coroutine || inner.contains("yield")) || !may_yield(inner, &index) {
             continue;
         }
+        index.set_scope(&body.module);
         let lowerer = Lowerer::new(&index, &arena, edition, body.kind, body.self_ty.clone())
             .with_signature(body.sig);
         match lowerer.lower_fn(&body.params, &[], BodyRef::Block(body.block)) {
@@ -266,11 +269,14 @@ struct FoundBody<'ast> {
     params: Vec<(&'ast syn::Pat, Option<&'ast syn::Type>)>,
     block: &'ast syn::Block,
     self_ty: Option<String>,
+    /// The inline modules it is in.
+    module: Vec<String>,
 }
 
 struct BodyFinder<'ast> {
     bodies: Vec<FoundBody<'ast>>,
     self_ty: Vec<Option<String>>,
+    module: Vec<String>,
 }
 
 impl<'ast> BodyFinder<'ast> {
@@ -302,6 +308,7 @@ impl<'ast> BodyFinder<'ast> {
             params,
             block,
             self_ty: self.self_ty.last().cloned().flatten(),
+            module: self.module.clone(),
         });
     }
 }
@@ -341,6 +348,12 @@ impl<'ast> Visit<'ast> for BodyFinder<'ast> {
         self.self_ty.push(None);
         syn::visit::visit_item_trait(self, t);
         self.self_ty.pop();
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        self.module.push(m.ident.to_string());
+        syn::visit::visit_item_mod(self, m);
+        self.module.pop();
     }
 
     // Closures and async blocks are found by the lowering of their enclosing body,

@@ -67,6 +67,15 @@ pub struct FileIndex<'ast> {
     pub crate_table: Option<Arc<CrateTable>>,
     /// The module this file is in its crate's module tree, when known.
     pub module: Option<crate::modtree::Module>,
+    /// Imports by the inline module (`[]`: the file's own) that makes them:
+    /// (module, name) → the path, `None` if that module imports the name twice
+    /// differently.
+    scoped_uses: HashMap<(Vec<String>, String), Option<Vec<String>>>,
+    /// Glob imports, each with the inline module that makes it.
+    scoped_globs: Vec<(Vec<String>, Vec<String>)>,
+    /// The inline module of the body being analysed, whose imports win over those of
+    /// the file's other modules.
+    scope: std::cell::RefCell<Vec<String>>,
     /// Types annotated `#[must_not_suspend]` (also through `cfg_attr`), by name.
     pub must_not_suspend: HashMap<String, MustNotSuspend>,
     /// Traits annotated `#[must_not_suspend]`, by name, with the reason.
@@ -246,8 +255,11 @@ impl<'ast> FileIndex<'ast> {
             ..FileIndex::default()
         };
         index.visit_file(file);
-        if index.crate_table.is_some() {
-            // Names imported from the crate that the crate re-exports from outside.
+        if let Some(table) = index.crate_table.clone() {
+            // Names imported from the crate that the crate re-exports from outside: a
+            // lock's or guard's name followed through the module tree, any other by
+            // name (only evidence is looked for here, and following every import
+            // would summarise every module the file imports from).
             let targets: Vec<Vec<String>> = index
                 .uses
                 .values()
@@ -255,9 +267,16 @@ impl<'ast> FileIndex<'ast> {
                     matches!(
                         p.first().map(String::as_str),
                         Some("crate" | "self" | "super")
-                    ) || index.module.is_some()
+                    )
                 })
-                .map(|p| index.resolve_segments(p.clone()))
+                .filter_map(|p| {
+                    let last = p.last()?;
+                    if EVIDENCE_NAMES.contains(&last.as_str()) {
+                        Some(index.resolve_segments(p.clone()))
+                    } else {
+                        table.reexport(last)
+                    }
+                })
                 .filter(|p| p.first().is_none_or(|f| f != "crate"))
                 .collect();
             for t in targets {
@@ -309,13 +328,28 @@ impl<'ast> FileIndex<'ast> {
         resolved
     }
 
+    /// The import of `name` by the module of the body being analysed: `Some(None)`
+    /// if it imports the name twice differently.
+    fn scoped_import(&self, name: &str) -> Option<Option<&Vec<String>>> {
+        self.scoped_uses
+            .get(&(self.scope.borrow().clone(), name.to_string()))
+            .map(Option::as_ref)
+    }
+
+    /// Analyse the bodies of inline module `module` (`[]`: the file's own) next.
+    pub fn set_scope(&self, module: &[String]) {
+        *self.scope.borrow_mut() = module.to_vec();
+    }
+
     /// Where a path (resolved with this file's imports) leads through the crate's
     /// module tree: `crate::a::B` to the item `B` of module `a`, or to what `a`
     /// re-exports as `B`; a name the file neither declares nor imports, through the
     /// file's glob imports of crate modules (`use super::*`).
     fn locate(&self, resolved: &[String]) -> Option<crate::crate_table::Located> {
         let table = self.crate_table.as_ref()?;
-        let module = self.module.as_ref()?;
+        let mut module = self.module.clone()?;
+        module.path.extend(self.scope.borrow().iter().cloned());
+        let module = &module;
         match resolved {
             [name] => {
                 if self.structs.contains_key(name)
@@ -327,7 +361,19 @@ impl<'ast> FileIndex<'ast> {
                     return None;
                 }
                 let mut found = None;
-                for glob in &self.globs {
+                let scope = self.scope.borrow();
+                let globs = self
+                    .scoped_globs
+                    .iter()
+                    .filter(|(m, _)| *m == *scope)
+                    .map(|(_, g)| g)
+                    // A glob of a module of this file (`use super::*` in `mod tests`)
+                    // brings what the file declares and imports, known here already.
+                    .filter(|g| {
+                        let supers = g.iter().take_while(|s| *s == "super").count();
+                        supers == 0 || supers > scope.len()
+                    });
+                for glob in globs {
                     let mut path = glob.clone();
                     path.push(name.clone());
                     if let Some(l) = table.locate(module, &path) {
@@ -349,6 +395,15 @@ impl<'ast> FileIndex<'ast> {
         };
         if matches!(first.as_str(), "crate" | "self" | "super") {
             return segs;
+        }
+        // The importing module's own import first.
+        if let Some(found) = self.scoped_import(&first) {
+            let Some(full) = found else {
+                return segs;
+            };
+            let mut out = full.clone();
+            out.extend(segs.drain(1..));
+            return out;
         }
         if let Some(full) = self.uses.get(&first) {
             let mut out = full.clone();
@@ -397,7 +452,10 @@ impl<'ast> FileIndex<'ast> {
                     if let Some(alias) = self.aliases.get(&name) {
                         return self.receiver_of_type_depth(alias, depth + 1);
                     }
-                    if self.structs.contains_key(&name) {
+                    // Imported by the body's own module: the struct of that name is in
+                    // another module (a module cannot have both).
+                    let imported_here = self.scoped_import(&name).is_some();
+                    if self.structs.contains_key(&name) && !imported_here {
                         // A struct of this file, unless the same name is also imported
                         // (in another module of the file): then it cannot be told.
                         if self.uses.contains_key(&name) || self.ambiguous_uses.contains(&name) {
@@ -900,6 +958,21 @@ fn split_key(path: &str) -> Vec<String> {
 fn last_of_key(key: &str) -> &str {
     key.rsplit("::").next().unwrap_or(key)
 }
+
+/// The imported names whose origin is evidence of a lock family (`note_path`).
+const EVIDENCE_NAMES: &[&str] = &[
+    "Mutex",
+    "RwLock",
+    "MutexGuard",
+    "RwLockReadGuard",
+    "RwLockWriteGuard",
+    "RefCell",
+    "Ref",
+    "RefMut",
+    "Borrow",
+    "BorrowMut",
+    "File",
+];
 
 fn note_path(ev: &mut LockEvidence, path: &[String]) {
     let Some(root) = path.first().map(String::as_str) else {
@@ -1422,7 +1495,11 @@ impl<'ast> FileIndex<'ast> {
                     note_path(&mut self.evidence, &full);
                 }
             }
-            syn::UseTree::Glob(_) => self.globs.push(prefix.clone()),
+            syn::UseTree::Glob(_) => {
+                self.globs.push(prefix.clone());
+                self.scoped_globs
+                    .push((self.mod_stack.clone(), prefix.clone()));
+            }
             syn::UseTree::Group(g) => {
                 for t in &g.items {
                     self.add_use_tree(t, prefix);
@@ -1432,9 +1509,23 @@ impl<'ast> FileIndex<'ast> {
     }
 
     fn insert_use(&mut self, name: String, full: Vec<String>) {
+        match self
+            .scoped_uses
+            .entry((self.mod_stack.clone(), name.clone()))
+        {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(Some(full.clone()));
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                if o.get().as_ref() != Some(&full) {
+                    o.insert(None);
+                }
+            }
+        }
         // The same name imported from two places (in different modules of one file,
-        // `std::sync::Mutex` here and `tokio::sync::Mutex` there): it is ambiguous, so
-        // it stays unresolved; the evidence sees both.
+        // `std::sync::Mutex` here and `tokio::sync::Mutex` there): it is ambiguous
+        // file-wide, so it stays unresolved outside the modules that import it; the
+        // evidence sees both.
         note_path(&mut self.evidence, &full);
         if self.ambiguous_uses.contains(&name) {
             return;
