@@ -23,6 +23,10 @@ use crate::index::FileIndex;
 use crate::modtree::{ModTree, Module};
 use crate::scan::ModDecl;
 
+/// A `#[must_not_suspend]` annotation: its reason, and whether the type's fields are
+/// all free of drop glue.
+pub type Annotation = (Option<String>, bool);
+
 /// (crate root, path from it) → where it leads.
 type LocatedCache = HashMap<(usize, Vec<String>), Option<Located>>;
 
@@ -774,6 +778,23 @@ impl CrateTable {
                 .map(|(_, v)| self.anchor_entry(file, v))
                 .collect::<Vec<_>>()
                 .iter(),
+        )
+    }
+
+    /// The `#[must_not_suspend]` annotation (reason, trivial fields) of the type at
+    /// `path` (from the crate root `root`): `Some(None)` when the module tree places
+    /// it on a declaration without one, `None` when it cannot place it.
+    pub fn must_not_suspend_at(&self, root: usize, path: &[String]) -> Option<Option<Annotation>> {
+        let Some(Located::Item { file, name, .. }) = self.locate_abs(root, path.to_vec(), 0) else {
+            return None;
+        };
+        let summary = self.file_summary(file)?;
+        Some(
+            summary
+                .must_not_suspend
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, reason, trivial)| (reason.clone(), *trivial)),
         )
     }
 

@@ -635,7 +635,7 @@ impl<'ast> FileIndex<'ast> {
                 let other = self.must_not_suspend.contains_key(&name)
                     && self.names_other_than_annotated(&path_names(&p.path));
                 let hazard = (!other)
-                    .then(|| self.must_not_suspend_hazard(&name))
+                    .then(|| self.must_not_suspend_hazard_path(&path_names(&p.path)))
                     .flatten();
                 if let Some(h) = hazard {
                     out.push(Shape { hazard: h, layers });
@@ -682,6 +682,14 @@ impl<'ast> FileIndex<'ast> {
     /// The hazard of a value of the type called `name`, when it (in this file or
     /// elsewhere in the crate) is annotated `#[must_not_suspend]`.
     pub fn must_not_suspend_hazard(&self, name: &str) -> Option<hazard::Hazard> {
+        self.must_not_suspend_hazard_path(&[name.to_string()])
+    }
+
+    /// `must_not_suspend_hazard` for a type named by a path as written (`Conn`,
+    /// `b::Conn`): when the module tree places it on a declaration of another file,
+    /// that declaration's annotation decides, not another type's of the same name.
+    pub fn must_not_suspend_hazard_path(&self, segs: &[String]) -> Option<hazard::Hazard> {
+        let name = segs.last()?.as_str();
         // `use lease::Lease as L;`: `L` is `Lease`.
         let renamed = self
             .uses
@@ -699,7 +707,18 @@ impl<'ast> FileIndex<'ast> {
             ),
             None => {
                 let t = self.crate_table.as_ref()?;
-                let (reason, trivial) = t.must_not_suspend(name)?;
+                let by_name = t.must_not_suspend(name)?;
+                let full = self.resolve_segments(segs.to_vec());
+                let located = match (full.split_first(), &self.module) {
+                    (Some((first, rest)), Some(m)) if first == "crate" => {
+                        t.must_not_suspend_at(m.root, rest)
+                    }
+                    _ => None,
+                };
+                let (reason, trivial) = match located {
+                    Some(annotation) => annotation?,
+                    None => by_name,
+                };
                 (reason, trivial, t.has_drop(name))
             }
         };

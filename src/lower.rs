@@ -1806,7 +1806,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     /// than the annotated one of the same name.
     fn annotated_path(&self, segs: &[String]) -> Vec<Shape> {
         match segs.last() {
-            Some(name) if !self.index.names_other_than_annotated(segs) => self.annotated(name),
+            Some(_) if !self.index.names_other_than_annotated(segs) => self.annotated_segs(segs),
             _ => Vec::new(),
         }
     }
@@ -1814,12 +1814,24 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     /// The hazard of a value of the type called `name` (`Self` in an impl) when the
     /// type is annotated `#[must_not_suspend]`.
     fn annotated(&self, name: &str) -> Vec<Shape> {
-        let name = match (name, &self.self_ty) {
-            ("Self", Some(ty)) => ty.as_str(),
-            _ => name,
+        self.annotated_segs(&[name.to_string()])
+    }
+
+    /// `annotated` for a type named by a path as written.
+    fn annotated_segs(&self, segs: &[String]) -> Vec<Shape> {
+        let self_ty;
+        let segs = match (segs, &self.self_ty) {
+            ([only], Some(ty)) if only == "Self" => {
+                self_ty = [ty.clone()];
+                &self_ty[..]
+            }
+            _ => segs,
+        };
+        let Some(name) = segs.last() else {
+            return Vec::new();
         };
         self.index
-            .must_not_suspend_hazard(name)
+            .must_not_suspend_hazard_path(segs)
             .or_else(|| {
                 let path = self.index.resolve_segments(vec![name.to_string()]);
                 self.index.invalid_type_hazard(&path)

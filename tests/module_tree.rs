@@ -241,3 +241,46 @@ fn a_relative_path_finds_the_same_tree() {
     let lines: Vec<&str> = stdout.lines().filter(|l| l.contains("user.rs")).collect();
     assert_eq!(lines.len(), 3, "{stdout}");
 }
+
+/// Two types called `Conn` in two modules, one of them `#[must_not_suspend]`: a
+/// value of the other is no hazard, whatever its name (rustc agrees).
+#[test]
+fn must_not_suspend_follows_the_declaration_a_path_reaches() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", MANIFEST);
+    write(
+        root,
+        "src/lib.rs",
+        "pub mod a;\npub mod b;\npub mod user;\n",
+    );
+    write(
+        root,
+        "src/a.rs",
+        "#[must_not_suspend = \"return it to the pool first\"]\npub struct Conn {\n    pub id: String,\n}\n\
+         pub fn checkout() -> Conn {\n    Conn { id: String::new() }\n}\n",
+    );
+    write(
+        root,
+        "src/b.rs",
+        "pub struct Conn {\n    pub id: String,\n}\n",
+    );
+    write(
+        root,
+        "src/user.rs",
+        format!(
+            "use crate::b::Conn;\nuse crate::a::Conn as Held;\n{YIELD}\
+             pub async fn fine(c: Conn) {{\n    yield_now().await;\n    drop(c);\n}}\n\
+             pub async fn literal() {{\n    let c = Conn {{ id: String::new() }};\n    yield_now().await;\n    drop(c);\n}}\n\
+             pub async fn held(c: Held) {{\n    yield_now().await;\n    drop(c);\n}}\n\
+             pub async fn by_path() {{\n    let c: crate::a::Conn = crate::a::checkout();\n    yield_now().await;\n    drop(c);\n}}\n"
+        ),
+    );
+    assert_eq!(
+        both_ways(root),
+        vec![
+            "src/user.rs:13 must_not_suspend",
+            "src/user.rs:18 must_not_suspend"
+        ]
+    );
+}
