@@ -83,6 +83,8 @@ pub struct FileSummary {
     /// What each module of the file (the file's own, `[]`, and its inline modules)
     /// declares, for resolving paths through the module tree.
     scope: Vec<ScopeEntry>,
+    /// `impl Deref for Name { type Target = T; }`: Name → T.
+    derefs: Vec<(String, FieldEntry)>,
     /// Type aliases (`type Shared = Arc<Mutex<State>>;`), by name: what a value of
     /// the aliased type is, read with the file's imports.
     aliases: Vec<(String, AliasEntry)>,
@@ -798,6 +800,26 @@ impl CrateTable {
         )
     }
 
+    /// What a value of type `ty` derefs to (`impl Deref for ty`), if the crate agrees.
+    pub fn deref_target(&self, ty: &str) -> Option<FieldEntry> {
+        let files: Vec<usize> = match &self.answers {
+            Answers::Merged(m) => (0..m.files.len()).collect(),
+            Answers::Lazy(l) => l.by_impl.get(ty).cloned().unwrap_or_default(),
+        };
+        let entries: Vec<FieldEntry> = files
+            .into_iter()
+            .filter_map(|i| Some((i, self.file_summary(i)?)))
+            .flat_map(|(i, s)| {
+                s.derefs
+                    .iter()
+                    .filter(|(n, _)| n == ty)
+                    .map(move |(_, e)| (i, e))
+            })
+            .map(|(i, e)| self.anchor_entry(i, e))
+            .collect();
+        agree(entries.iter())
+    }
+
     /// The type alias at `path` (from the crate root `root`), from the file that
     /// declares it: only a path the module tree places can name one.
     pub fn alias_at(&self, root: usize, path: &[String]) -> Option<AliasEntry> {
@@ -1062,6 +1084,9 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
     for (name, ty) in &index.statics {
         summary.statics.push((name.clone(), entry(ty)));
     }
+    for (name, ty) in &index.deref_targets {
+        summary.derefs.push((name.clone(), entry(ty)));
+    }
     for (name, ty) in &index.aliases {
         summary.aliases.push((
             name.clone(),
@@ -1086,6 +1111,7 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
     summary.fields.sort_by(|a, b| a.0.cmp(&b.0));
     summary.statics.sort_by(|a, b| a.0.cmp(&b.0));
     summary.aliases.sort_by(|a, b| a.0.cmp(&b.0));
+    summary.derefs.sort_by(|a, b| a.0.cmp(&b.0));
     summary.awaiting_macros.sort();
     summary.must_not_suspend.sort_by(|a, b| a.0.cmp(&b.0));
     summary

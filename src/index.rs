@@ -82,6 +82,8 @@ pub struct FileIndex<'ast> {
     pub must_not_suspend_traits: HashMap<String, Option<String>>,
     /// Types with an `impl Drop` in this file.
     pub drop_impls: HashSet<String>,
+    /// `impl Deref for Name { type Target = T; }`: Name → T.
+    pub deref_targets: HashMap<String, &'ast syn::Type>,
     /// Variant name → its `#[must_not_suspend]` enum (for `Idle` after `use State::*`).
     pub must_not_suspend_variants: HashMap<String, String>,
 }
@@ -962,6 +964,18 @@ impl<'ast> FileIndex<'ast> {
         }
     }
 
+    /// The struct (its key, see `struct_key`) that a value of struct `key` derefs to
+    /// (`impl Deref for Handle { type Target = Inner; }`), in this file or another.
+    pub fn deref_struct(&self, key: &str) -> Option<String> {
+        if let Some(target) = self.deref_targets.get(key) {
+            return self.struct_key(target);
+        }
+        self.crate_table
+            .as_ref()?
+            .deref_target(last_of_key(key))?
+            .struct_name
+    }
+
     /// The declared type of field `field` of struct `ty_name`.
     pub fn field_type(&self, ty_name: &str, field: &str) -> Option<&'ast syn::Type> {
         self.structs.get(ty_name)?.get(field).copied()
@@ -1241,6 +1255,20 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
             .is_some_and(|s| s.ident == "Drop");
         if let (true, Some(name)) = (is_drop, &name) {
             self.drop_impls.insert(name.clone());
+        }
+        let is_deref = item
+            .trait_
+            .as_ref()
+            .and_then(|(path, _)| path.segments.last())
+            .is_some_and(|s| s.ident == "Deref");
+        if let (true, Some(name)) = (is_deref, &name) {
+            let target = item.items.iter().find_map(|i| match i {
+                syn::ImplItem::Type(t) if t.ident == "Target" => Some(&t.ty),
+                _ => None,
+            });
+            if let Some(target) = target {
+                self.deref_targets.insert(name.clone(), target);
+            }
         }
         self.impl_stack.push(name);
         syn::visit::visit_item_impl(self, item);

@@ -2535,14 +2535,18 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     syn::Member::Named(n) => n.to_string(),
                     syn::Member::Unnamed(i) => i.index.to_string(),
                 };
-                let struct_name = self.struct_of(&f.base)?;
-                match self.index.field_type(&struct_name, &member) {
-                    Some(ty) => self.index.receiver_of_type(ty),
-                    None => {
-                        let path = self.index.crate_field(&struct_name, &member)?.type_path?;
-                        self.index.receiver_of_path(&path)
+                let mut struct_name = self.struct_of(&f.base)?;
+                // Auto-deref: a field the struct lacks is its `Deref` target's.
+                for _ in 0..4 {
+                    if let Some(ty) = self.index.field_type(&struct_name, &member) {
+                        return self.index.receiver_of_type(ty);
                     }
+                    if let Some(entry) = self.index.crate_field(&struct_name, &member) {
+                        return self.index.receiver_of_path(&entry.type_path?);
+                    }
+                    struct_name = self.index.deref_struct(&struct_name)?;
                 }
+                None
             }
             syn::Expr::Reference(r) => self.receiver_depth(&r.expr, depth + 1),
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
@@ -2643,15 +2647,22 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 self.struct_of_hint(&self.locals[l].hint)
             }
             syn::Expr::Field(f) => {
-                let base = self.struct_of(&f.base)?;
+                let mut base = self.struct_of(&f.base)?;
                 let member = match &f.member {
                     syn::Member::Named(n) => n.to_string(),
                     syn::Member::Unnamed(i) => i.index.to_string(),
                 };
-                match self.index.field_type(&base, &member) {
-                    Some(ty) => self.index.struct_key(ty),
-                    None => self.index.crate_field(&base, &member)?.struct_name,
+                // Auto-deref, as in `receiver_depth`.
+                for _ in 0..4 {
+                    if let Some(ty) = self.index.field_type(&base, &member) {
+                        return self.index.struct_key(ty);
+                    }
+                    if let Some(entry) = self.index.crate_field(&base, &member) {
+                        return entry.struct_name;
+                    }
+                    base = self.index.deref_struct(&base)?;
                 }
+                None
             }
             syn::Expr::Unary(u) => self.struct_of(&u.expr),
             syn::Expr::Reference(r) => self.struct_of(&r.expr),

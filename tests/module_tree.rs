@@ -284,3 +284,29 @@ fn must_not_suspend_follows_the_declaration_a_path_reaches() {
         ]
     );
 }
+
+/// A field reached through another file's `impl Deref` (auto-deref).
+#[test]
+fn fields_through_deref_of_another_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", MANIFEST);
+    write(root, "src/lib.rs", "pub mod handle;\npub mod user;\n");
+    write(
+        root,
+        "src/handle.rs",
+        "use std::sync::{Arc, Mutex};\n\
+         pub struct Inner {\n    pub state: Mutex<Vec<u8>>,\n}\n\
+         pub struct Handle(Arc<Inner>);\n\
+         impl std::ops::Deref for Handle {\n    type Target = Inner;\n    fn deref(&self) -> &Inner {\n        &self.0\n    }\n}\n",
+    );
+    write(
+        root,
+        "src/user.rs",
+        format!(
+            "use crate::handle::Handle;\n{YIELD}\
+             pub async fn held(h: &Handle) {{\n    if let Ok(g) = h.state.try_lock() {{\n        yield_now().await;\n    }}\n}}\n"
+        ),
+    );
+    assert_eq!(both_ways(root), vec!["src/user.rs:4 await_holding_lock"]);
+}
