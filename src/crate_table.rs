@@ -225,6 +225,15 @@ struct Lazy {
     nanos: AtomicU64,
 }
 
+/// A walk through the module tree: the paths being resolved, and whether every
+/// step so far got to an answer (no circle, not too deep).
+struct Walk {
+    stack: Vec<(usize, Vec<String>)>,
+    /// The paths followed so far in this walk: where each led, and whether in full.
+    seen: HashMap<(usize, Vec<String>), (Option<Located>, bool)>,
+    complete: bool,
+}
+
 /// A file that makes up (part of) a module: `inline` are the inline modules of the
 /// file the module is.
 #[derive(Debug)]
@@ -357,14 +366,16 @@ impl CrateTable {
                 [name] => {
                     let mut abs = module.path.clone();
                     abs.push(name.clone());
-                    self.locate_abs(module.root, abs, 0)
+                    self.locate_abs(module.root, abs)
                 }
                 _ => self.locate(&module, path),
             };
             if let Some(found) = found {
                 let path = found.path();
                 // The struct it is, by its path (`struct_key`).
-                if path[0] == "crate" && path.last() == entry.struct_name.as_ref() {
+                if path.first().is_some_and(|f| f == "crate")
+                    && path.last() == entry.struct_name.as_ref()
+                {
                     entry.struct_name = Some(path.join("::"));
                 }
                 entry.type_path = Some(path);
@@ -456,7 +467,7 @@ impl CrateTable {
     /// does not start in the crate, cannot be followed, or leads to two places.
     pub fn locate(&self, from: &Module, path: &[String]) -> Option<Located> {
         let abs = self.absolute(from, path, None)?;
-        self.locate_abs(from.root, abs, 0)
+        self.locate_abs(from.root, abs)
     }
 
     /// `path`, written in module `from`, from its crate's root; `None` if it names
@@ -540,22 +551,54 @@ impl CrateTable {
         out
     }
 
-    fn locate_abs(&self, root: usize, abs: Vec<String>, depth: usize) -> Option<Located> {
-        if depth > 16 || abs.is_empty() {
+    /// `locate` for a path from the crate root `root`.
+    fn locate_abs(&self, root: usize, abs: Vec<String>) -> Option<Located> {
+        let mut walk = Walk {
+            stack: Vec::new(),
+            seen: HashMap::new(),
+            complete: true,
+        };
+        self.locate_in(root, abs, &mut walk)
+    }
+
+    /// One step of a walk through the tree. Imports can go round in circles (`mod a
+    /// { pub use super::b::*; } mod b { pub use super::a::*; }`): a path already on
+    /// the walk's stack, or a walk too deep, leads nowhere, and an answer that met
+    /// either is not cached, since from elsewhere the same path may lead further.
+    fn locate_in(&self, root: usize, abs: Vec<String>, walk: &mut Walk) -> Option<Located> {
+        if abs.is_empty() {
             return None;
         }
         let key = (root, abs);
         if let Some(known) = self.located.lock().ok()?.get(&key) {
             return known.clone();
         }
-        let answer = self.locate_uncached(root, &key.1, depth);
-        if let Ok(mut cache) = self.located.lock() {
-            cache.insert(key, answer.clone());
+        if walk.stack.len() > 16 || walk.stack.contains(&key) {
+            walk.complete = false;
+            return None;
         }
+        // Each path is followed once per walk: imports that all glob each other
+        // would otherwise be walked along every order of the modules.
+        if let Some((answer, complete)) = walk.seen.get(&key) {
+            walk.complete &= *complete;
+            return answer.clone();
+        }
+        let outer_complete = std::mem::replace(&mut walk.complete, true);
+        let path = key.1.clone();
+        walk.stack.push(key);
+        let answer = self.locate_uncached(root, &path, walk);
+        let key = walk.stack.pop()?;
+        if walk.complete {
+            if let Ok(mut cache) = self.located.lock() {
+                cache.insert(key.clone(), answer.clone());
+            }
+        }
+        walk.seen.insert(key, (answer.clone(), walk.complete));
+        walk.complete &= outer_complete;
         answer
     }
 
-    fn locate_uncached(&self, root: usize, abs: &[String], depth: usize) -> Option<Located> {
+    fn locate_uncached(&self, root: usize, abs: &[String], walk: &mut Walk) -> Option<Located> {
         let (name, module_path) = abs.split_last()?;
         let module = Module {
             root,
@@ -598,10 +641,12 @@ impl CrateTable {
                     continue;
                 };
                 let l = match self.absolute(&module, target, Some(&hosts)) {
-                    Some(abs) => self.locate_abs(root, abs, depth + 1),
-                    None => Some(Located::External(
-                        target.iter().filter(|s| *s != "::").cloned().collect(),
-                    )),
+                    Some(abs) => self.locate_in(root, abs, walk),
+                    None => {
+                        let path: Vec<String> =
+                            target.iter().filter(|s| *s != "::").cloned().collect();
+                        (!path.is_empty()).then_some(Located::External(path))
+                    }
                 };
                 if let Some(l) = l {
                     add(l, &mut found);
@@ -617,7 +662,7 @@ impl CrateTable {
                 let l = match self.absolute(&module, glob, Some(&hosts)) {
                     Some(mut abs) => {
                         abs.push(name.clone());
-                        self.locate_abs(root, abs, depth + 1)
+                        self.locate_in(root, abs, walk)
                     }
                     None => {
                         // Out of the crate: only a lock type's name is trusted to be there.
@@ -639,13 +684,13 @@ impl CrateTable {
         if found.is_empty() && !module_path.is_empty() {
             if let Some(Located::Item {
                 module, name: m, ..
-            }) = self.locate_abs(root, module_path.to_vec(), depth + 1)
+            }) = self.locate_in(root, module_path.to_vec(), walk)
             {
                 let mut target = module.path;
                 target.push(m);
                 if target != module_path {
                     target.push(name.clone());
-                    if let Some(l) = self.locate_abs(root, target, depth + 1) {
+                    if let Some(l) = self.locate_in(root, target, walk) {
                         add(l, &mut found);
                     }
                 }
@@ -768,7 +813,7 @@ impl CrateTable {
     /// Field `field` of the struct at `path` (from the crate root `root`), from the
     /// file that declares it.
     pub fn field_at(&self, root: usize, path: &[String], field: &str) -> Option<FieldEntry> {
-        let Some(Located::Item { file, name, .. }) = self.locate_abs(root, path.to_vec(), 0) else {
+        let Some(Located::Item { file, name, .. }) = self.locate_abs(root, path.to_vec()) else {
             return self.field(path.last()?, field);
         };
         let summary = self.file_summary(file)?;
@@ -787,7 +832,7 @@ impl CrateTable {
     /// `path` (from the crate root `root`): `Some(None)` when the module tree places
     /// it on a declaration without one, `None` when it cannot place it.
     pub fn must_not_suspend_at(&self, root: usize, path: &[String]) -> Option<Option<Annotation>> {
-        let Some(Located::Item { file, name, .. }) = self.locate_abs(root, path.to_vec(), 0) else {
+        let Some(Located::Item { file, name, .. }) = self.locate_abs(root, path.to_vec()) else {
             return None;
         };
         let summary = self.file_summary(file)?;
@@ -823,7 +868,7 @@ impl CrateTable {
     /// The type alias at `path` (from the crate root `root`), from the file that
     /// declares it: only a path the module tree places can name one.
     pub fn alias_at(&self, root: usize, path: &[String]) -> Option<AliasEntry> {
-        let Some(Located::Item { file, name, .. }) = self.locate_abs(root, path.to_vec(), 0) else {
+        let Some(Located::Item { file, name, .. }) = self.locate_abs(root, path.to_vec()) else {
             return None;
         };
         let summary = self.file_summary(file)?;
@@ -841,7 +886,7 @@ impl CrateTable {
     /// cannot tell).
     pub fn method_at(&self, root: usize, path: &[String], name: &str) -> Option<Vec<Shape>> {
         let ty = path.last()?;
-        let Some(wanted) = self.locate_abs(root, path.to_vec(), 0) else {
+        let Some(wanted) = self.locate_abs(root, path.to_vec()) else {
             return self.method(ty, name);
         };
         let candidates: Vec<usize> = match &self.answers {
@@ -872,7 +917,7 @@ impl CrateTable {
             let seen = self.tree.modules.get(i).cloned().flatten().and_then(|m| {
                 let mut abs = m.path;
                 abs.push(ty.clone());
-                self.locate_abs(m.root, abs, 0)
+                self.locate_abs(m.root, abs)
             });
             if seen.is_none_or(|s| s == wanted) {
                 shapes.push(v.clone());

@@ -310,3 +310,37 @@ fn fields_through_deref_of_another_file() {
     );
     assert_eq!(both_ways(root), vec!["src/user.rs:4 await_holding_lock"]);
 }
+
+/// Modules that glob-import each other in circles: every name is still resolved (or
+/// not) once, without walking the circles, and the same in both modes.
+#[test]
+fn glob_imports_in_circles_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", MANIFEST);
+    let names: Vec<String> = (0..24).map(|i| format!("m{i}")).collect();
+    let mut lib = String::new();
+    for (i, name) in names.iter().enumerate() {
+        lib.push_str(&format!("pub mod {name};\n"));
+        let mut body: String = names
+            .iter()
+            .filter(|other| *other != name)
+            .map(|other| format!("pub use crate::{other}::*;\n"))
+            .collect();
+        if i == 23 {
+            body.push_str("pub use std::sync::Mutex;\n");
+        }
+        write(root, &format!("src/{name}.rs"), body);
+    }
+    lib.push_str("mod user;\n");
+    write(root, "src/lib.rs", lib);
+    write(
+        root,
+        "src/user.rs",
+        format!(
+            "use crate::m0::{{Missing, Mutex}};\n{YIELD}\
+             pub async fn held(m: &Mutex<u8>, x: &Missing) {{\n    let g = m.lock();\n    yield_now().await;\n}}\n"
+        ),
+    );
+    assert_eq!(both_ways(root), vec!["src/user.rs:4 await_holding_lock"]);
+}
