@@ -144,6 +144,8 @@ pub struct CrateTable {
     tree: ModTree,
     /// Files by path, in the order of `tree`.
     file_of: HashMap<Arc<Path>, usize>,
+    /// Every name a file of the crate declares or re-exports (by the scan).
+    known_names: HashSet<String>,
     /// Paths resolved through the tree so far: (crate root, full path) → the answer.
     located: Mutex<LocatedCache>,
     /// Types configured in `await-holding-invalid-types`.
@@ -176,6 +178,7 @@ struct Merged {
     must_not_suspend: HashMap<String, (Option<String>, bool)>,
     must_not_suspend_traits: HashMap<String, Option<String>>,
     drop_impls: HashSet<String>,
+    alias_names: HashSet<String>,
     /// Every file's summary (`None` if it does not parse), in the tree's order.
     files: Vec<Option<FileSummary>>,
 }
@@ -199,12 +202,32 @@ pub struct Declared {
     pub macros: Vec<String>,
     /// `static` names (also `lazy_static!`'s).
     pub statics: Vec<String>,
+    /// `type` names (aliases, associated types).
+    pub aliases: Vec<String>,
     /// Whether the file can declare an `impl Drop`.
     pub drop: bool,
     /// Whether the file mentions `must_not_suspend` at all.
     pub must_not_suspend: bool,
     /// Its out-of-line module declarations.
     pub mods: Vec<ModDecl>,
+}
+
+impl Declared {
+    /// Add the names this file may bind, for `CrateTable::may_locate`.
+    fn add_names(&self, names: &mut HashSet<String>) {
+        for list in [
+            &self.types,
+            &self.fns,
+            &self.traits,
+            &self.reexports,
+            &self.macros,
+            &self.statics,
+            &self.aliases,
+        ] {
+            names.extend(list.iter().cloned());
+        }
+        names.extend(self.mods.iter().map(|m| m.name.clone()));
+    }
 }
 
 /// A crate's files, summarised on demand.
@@ -219,6 +242,7 @@ struct Lazy {
     by_reexport: HashMap<String, Vec<usize>>,
     by_macro: HashMap<String, Vec<usize>>,
     by_static: HashMap<String, Vec<usize>>,
+    by_alias: HashMap<String, Vec<usize>>,
     drop_files: Vec<usize>,
     any_must_not_suspend: bool,
     /// Nanoseconds spent summarising, summed over threads.
@@ -276,12 +300,14 @@ impl CrateTable {
     /// declaring `mods` each, are all summarised already (`None`: does not parse).
     pub fn merge(
         dir: Option<&Path>,
-        files: Vec<(Arc<Path>, Vec<ModDecl>, Option<FileSummary>)>,
+        files: Vec<(Arc<Path>, Declared, Option<FileSummary>)>,
     ) -> CrateTable {
         let mut paths = Vec::with_capacity(files.len());
         let mut summaries = Vec::with_capacity(files.len());
-        for (path, mods, summary) in files {
-            paths.push((path, mods));
+        let mut known = HashSet::new();
+        for (path, mut declared, summary) in files {
+            paths.push((path, std::mem::take(&mut declared.mods)));
+            declared.add_names(&mut known);
             summaries.push(summary);
         }
         let mut table = CrateTable {
@@ -289,6 +315,7 @@ impl CrateTable {
                 files: summaries,
                 ..Merged::default()
             }),
+            known_names: known,
             ..CrateTable::default()
         }
         .with_tree(dir, paths);
@@ -348,6 +375,8 @@ impl CrateTable {
             t.must_not_suspend_traits
                 .extend(s.must_not_suspend_traits.iter().cloned());
             t.drop_impls.extend(s.drop_impls.iter().cloned());
+            t.alias_names
+                .extend(s.aliases.iter().map(|(n, _)| n.clone()));
         }
         t.files = files;
         table
@@ -412,13 +441,16 @@ impl CrateTable {
             by_reexport: HashMap::new(),
             by_macro: HashMap::new(),
             by_static: HashMap::new(),
+            by_alias: HashMap::new(),
             drop_files: Vec::new(),
             any_must_not_suspend: false,
             nanos: AtomicU64::new(0),
         };
         let mut paths = Vec::with_capacity(files.len());
+        let mut known = HashSet::new();
         for (i, (path, mut declared)) in files.into_iter().enumerate() {
             paths.push((path.clone(), std::mem::take(&mut declared.mods)));
+            declared.add_names(&mut known);
             let add = |map: &mut HashMap<String, Vec<usize>>, names: Vec<String>| {
                 for n in names {
                     map.entry(n).or_default().push(i);
@@ -432,6 +464,7 @@ impl CrateTable {
             add(&mut lazy.by_reexport, declared.reexports);
             add(&mut lazy.by_macro, declared.macros);
             add(&mut lazy.by_static, declared.statics);
+            add(&mut lazy.by_alias, declared.aliases);
             if declared.drop {
                 lazy.drop_files.push(i);
             }
@@ -443,9 +476,23 @@ impl CrateTable {
         }
         CrateTable {
             answers: Answers::Lazy(lazy),
+            known_names: known,
             ..CrateTable::default()
         }
         .with_tree(dir, paths)
+    }
+
+    /// Whether a path whose last segment is `name` may lead somewhere through the
+    /// module tree: the crate declares or re-exports something of that name (by the
+    /// scan), or it is a lock's, guard's or cell's name (which a module may import
+    /// privately from outside for its children), or a configured type's.
+    pub fn may_locate(&self, name: &str) -> bool {
+        self.known_names.contains(name)
+            || crate::hazard::is_hazard_type_name(name)
+            || self
+                .invalid_types
+                .iter()
+                .any(|t| t.path.rsplit("::").next() == Some(name))
     }
 
     /// The summary of file `i` (`None` if it does not parse).
@@ -849,7 +896,17 @@ impl CrateTable {
     pub fn deref_target(&self, ty: &str) -> Option<FieldEntry> {
         let files: Vec<usize> = match &self.answers {
             Answers::Merged(m) => (0..m.files.len()).collect(),
-            Answers::Lazy(l) => l.by_impl.get(ty).cloned().unwrap_or_default(),
+            // Only files with an impl header naming both `Deref` and the type.
+            Answers::Lazy(l) => {
+                let derefs: &[usize] = l.by_impl.get("Deref").map_or(&[], Vec::as_slice);
+                l.by_impl
+                    .get(ty)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|i| derefs.binary_search(i).is_ok())
+                    .collect()
+            }
         };
         let entries: Vec<FieldEntry> = files
             .into_iter()
@@ -865,9 +922,21 @@ impl CrateTable {
         agree(entries.iter())
     }
 
+    /// Whether a file of the crate may declare a type alias called `name`.
+    pub fn may_alias(&self, name: &str) -> bool {
+        match &self.answers {
+            Answers::Merged(m) => m.alias_names.contains(name),
+            Answers::Lazy(l) => l.by_alias.contains_key(name),
+        }
+    }
+
     /// The type alias at `path` (from the crate root `root`), from the file that
     /// declares it: only a path the module tree places can name one.
     pub fn alias_at(&self, root: usize, path: &[String]) -> Option<AliasEntry> {
+        // Most paths name no alias: only then is the path followed.
+        if !self.may_alias(path.last()?) {
+            return None;
+        }
         let Some(Located::Item { file, name, .. }) = self.locate_abs(root, path.to_vec()) else {
             return None;
         };

@@ -278,11 +278,29 @@ pub fn classify_lock_path(path: &[String]) -> Option<Receiver> {
     Some(Receiver { family, kind })
 }
 
-/// The hazard a guard *type* names, from its resolved path, if any.
-pub fn guard_type_hazard(path: &[String], evidence: &LockEvidence) -> Option<Hazard> {
-    let last = path.last()?.as_str();
-    let root = path.first().map(String::as_str).unwrap_or("");
-    let lock_guard = matches!(
+/// Whether `name` is the last segment of a lock, guard, cell or `Rc` type whose
+/// path decides what it is (`std::sync::Mutex`, `parking_lot::MutexGuard`...).
+pub fn is_hazard_type_name(name: &str) -> bool {
+    is_guard_name(name)
+        || matches!(
+            name,
+            "Mutex"
+                | "FairMutex"
+                | "SpinMutex"
+                | "TicketMutex"
+                | "RwLock"
+                | "ReentrantMutex"
+                | "ReentrantLock"
+                | "RefCell"
+                | "Ref"
+                | "RefMut"
+                | "Rc"
+                | "Span"
+        )
+}
+
+fn is_guard_name(last: &str) -> bool {
+    matches!(
         last,
         "MutexGuard"
             | "RwLockReadGuard"
@@ -301,7 +319,14 @@ pub fn guard_type_hazard(path: &[String], evidence: &LockEvidence) -> Option<Haz
             | "ArcReentrantMutexGuard"
             | "SpinMutexGuard"
             | "TicketMutexGuard"
-    );
+    )
+}
+
+/// The hazard a guard *type* names, from its resolved path, if any.
+pub fn guard_type_hazard(path: &[String], evidence: &LockEvidence) -> Option<Hazard> {
+    let last = path.last()?.as_str();
+    let root = path.first().map(String::as_str).unwrap_or("");
+    let lock_guard = is_guard_name(last);
     let cell = matches!(last, "Ref" | "RefMut");
     if !lock_guard && !cell {
         return None;

@@ -349,6 +349,9 @@ impl<'ast> FileIndex<'ast> {
     /// file's glob imports of crate modules (`use super::*`).
     fn locate(&self, resolved: &[String]) -> Option<crate::crate_table::Located> {
         let table = self.crate_table.as_ref()?;
+        if !table.may_locate(resolved.last()?) {
+            return None;
+        }
         let mut module = self.module.clone()?;
         module.path.extend(self.scope.borrow().iter().cloned());
         let module = &module;
@@ -643,7 +646,14 @@ impl<'ast> FileIndex<'ast> {
                     out.push(Shape { hazard: h, layers });
                     return;
                 }
-                if let Some(h) = self.invalid_type_hazard(&self.resolve(&p.path)) {
+                let listed = self
+                    .crate_table
+                    .as_ref()
+                    .is_some_and(|t| !t.invalid_types.is_empty());
+                if let Some(h) = listed
+                    .then(|| self.invalid_type_hazard(&self.resolve(&p.path)))
+                    .flatten()
+                {
                     out.push(Shape { hazard: h, layers });
                     return;
                 }
@@ -660,6 +670,19 @@ impl<'ast> FileIndex<'ast> {
                         ),
                         layers,
                     });
+                    return;
+                }
+                // Only a guard's name, or an alias of the crate, can be a hazard
+                // from here on: other paths are not resolved through the crate.
+                let original = self
+                    .resolve_in_file(vec![name.clone()])
+                    .pop()
+                    .unwrap_or_default();
+                let may_alias = self
+                    .crate_table
+                    .as_ref()
+                    .is_some_and(|t| t.may_alias(&original));
+                if !may_alias && !hazard::is_hazard_type_name(&original) {
                     return;
                 }
                 let full = self.resolve(&p.path);

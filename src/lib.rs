@@ -436,8 +436,8 @@ fn check_package(
         let files = scanned
             .iter_mut()
             .map(|s| {
-                let mods = std::mem::take(&mut s.declared.mods);
-                (s.file.path.clone(), mods, s.summary.take())
+                let declared = std::mem::take(&mut s.declared);
+                (s.file.path.clone(), declared, s.summary.take())
             })
             .collect();
         crate_table::CrateTable::merge(package.map(|d| &**d), files)
@@ -573,46 +573,47 @@ fn scan_file<'a>(
 fn scan_text(scanned: &mut Scanned, text: &str, in_crate: bool, full: bool) {
     scanned.result.bytes = text.len();
     scanned.result.lines = line_count(text);
+    // A scan that fails (a bug) only costs the shortcut: the file is parsed.
+    let facts = panic_guard::catch(|| scan::scan(text)).unwrap_or_else(|_| scan::Facts {
+        unsure: true,
+        ..scan::Facts::default()
+    });
     if full {
         scanned.analyse = true;
         if in_crate {
             let summarizing = Instant::now();
             scanned.summary = crate_table::summarize_text(text, false);
             proc_macro2::extra::invalidate_current_thread_spans();
-            scanned.declared.mods =
-                panic_guard::catch(|| scan::scan(text).mods).unwrap_or_default();
             scanned.summary_time = summarizing.elapsed();
         }
     } else {
-        // A scan that fails (a bug) only costs the shortcut: the file is parsed.
-        let facts = panic_guard::catch(|| scan::scan(text)).unwrap_or_else(|_| scan::Facts {
-            unsure: true,
-            ..scan::Facts::default()
-        });
         scanned.analyse = can_have_findings(&facts);
         if !scanned.analyse && facts.has_async {
-            scanned.macro_calls = facts.macro_calls;
+            scanned.macro_calls = facts.macro_calls.clone();
         }
         scanned.macros = facts.macros.clone();
-        scanned.declared = crate_table::Declared {
-            types: facts.types,
-            fns: facts.fns,
-            free_fns: facts.free_fns,
-            impls: facts.impl_names,
-            traits: facts.traits,
-            // Words of a use tree that never name what it brings in.
-            reexports: facts
-                .use_names
-                .into_iter()
-                .filter(|n| !matches!(n.as_str(), "self" | "super" | "crate" | "as" | "_"))
-                .collect(),
-            macros: facts.macros,
-            statics: facts.statics,
-            drop: facts.mentions_drop,
-            must_not_suspend: facts.mentions_must_not_suspend,
-            mods: facts.mods,
-        };
     }
+    // The module tree, and which names the crate may declare, come from the scan in
+    // both modes.
+    scanned.declared = crate_table::Declared {
+        types: facts.types,
+        fns: facts.fns,
+        free_fns: facts.free_fns,
+        impls: facts.impl_names,
+        traits: facts.traits,
+        // Words of a use tree that never name what it brings in.
+        reexports: facts
+            .use_names
+            .into_iter()
+            .filter(|n| !matches!(n.as_str(), "self" | "super" | "crate" | "as" | "_"))
+            .collect(),
+        macros: facts.macros,
+        statics: facts.statics,
+        aliases: facts.aliases,
+        drop: facts.mentions_drop,
+        must_not_suspend: facts.mentions_must_not_suspend,
+        mods: facts.mods,
+    };
 }
 
 /// Whether what the scan found can make a finding: a yield point (`.await`, `yield`,

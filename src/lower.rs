@@ -1833,6 +1833,11 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         self.index
             .must_not_suspend_hazard_path(segs)
             .or_else(|| {
+                // Only a configured list can make another type a hazard here.
+                self.index
+                    .crate_table
+                    .as_ref()
+                    .filter(|t| !t.invalid_types.is_empty())?;
                 let path = self.index.resolve_segments(vec![name.to_string()]);
                 self.index.invalid_type_hazard(&path)
             })

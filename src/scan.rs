@@ -48,6 +48,9 @@ pub struct Facts {
     /// Identifiers right after `static` or `const` (past `mut` or `ref`: `static ref`
     /// is lazy_static's). Sorted, deduplicated.
     pub statics: Vec<String>,
+    /// Identifiers right after `type` (type aliases, and associated types too).
+    /// Sorted, deduplicated.
+    pub aliases: Vec<String>,
     /// The identifier `Drop` occurs in code.
     pub mentions_drop: bool,
     /// The identifier `must_not_suspend` occurs in code.
@@ -457,6 +460,7 @@ struct Collector<'t> {
     impl_names: Vec<&'t str>,
     macros: Vec<&'t str>,
     statics: Vec<&'t str>,
+    aliases: Vec<&'t str>,
     /// The previous token, when it was an identifier.
     prev: Option<&'t str>,
     /// What the previous tokens (`fn`, `struct`, `macro_rules !`…) say the next
@@ -538,6 +542,7 @@ enum Declared {
     Trait,
     Macro,
     Static,
+    Alias,
 }
 
 impl<'t> Collector<'t> {
@@ -562,6 +567,7 @@ impl<'t> Collector<'t> {
                         self.declares = Some(Declared::Static);
                     }
                     Some(Declared::Static) => self.statics.push(name),
+                    Some(Declared::Alias) => self.aliases.push(name),
                     None => {}
                 }
                 if self.in_use {
@@ -576,6 +582,7 @@ impl<'t> Collector<'t> {
                     "struct" | "enum" | "union" => self.declares = Some(Declared::Type),
                     "fn" => self.declares = Some(Declared::Fn),
                     "static" | "const" => self.declares = Some(Declared::Static),
+                    "type" => self.declares = Some(Declared::Alias),
                     "trait" => {
                         self.declares = Some(Declared::Trait);
                         self.in_trait = true;
@@ -641,6 +648,7 @@ impl<'t> Collector<'t> {
             impl_names: names(self.impl_names),
             macros: names(self.macros),
             statics: names(self.statics),
+            aliases: names(self.aliases),
             mods: self.modules.decls,
             ..self.facts
         }
