@@ -76,6 +76,10 @@ pub struct FileIndex<'ast> {
     /// The inline module of the body being analysed, whose imports win over those of
     /// the file's other modules.
     scope: std::cell::RefCell<Vec<String>>,
+    /// The inline module of each type written in an item's declaration (fields,
+    /// aliases, statics, signatures): it is read with that module's imports, whichever
+    /// body asks.
+    type_scopes: HashMap<*const syn::Type, Vec<String>>,
     /// Types annotated `#[must_not_suspend]` (also through `cfg_attr`), by name.
     pub must_not_suspend: HashMap<String, MustNotSuspend>,
     /// Traits annotated `#[must_not_suspend]`, by name, with the reason.
@@ -436,7 +440,22 @@ impl<'ast> FileIndex<'ast> {
     /// The lock family of a receiver whose type is `ty`, looking through references,
     /// smart pointers and aliases. `None` when it cannot be told.
     pub fn receiver_of_type(&self, ty: &syn::Type) -> Option<Receiver> {
-        self.receiver_of_type_depth(ty, 0)
+        self.in_scope_of(ty, || self.receiver_of_type_depth(ty, 0))
+    }
+
+    /// `f`, with the imports of the module `ty` is declared in when it is an item's
+    /// (a field's, a signature's...), else of the body being analysed.
+    fn in_scope_of<R>(&self, ty: &syn::Type, f: impl FnOnce() -> R) -> R {
+        let Some(module) = self.type_scopes.get(&(ty as *const syn::Type)) else {
+            return f();
+        };
+        if *module == *self.scope.borrow() {
+            return f();
+        }
+        let outer = self.scope.replace(module.clone());
+        let result = f();
+        *self.scope.borrow_mut() = outer;
+        result
     }
 
     fn receiver_of_type_depth(&self, ty: &syn::Type, depth: usize) -> Option<Receiver> {
@@ -494,7 +513,7 @@ impl<'ast> FileIndex<'ast> {
     /// The full path of the type a value of type `ty` is a lock or struct of, through
     /// references, smart pointers and aliases (as far as this file's imports tell).
     pub fn type_path(&self, ty: &syn::Type) -> Option<Vec<String>> {
-        self.type_path_depth(ty, 0)
+        self.in_scope_of(ty, || self.type_path_depth(ty, 0))
     }
 
     fn type_path_depth(&self, ty: &syn::Type, depth: usize) -> Option<Vec<String>> {
@@ -550,7 +569,7 @@ impl<'ast> FileIndex<'ast> {
     /// `Result`, `Box`, tuples and arrays). References own nothing.
     pub fn shapes_of_type(&self, ty: &syn::Type) -> Vec<Shape> {
         let mut out = Vec::new();
-        self.shapes_of_type_into(ty, Vec::new(), &mut out, 0);
+        self.in_scope_of(ty, || self.shapes_of_type_into(ty, Vec::new(), &mut out, 0));
         out
     }
 
@@ -933,6 +952,10 @@ impl<'ast> FileIndex<'ast> {
     /// module tree cannot tell, else its path from the crate root
     /// (`crate::pool::Queue`), which tells it from other types of the same name.
     pub fn struct_key(&self, ty: &syn::Type) -> Option<String> {
+        self.in_scope_of(ty, || self.struct_key_in_scope(ty))
+    }
+
+    fn struct_key_in_scope(&self, ty: &syn::Type) -> Option<String> {
         let path = struct_path_of_type(ty)?;
         let name = path.segments.last()?.ident.to_string();
         if name == "Self" || self.structs.contains_key(&name) || self.module.is_none() {
@@ -1221,6 +1244,7 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
                 .map(|id| id.to_string())
                 .unwrap_or_else(|| i.to_string());
             fields.insert(name, &f.ty);
+            self.type_scopes.insert(&f.ty, self.mod_stack.clone());
         }
         syn::visit::visit_item_struct(self, item);
     }
@@ -1241,6 +1265,7 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
         for f in &item.fields.named {
             if let Some(id) = &f.ident {
                 fields.insert(id.to_string(), &f.ty);
+                self.type_scopes.insert(&f.ty, self.mod_stack.clone());
             }
         }
         syn::visit::visit_item_union(self, item);
@@ -1248,21 +1273,32 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
 
     fn visit_item_type(&mut self, item: &'ast syn::ItemType) {
         self.aliases.insert(item.ident.to_string(), &item.ty);
+        self.type_scopes.insert(&*item.ty, self.mod_stack.clone());
         syn::visit::visit_item_type(self, item);
     }
 
     fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
         self.statics.insert(item.ident.to_string(), &item.ty);
+        self.type_scopes.insert(&*item.ty, self.mod_stack.clone());
         syn::visit::visit_item_static(self, item);
     }
 
     fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
         self.statics.insert(item.ident.to_string(), &item.ty);
+        self.type_scopes.insert(&*item.ty, self.mod_stack.clone());
         syn::visit::visit_item_const(self, item);
     }
 
     fn visit_signature(&mut self, sig: &'ast syn::Signature) {
         self.fns.entry(sig.ident.to_string()).or_default().push(sig);
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(t) = input {
+                self.type_scopes.insert(&*t.ty, self.mod_stack.clone());
+            }
+        }
+        if let syn::ReturnType::Type(_, ty) = &sig.output {
+            self.type_scopes.insert(&**ty, self.mod_stack.clone());
+        }
         syn::visit::visit_signature(self, sig);
     }
 
