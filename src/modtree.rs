@@ -249,4 +249,39 @@ mod tests {
         let want: Vec<_> = want.iter().map(|w| w.map(str::to_string)).collect();
         assert_eq!(got, want);
     }
+
+    /// Declarations that lead back to a file already placed (`#[path]` to the crate
+    /// root, two `mod`s of one file) leave it where it was first placed.
+    #[test]
+    fn circles_end() {
+        let dir = Path::new("/nonexistent/pkg");
+        let files: Vec<(Arc<Path>, Vec<ModDecl>)> = vec![
+            (
+                "/nonexistent/pkg/src/lib.rs",
+                vec![
+                    decl(&[], "a", None),
+                    decl(&[], "again", Some("lib.rs")),
+                    decl(&[], "twice", Some("a.rs")),
+                ],
+            ),
+            (
+                "/nonexistent/pkg/src/a.rs",
+                vec![decl(&[], "up", Some("lib.rs"))],
+            ),
+        ]
+        .into_iter()
+        .map(|(p, d)| (Arc::from(Path::new(p)), d))
+        .collect();
+        let view: Vec<(Arc<Path>, &[ModDecl])> = files
+            .iter()
+            .map(|(p, d)| (p.clone(), d.as_slice()))
+            .collect();
+        let tree = ModTree::build(Some(dir), &view);
+        let got: Vec<_> = tree
+            .modules
+            .iter()
+            .map(|m| m.as_ref().map(|m| m.path.join("::")))
+            .collect();
+        assert_eq!(got, vec![Some(String::new()), Some("a".to_string())]);
+    }
 }
