@@ -1184,10 +1184,7 @@ pub fn first_type_arg(seg: &syn::PathSegment) -> Option<&syn::Type> {
 
 impl<'ast> Visit<'ast> for FileIndex<'ast> {
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
-        let mut prefix = Vec::new();
-        if item.leading_colon.is_some() {
-            prefix.push(String::new());
-        }
+        // `use ::std::sync::Mutex;` names what `use std::sync::Mutex;` does.
         self.add_use_tree(&item.tree, &mut Vec::new());
     }
 
