@@ -85,6 +85,8 @@ pub struct FileSummary {
     scope: Vec<ScopeEntry>,
     /// `impl Deref for Name { type Target = T; }`: Name → T.
     derefs: Vec<(String, FieldEntry)>,
+    /// Every method of an impl (unit ones and trait impls' too): (type, method).
+    method_names: Vec<(String, String)>,
     /// Type aliases (`type Shared = Arc<Mutex<State>>;`), by name: what a value of
     /// the aliased type is, read with the file's imports.
     aliases: Vec<(String, AliasEntry)>,
@@ -892,6 +894,20 @@ impl CrateTable {
         )
     }
 
+    /// Whether an impl in the crate gives type `ty` a method `name` (whatever it
+    /// returns).
+    pub fn declares_method(&self, ty: &str, name: &str) -> bool {
+        let has = |s: &FileSummary| {
+            s.method_names
+                .binary_search_by(|(t, n)| (t.as_str(), n.as_str()).cmp(&(ty, name)))
+                .is_ok()
+        };
+        match &self.answers {
+            Answers::Merged(m) => m.files.iter().flatten().any(has),
+            Answers::Lazy(l) => l.method_summaries(ty, name).any(has),
+        }
+    }
+
     /// What a value of type `ty` derefs to (`impl Deref for ty`), if the crate agrees.
     pub fn deref_target(&self, ty: &str) -> Option<FieldEntry> {
         let files: Vec<usize> = match &self.answers {
@@ -1201,6 +1217,8 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
     for (name, ty) in &index.deref_targets {
         summary.derefs.push((name.clone(), entry(ty)));
     }
+    summary.method_names = index.methods.keys().cloned().collect();
+    summary.method_names.sort();
     for (name, ty) in &index.aliases {
         summary.aliases.push((
             name.clone(),

@@ -1022,6 +1022,31 @@ impl<'ast> FileIndex<'ast> {
             .struct_name
     }
 
+    /// The lock a method call on a value of struct `key` reaches through `Deref`
+    /// (`handle.lock()` where `Handle` derefs to a `Mutex`), when the struct has no
+    /// method of that name itself.
+    pub fn deref_receiver(&self, key: &str, method: &str) -> Option<Receiver> {
+        let name = last_of_key(key);
+        let own = self
+            .methods
+            .contains_key(&(name.to_string(), method.to_string()))
+            || self
+                .crate_table
+                .as_ref()
+                .is_some_and(|t| t.declares_method(name, method));
+        if own {
+            return None;
+        }
+        let receiver = match self.deref_targets.get(name) {
+            Some(target) => self.receiver_of_type(target),
+            None => {
+                let entry = self.crate_table.as_ref()?.deref_target(name)?;
+                self.receiver_of_path(&entry.type_path?)
+            }
+        }?;
+        (receiver.family != Family::Other).then_some(receiver)
+    }
+
     /// The declared type of field `field` of struct `ty_name`.
     pub fn field_type(&self, ty_name: &str, field: &str) -> Option<&'ast syn::Type> {
         self.structs.get(ty_name)?.get(field).copied()

@@ -1780,6 +1780,15 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 return Ok(value(vec![Shape::new(hazard)], span));
             }
             let mut receiver = self.receiver_of(&m.receiver);
+            if receiver.is_some_and(|r| r.family == hazard::Family::Other) {
+                // A wrapper without the method derefs to a lock that has it.
+                if let Some(r) = self
+                    .struct_of(&m.receiver)
+                    .and_then(|ty| self.index.deref_receiver(&ty, &method))
+                {
+                    receiver = Some(r);
+                }
+            }
             if receiver.is_none()
                 && matches!(method.as_str(), "enter" | "entered")
                 && self.looks_like_span(&m.receiver)
