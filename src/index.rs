@@ -1329,20 +1329,17 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
             syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
             _ => None,
         };
-        let is_drop = item
-            .trait_
-            .as_ref()
-            .and_then(|(path, _)| path.segments.last())
-            .is_some_and(|s| s.ident == "Drop");
-        if let (true, Some(name)) = (is_drop, &name) {
+        // The trait an impl is of, by its last segment.
+        let of_trait = |t: &str| {
+            item.trait_
+                .as_ref()
+                .and_then(|(path, _)| path.segments.last())
+                .is_some_and(|s| s.ident == t)
+        };
+        if let (true, Some(name)) = (of_trait("Drop"), &name) {
             self.drop_impls.insert(name.clone());
         }
-        let is_deref = item
-            .trait_
-            .as_ref()
-            .and_then(|(path, _)| path.segments.last())
-            .is_some_and(|s| s.ident == "Deref");
-        if let (true, Some(name)) = (is_deref, &name) {
+        if let (true, Some(name)) = (of_trait("Deref"), &name) {
             let target = item.items.iter().find_map(|i| match i {
                 syn::ImplItem::Type(t) if t.ident == "Target" => Some(&t.ty),
                 _ => None,

@@ -195,12 +195,30 @@ mod tests {
         }
     }
 
+    /// The module of each file (`None`: not placed) of a package in
+    /// `/nonexistent/pkg` whose files (relative to it) declare those modules.
+    fn modules(files: Vec<(&str, Vec<ModDecl>)>) -> Vec<Option<String>> {
+        let dir = Path::new("/nonexistent/pkg");
+        let files: Vec<(Arc<Path>, Vec<ModDecl>)> = files
+            .into_iter()
+            .map(|(p, d)| (Arc::from(dir.join(p)), d))
+            .collect();
+        let view: Vec<(Arc<Path>, &[ModDecl])> = files
+            .iter()
+            .map(|(p, d)| (p.clone(), d.as_slice()))
+            .collect();
+        ModTree::build(Some(dir), &view)
+            .modules
+            .iter()
+            .map(|m| m.as_ref().map(|m| m.path.join("::")))
+            .collect()
+    }
+
     #[test]
     fn layouts() {
-        let dir = Path::new("/nonexistent/pkg");
-        let files: Vec<(Arc<Path>, Vec<ModDecl>)> = vec![
+        let got = modules(vec![
             (
-                "/nonexistent/pkg/src/lib.rs",
+                "src/lib.rs",
                 vec![
                     decl(&[], "a", None),
                     decl(&[], "b", None),
@@ -208,32 +226,19 @@ mod tests {
                     decl(&[], "sys", Some("platform/unix.rs")),
                 ],
             ),
-            ("/nonexistent/pkg/src/a.rs", vec![decl(&[], "x", None)]),
-            ("/nonexistent/pkg/src/a/x.rs", vec![]),
+            ("src/a.rs", vec![decl(&[], "x", None)]),
+            ("src/a/x.rs", vec![]),
             (
-                "/nonexistent/pkg/src/b/mod.rs",
+                "src/b/mod.rs",
                 vec![decl(&[], "y", None), decl(&["n"], "z", Some("zz.rs"))],
             ),
-            ("/nonexistent/pkg/src/b/y.rs", vec![]),
-            ("/nonexistent/pkg/src/b/n/zz.rs", vec![]),
-            ("/nonexistent/pkg/src/inl/c.rs", vec![]),
-            (
-                "/nonexistent/pkg/src/platform/unix.rs",
-                vec![decl(&[], "w", None)],
-            ),
-            ("/nonexistent/pkg/src/platform/w.rs", vec![]),
-            ("/nonexistent/pkg/src/orphan.rs", vec![]),
-        ]
-        .into_iter()
-        .map(|(p, d)| (Arc::from(Path::new(p)), d))
-        .collect();
-        let view: Vec<(Arc<Path>, &[ModDecl])> = files
-            .iter()
-            .map(|(p, d)| (p.clone(), d.as_slice()))
-            .collect();
-        let tree = ModTree::build(Some(dir), &view);
-        let module = |i: usize| tree.modules[i].as_ref().map(|m| m.path.join("::"));
-        let got: Vec<_> = (0..files.len()).map(module).collect();
+            ("src/b/y.rs", vec![]),
+            ("src/b/n/zz.rs", vec![]),
+            ("src/inl/c.rs", vec![]),
+            ("src/platform/unix.rs", vec![decl(&[], "w", None)]),
+            ("src/platform/w.rs", vec![]),
+            ("src/orphan.rs", vec![]),
+        ]);
         let want = [
             Some(""),
             Some("a"),
@@ -254,34 +259,17 @@ mod tests {
     /// root, two `mod`s of one file) leave it where it was first placed.
     #[test]
     fn circles_end() {
-        let dir = Path::new("/nonexistent/pkg");
-        let files: Vec<(Arc<Path>, Vec<ModDecl>)> = vec![
+        let got = modules(vec![
             (
-                "/nonexistent/pkg/src/lib.rs",
+                "src/lib.rs",
                 vec![
                     decl(&[], "a", None),
                     decl(&[], "again", Some("lib.rs")),
                     decl(&[], "twice", Some("a.rs")),
                 ],
             ),
-            (
-                "/nonexistent/pkg/src/a.rs",
-                vec![decl(&[], "up", Some("lib.rs"))],
-            ),
-        ]
-        .into_iter()
-        .map(|(p, d)| (Arc::from(Path::new(p)), d))
-        .collect();
-        let view: Vec<(Arc<Path>, &[ModDecl])> = files
-            .iter()
-            .map(|(p, d)| (p.clone(), d.as_slice()))
-            .collect();
-        let tree = ModTree::build(Some(dir), &view);
-        let got: Vec<_> = tree
-            .modules
-            .iter()
-            .map(|m| m.as_ref().map(|m| m.path.join("::")))
-            .collect();
+            ("src/a.rs", vec![decl(&[], "up", Some("lib.rs"))]),
+        ]);
         assert_eq!(got, vec![Some(String::new()), Some("a".to_string())]);
     }
 }
