@@ -859,10 +859,19 @@ impl CrateTable {
         }
     }
 
+    /// The file and name of the item the module tree places `path` (from the crate
+    /// root `root`) on.
+    fn item_at(&self, root: usize, path: &[String]) -> Option<(usize, String)> {
+        match self.locate_abs(root, path.to_vec())? {
+            Located::Item { file, name, .. } => Some((file, name)),
+            Located::External(_) => None,
+        }
+    }
+
     /// Field `field` of the struct at `path` (from the crate root `root`), from the
     /// file that declares it.
     pub fn field_at(&self, root: usize, path: &[String], field: &str) -> Option<FieldEntry> {
-        let Some(Located::Item { file, name, .. }) = self.locate_abs(root, path.to_vec()) else {
+        let Some((file, name)) = self.item_at(root, path) else {
             return self.field(path.last()?, field);
         };
         let summary = self.file_summary(file)?;
@@ -881,9 +890,7 @@ impl CrateTable {
     /// `path` (from the crate root `root`): `Some(None)` when the module tree places
     /// it on a declaration without one, `None` when it cannot place it.
     pub fn must_not_suspend_at(&self, root: usize, path: &[String]) -> Option<Option<Annotation>> {
-        let Some(Located::Item { file, name, .. }) = self.locate_abs(root, path.to_vec()) else {
-            return None;
-        };
+        let (file, name) = self.item_at(root, path)?;
         let summary = self.file_summary(file)?;
         Some(
             summary
@@ -953,9 +960,7 @@ impl CrateTable {
         if !self.may_alias(path.last()?) {
             return None;
         }
-        let Some(Located::Item { file, name, .. }) = self.locate_abs(root, path.to_vec()) else {
-            return None;
-        };
+        let (file, name) = self.item_at(root, path)?;
         let summary = self.file_summary(file)?;
         agree(
             summary
@@ -1048,10 +1053,7 @@ impl Lazy {
         map: &'a HashMap<String, Vec<usize>>,
         name: &str,
     ) -> impl Iterator<Item = &'a FileSummary> + 'a {
-        map.get(name)
-            .into_iter()
-            .flatten()
-            .filter_map(|&i| self.summary(i))
+        self.indexed_summaries(map, name).map(|(_, s)| s)
     }
 
     /// `summaries`, with each file's index.

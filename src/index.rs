@@ -67,10 +67,9 @@ pub struct FileIndex<'ast> {
     pub crate_table: Option<Arc<CrateTable>>,
     /// The module this file is in its crate's module tree, when known.
     pub module: Option<crate::modtree::Module>,
-    /// Imports by the inline module (`[]`: the file's own) that makes them:
-    /// (module, name) → the path, `None` if that module imports the name twice
-    /// differently.
-    scoped_uses: HashMap<(Vec<String>, String), Option<Vec<String>>>,
+    /// Imports by the inline module (`[]`: the file's own) that makes them: module →
+    /// name → the path, `None` if that module imports the name twice differently.
+    scoped_uses: HashMap<Vec<String>, HashMap<String, Option<Vec<String>>>>,
     /// Glob imports, each with the inline module that makes it.
     scoped_globs: Vec<(Vec<String>, Vec<String>)>,
     /// The inline module of the body being analysed, whose imports win over those of
@@ -90,6 +89,14 @@ pub struct FileIndex<'ast> {
     pub deref_targets: HashMap<String, &'ast syn::Type>,
     /// Variant name → its `#[must_not_suspend]` enum (for `Idle` after `use State::*`).
     pub must_not_suspend_variants: HashMap<String, String>,
+}
+
+/// Where a struct's field is declared (`FileIndex::field_decl`).
+pub enum FieldDecl<'ast> {
+    /// In this file, with this type.
+    Here(&'ast syn::Type),
+    /// In another file of the crate.
+    Crate(FieldEntry),
 }
 
 /// A type annotated `#[must_not_suspend]`.
@@ -337,8 +344,10 @@ impl<'ast> FileIndex<'ast> {
     /// The import of `name` by the module of the body being analysed: `Some(None)`
     /// if it imports the name twice differently.
     fn scoped_import(&self, name: &str) -> Option<Option<&Vec<String>>> {
+        // Asked for every path the analysis resolves: looked up without allocating.
         self.scoped_uses
-            .get(&(self.scope.borrow().clone(), name.to_string()))
+            .get(&*self.scope.borrow())?
+            .get(name)
             .map(Option::as_ref)
     }
 
@@ -1010,6 +1019,23 @@ impl<'ast> FileIndex<'ast> {
         }
     }
 
+    /// Where field `member` of the struct known by `key` (see `struct_key`) is
+    /// declared: in this file or in another of the crate. A field the struct lacks
+    /// is its `Deref` target's (auto-deref), up to four steps.
+    pub fn field_decl(&self, key: &str, member: &str) -> Option<FieldDecl<'ast>> {
+        let mut key = key.to_string();
+        for _ in 0..4 {
+            if let Some(ty) = self.field_type(&key, member) {
+                return Some(FieldDecl::Here(ty));
+            }
+            if let Some(entry) = self.crate_field(&key, member) {
+                return Some(FieldDecl::Crate(entry));
+            }
+            key = self.deref_struct(&key)?;
+        }
+        None
+    }
+
     /// The struct (its key, see `struct_key`) that a value of struct `key` derefs to
     /// (`impl Deref for Handle { type Target = Inner; }`), in this file or another.
     pub fn deref_struct(&self, key: &str) -> Option<String> {
@@ -1634,10 +1660,11 @@ impl<'ast> FileIndex<'ast> {
     }
 
     fn insert_use(&mut self, name: String, full: Vec<String>) {
-        match self
-            .scoped_uses
-            .entry((self.mod_stack.clone(), name.clone()))
-        {
+        let module = match self.scoped_uses.get_mut(&self.mod_stack) {
+            Some(m) => m,
+            None => self.scoped_uses.entry(self.mod_stack.clone()).or_default(),
+        };
+        match module.entry(name.clone()) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(Some(full.clone()));
             }

@@ -19,7 +19,7 @@ use crate::dataflow::{BlockId, ByteRange, DropKind, Event, Graph, ValueId};
 use crate::diagnostic::YieldKind;
 use crate::edition::Edition;
 use crate::hazard::{self, Layer, NextUse, Receiver, Shape};
-use crate::index::FileIndex;
+use crate::index::{FieldDecl, FileIndex};
 use crate::span;
 
 /// What kind of body is lowered.
@@ -2549,18 +2549,11 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     syn::Member::Named(n) => n.to_string(),
                     syn::Member::Unnamed(i) => i.index.to_string(),
                 };
-                let mut struct_name = self.struct_of(&f.base)?;
-                // Auto-deref: a field the struct lacks is its `Deref` target's.
-                for _ in 0..4 {
-                    if let Some(ty) = self.index.field_type(&struct_name, &member) {
-                        return self.index.receiver_of_type(ty);
-                    }
-                    if let Some(entry) = self.index.crate_field(&struct_name, &member) {
-                        return self.index.receiver_of_path(&entry.type_path?);
-                    }
-                    struct_name = self.index.deref_struct(&struct_name)?;
+                let struct_name = self.struct_of(&f.base)?;
+                match self.index.field_decl(&struct_name, &member)? {
+                    FieldDecl::Here(ty) => self.index.receiver_of_type(ty),
+                    FieldDecl::Crate(entry) => self.index.receiver_of_path(&entry.type_path?),
                 }
-                None
             }
             syn::Expr::Reference(r) => self.receiver_depth(&r.expr, depth + 1),
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
@@ -2661,22 +2654,15 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 self.struct_of_hint(&self.locals[l].hint)
             }
             syn::Expr::Field(f) => {
-                let mut base = self.struct_of(&f.base)?;
+                let base = self.struct_of(&f.base)?;
                 let member = match &f.member {
                     syn::Member::Named(n) => n.to_string(),
                     syn::Member::Unnamed(i) => i.index.to_string(),
                 };
-                // Auto-deref, as in `receiver_depth`.
-                for _ in 0..4 {
-                    if let Some(ty) = self.index.field_type(&base, &member) {
-                        return self.index.struct_key(ty);
-                    }
-                    if let Some(entry) = self.index.crate_field(&base, &member) {
-                        return entry.struct_name;
-                    }
-                    base = self.index.deref_struct(&base)?;
+                match self.index.field_decl(&base, &member)? {
+                    FieldDecl::Here(ty) => self.index.struct_key(ty),
+                    FieldDecl::Crate(entry) => entry.struct_name,
                 }
-                None
             }
             syn::Expr::Unary(u) => self.struct_of(&u.expr),
             syn::Expr::Reference(r) => self.struct_of(&r.expr),
