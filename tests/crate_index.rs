@@ -3,27 +3,17 @@
 
 use std::path::Path;
 
-use yieldsafe::{run, Options};
-
 mod tree;
 use tree::write;
 
 fn findings(root: &Path) -> Vec<String> {
-    let report = run(&Options {
-        paths: vec![root.to_path_buf()],
-        ..Options::default()
-    });
-    assert!(report.problems.is_empty(), "{:?}", report.problems);
-    tree::relative_findings(&report, root)
+    tree::findings(root, false)
 }
-
-const MANIFEST: &str = "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
 
 #[test]
 fn wrappers_helpers_and_reexports_in_other_files() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree::package();
     let root = dir.path();
-    write(root, "Cargo.toml", MANIFEST);
     write(
         root,
         "src/lib.rs",
@@ -73,9 +63,8 @@ fn wrappers_helpers_and_reexports_in_other_files() {
 
 #[test]
 fn an_ambiguous_name_is_not_guessed() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree::package();
     let root = dir.path();
-    write(root, "Cargo.toml", MANIFEST);
     // Two types called `Pool` with a `get` method: one returns a guard, one not.
     write(
         root,
@@ -99,9 +88,8 @@ fn an_ambiguous_name_is_not_guessed() {
 /// another file uses it: `STATE.try_lock()` is std's, `QUEUE.lock()` an async mutex's.
 #[test]
 fn statics_of_other_files() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree::package();
     let root = dir.path();
-    write(root, "Cargo.toml", MANIFEST);
     write(
         root,
         "src/lib.rs",
@@ -138,9 +126,8 @@ fn statics_of_other_files() {
 /// `pool::checkout()` is not `Pool::checkout()` declared in an impl.
 #[test]
 fn method_and_path_calls_do_not_reach_other_fns() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree::package();
     let root = dir.path();
-    write(root, "Cargo.toml", MANIFEST);
     write(root, "src/lib.rs", "pub mod pool;\npub mod user;\n");
     write(
         root,

@@ -5,37 +5,22 @@
 
 use std::path::Path;
 
-use yieldsafe::{run, Options};
-
 mod tree;
 use tree::write;
 
-fn findings(root: &Path, full_parse: bool) -> Vec<String> {
-    let report = run(&Options {
-        paths: vec![root.to_path_buf()],
-        full_parse,
-        ..Options::default()
-    });
-    assert!(report.problems.is_empty(), "{:?}", report.problems);
-    tree::relative_findings(&report, root)
-}
-
 /// The findings, the same whether the crate is indexed on demand or up front.
 fn both_ways(root: &Path) -> Vec<String> {
-    let lazy = findings(root, false);
-    assert_eq!(lazy, findings(root, true), "--full-parse differs");
+    let lazy = tree::findings(root, false);
+    assert_eq!(lazy, tree::findings(root, true), "--full-parse differs");
     lazy
 }
-
-const MANIFEST: &str = "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
 
 const YIELD: &str = "async fn yield_now() {}\n";
 
 #[test]
 fn sibling_modules_reexport_different_mutexes() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree::package();
     let root = dir.path();
-    write(root, "Cargo.toml", MANIFEST);
     write(
         root,
         "src/lib.rs",
@@ -63,9 +48,8 @@ fn sibling_modules_reexport_different_mutexes() {
 
 #[test]
 fn path_attributes_and_glob_reexports() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree::package();
     let root = dir.path();
-    write(root, "Cargo.toml", MANIFEST);
     write(
         root,
         "src/lib.rs",
@@ -102,9 +86,8 @@ fn path_attributes_and_glob_reexports() {
 
 #[test]
 fn a_child_sees_its_parents_imports_through_use_super_glob() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree::package();
     let root = dir.path();
-    write(root, "Cargo.toml", MANIFEST);
     write(root, "src/lib.rs", "mod plain;\nmod awaited;\n");
     for (module, import) in [
         ("plain", "std::sync::Mutex"),
@@ -136,9 +119,8 @@ fn a_child_sees_its_parents_imports_through_use_super_glob() {
 
 #[test]
 fn same_named_types_are_told_apart_by_the_path_that_reaches_them() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree::package();
     let root = dir.path();
-    write(root, "Cargo.toml", MANIFEST);
     write(
         root,
         "src/lib.rs",
@@ -184,7 +166,6 @@ fn same_named_types_are_told_apart_by_the_path_that_reaches_them() {
 /// A type alias of another module stands for its type: a lock, a guard, a `RefCell`
 /// (a generic alias too).
 fn aliases_tree(root: &Path) {
-    write(root, "Cargo.toml", MANIFEST);
     write(root, "src/lib.rs", "pub mod types;\npub mod user;\n");
     write(
         root,
@@ -211,7 +192,7 @@ fn aliases_tree(root: &Path) {
 
 #[test]
 fn aliases_of_other_modules() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree::package();
     let root = dir.path();
     aliases_tree(root);
     assert_eq!(
@@ -228,7 +209,7 @@ fn aliases_of_other_modules() {
 /// the package directory is absolute, the files are not.
 #[test]
 fn a_relative_path_finds_the_same_tree() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree::package();
     let root = dir.path();
     aliases_tree(root);
     let out = assert_cmd::Command::cargo_bin("yieldsafe")
@@ -246,9 +227,8 @@ fn a_relative_path_finds_the_same_tree() {
 /// value of the other is no hazard, whatever its name (rustc agrees).
 #[test]
 fn must_not_suspend_follows_the_declaration_a_path_reaches() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree::package();
     let root = dir.path();
-    write(root, "Cargo.toml", MANIFEST);
     write(
         root,
         "src/lib.rs",
@@ -288,9 +268,8 @@ fn must_not_suspend_follows_the_declaration_a_path_reaches() {
 /// A field reached through another file's `impl Deref` (auto-deref).
 #[test]
 fn fields_through_deref_of_another_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree::package();
     let root = dir.path();
-    write(root, "Cargo.toml", MANIFEST);
     write(root, "src/lib.rs", "pub mod handle;\npub mod user;\n");
     write(
         root,
@@ -315,9 +294,8 @@ fn fields_through_deref_of_another_file() {
 /// not) once, without walking the circles, and the same in both modes.
 #[test]
 fn glob_imports_in_circles_end() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree::package();
     let root = dir.path();
-    write(root, "Cargo.toml", MANIFEST);
     let names: Vec<String> = (0..24).map(|i| format!("m{i}")).collect();
     let mut lib = String::new();
     for (i, name) in names.iter().enumerate() {

@@ -62,15 +62,12 @@ fn assert_same(paths: &[PathBuf]) -> (Report, Report) {
     (fast, full)
 }
 
-const MANIFEST: &str = "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
-
 /// A crate in which every finding depends on something another file declares, and
 /// some files have findings without any `.await` written in them.
 #[test]
 fn a_crate_whose_findings_depend_on_other_files() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree::package();
     let root = dir.path();
-    write(root, "Cargo.toml", MANIFEST);
     write(
         root,
         "src/lib.rs",

@@ -6,6 +6,28 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// The manifest of the package the crate tests write: `app`, edition 2021.
+pub const MANIFEST: &str = "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+
+/// A temporary directory holding a package's manifest (`MANIFEST`) and nothing else.
+pub fn package() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Cargo.toml", MANIFEST);
+    dir
+}
+
+/// The findings of a run on the tree at `root` (`--full-parse` or not), as
+/// `relative_findings` tells them; the run must have no problem.
+pub fn findings(root: &Path, full_parse: bool) -> Vec<String> {
+    let report = yieldsafe::run(&yieldsafe::Options {
+        paths: vec![root.to_path_buf()],
+        full_parse,
+        ..yieldsafe::Options::default()
+    });
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    relative_findings(&report, root)
+}
+
 /// Write `bytes` to `root/rel`, creating the directories on the way.
 pub fn write(root: &Path, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     let path = root.join(rel);
