@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Problem};
-use crate::source::Sources;
+use crate::input::source::Sources;
 
 /// The fixed text of one file.
 #[derive(Debug, Clone)]
@@ -193,7 +193,7 @@ fn replace_if_unchanged(path: &Path, expected: &str, new: &str) -> Result<(), St
             .write(true)
             .create_new(true)
             .open(&temp)?;
-        if crate::failpoint::fail_write_point(&target) {
+        if crate::support::failpoint::fail_write_point(&target) {
             return Err(io::Error::other("failpoint: injected write failure"));
         }
         f.write_all(new.as_bytes())?;
@@ -212,7 +212,7 @@ fn replace_if_unchanged(path: &Path, expected: &str, new: &str) -> Result<(), St
         let _ = fs::remove_file(&temp);
         return Err(e);
     }
-    crate::failpoint::kill_before_rename_point(&target);
+    crate::support::failpoint::kill_before_rename_point(&target);
     fs::rename(&temp, &target).map_err(|e| {
         let _ = fs::remove_file(&temp);
         format!("cannot replace this file with its fixed text: {e}")

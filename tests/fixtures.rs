@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use yieldsafe::diagnostic::{Applicability, Diagnostic};
 use yieldsafe::edition::Edition;
-use yieldsafe::lints::LintLevels;
 use yieldsafe::render::{self, Format};
 use yieldsafe::source::{SourceFile, Sources};
+use yieldsafe::LintLevels;
 
 fn edition(e: u16) -> Edition {
     e.to_string().parse().expect("fixture editions are valid")

@@ -6,7 +6,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use yieldsafe::{crate_table, run, Options, Report};
+use yieldsafe::resolve::crate_table;
+use yieldsafe::{run, Options, Report};
 
 mod tree;
 use tree::write;
@@ -188,7 +189,7 @@ fn assert_shallow_summaries_agree(files: &[PathBuf]) -> usize {
         let Ok(text) = fs::read_to_string(path) else {
             continue;
         };
-        if yieldsafe::nesting::too_deep(&text).is_some() {
+        if yieldsafe::prefilter::nesting::too_deep(&text).is_some() {
             continue;
         }
         let Some(full) = crate_table::parse_without_fn_bodies(&text) else {
@@ -268,8 +269,8 @@ fn the_corpus() {
 #[test]
 fn every_fixture_alone() {
     use yieldsafe::edition::Edition;
-    use yieldsafe::lints::LintLevels;
     use yieldsafe::source::SourceFile;
+    use yieldsafe::LintLevels;
     let mut files = Vec::new();
     rust_files(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),

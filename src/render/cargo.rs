@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::diagnostic::{Applicability, Diagnostic, Level, Problem, Span};
-use crate::source::{SourceFile, Sources};
+use crate::input::source::{SourceFile, Sources};
 
 pub(super) fn render(
     diagnostics: &[Diagnostic],
@@ -167,7 +167,9 @@ impl RustcDiagnostic {
         if let Some((line, column)) = p.position {
             // The file is not among the sources (it has no findings); read it again
             // for the byte offset and the line's text, and do without when it cannot.
-            let text: Arc<str> = crate::read_regular_text(file).unwrap_or_default().into();
+            let text: Arc<str> = crate::input::fs::read_regular_text(file)
+                .unwrap_or_default()
+                .into();
             let source = SourceFile::new(file.clone(), text);
             let byte = byte_of(&source, line, column);
             let span = source.span(byte, byte);
@@ -429,7 +431,7 @@ impl Packages {
 }
 
 fn read_package(manifest_path: &Path) -> Option<Package> {
-    let text = crate::read_regular_text(manifest_path).ok()?;
+    let text = crate::input::fs::read_regular_text(manifest_path).ok()?;
     let manifest: toml::Table = text.parse().ok()?;
     let package = manifest.get("package")?.as_table()?;
     let dir = manifest_path.parent()?.to_path_buf();
@@ -455,7 +457,7 @@ fn read_package(manifest_path: &Path) -> Option<Package> {
 /// `workspace.package.<key>` of the nearest workspace root at or above `dir`.
 fn workspace_package_field(dir: &Path, key: &str) -> Option<String> {
     for d in dir.ancestors() {
-        let Ok(text) = crate::read_regular_text(&d.join("Cargo.toml")) else {
+        let Ok(text) = crate::input::fs::read_regular_text(&d.join("Cargo.toml")) else {
             continue;
         };
         let Ok(manifest) = text.parse::<toml::Table>() else {

@@ -20,7 +20,7 @@ use codespan_reporting::term::{self, Chars, Config, Styles};
 
 use super::{color_writer, palette};
 use crate::diagnostic::{Diagnostic, Edit, Level, Problem, Span, Suggestion};
-use crate::source::Sources;
+use crate::input::source::Sources;
 
 /// The most lines of a suggestion's diff shown; rustc also elides long ones.
 const MAX_SUGGESTION_LINES: usize = 12;

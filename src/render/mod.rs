@@ -18,7 +18,7 @@ use std::io::{self, Write};
 use codespan_reporting::term::termcolor::{Ansi, Color, ColorSpec, NoColor, WriteColor};
 
 use crate::diagnostic::{Diagnostic, Level, Problem};
-use crate::source::Sources;
+use crate::input::source::Sources;
 
 pub use json::SCHEMA_VERSION;
 

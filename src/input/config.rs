@@ -23,8 +23,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::catalog::{Lint, LintLevels};
 use crate::diagnostic::Level;
-use crate::lints::{LintLevels, LINTS};
+use crate::hazard::listed::Listed;
 
 /// The manifest `cargo yieldsafe` checks from `dir`: the nearest `Cargo.toml` at or
 /// above it that has a `[workspace]` table, else the nearest `Cargo.toml`; `None`
@@ -33,7 +34,7 @@ pub fn workspace_manifest(dir: &Path) -> Option<PathBuf> {
     let mut nearest = None;
     for d in dir.ancestors() {
         let manifest = d.join("Cargo.toml");
-        let Ok(text) = crate::read_regular_text(&manifest) else {
+        let Ok(text) = crate::input::fs::read_regular_text(&manifest) else {
             continue;
         };
         let is_workspace = text
@@ -65,10 +66,10 @@ pub struct Config {
     pub levels: Vec<(String, Level)>,
     pub exclude: Vec<String>,
     /// `await-holding-invalid-types`, from the yieldsafe settings and `clippy.toml`.
-    pub invalid_types: Vec<InvalidType>,
+    pub invalid_types: Vec<Listed>,
     /// `hazard-methods`: methods whose result must not be held across an await
     /// (`path` is the method name).
-    pub hazard_methods: Vec<InvalidType>,
+    pub hazard_methods: Vec<Listed>,
     /// The files the settings came from, for `--stats` and error messages.
     pub files: Vec<PathBuf>,
 }
@@ -148,7 +149,7 @@ fn discover(dir: &Path) -> Result<Option<(PathBuf, Settings)>, ConfigError> {
 }
 
 fn read(file: &Path) -> Result<String, ConfigError> {
-    crate::read_regular_text(file).map_err(|e| ConfigError {
+    crate::input::fs::read_regular_text(file).map_err(|e| ConfigError {
         file: shown(file),
         position: None,
         message: format!("cannot read this configuration file: {e}"),
@@ -160,16 +161,8 @@ fn read(file: &Path) -> Result<String, ConfigError> {
 struct Settings {
     levels: Vec<(String, Level)>,
     exclude: Vec<String>,
-    invalid_types: Vec<InvalidType>,
-    hazard_methods: Vec<InvalidType>,
-}
-
-/// A type that must not be held across an await, in clippy's
-/// `await-holding-invalid-types` format: `"a::B"` or `{ path = "a::B", reason = ".." }`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidType {
-    pub path: String,
-    pub reason: Option<String>,
+    invalid_types: Vec<Listed>,
+    hazard_methods: Vec<Listed>,
 }
 
 /// Read `await-holding-invalid-types` entries, each a path string or a table with
@@ -178,7 +171,7 @@ fn invalid_types(
     file: &Path,
     text: &str,
     entries: &[Spanned<toml::Value>],
-) -> Result<Vec<InvalidType>, ConfigError> {
+) -> Result<Vec<Listed>, ConfigError> {
     entries_of(file, text, entries, "await-holding-invalid-types")
 }
 
@@ -189,14 +182,14 @@ fn entries_of(
     text: &str,
     entries: &[Spanned<toml::Value>],
     key: &str,
-) -> Result<Vec<InvalidType>, ConfigError> {
+) -> Result<Vec<Listed>, ConfigError> {
     #[allow(non_snake_case)]
     let KEY = key;
     let mut out = Vec::new();
     for entry in entries {
         let wrong = |message: String| at(file, text, entry.span(), message);
         let item = match entry.get_ref() {
-            toml::Value::String(path) => InvalidType {
+            toml::Value::String(path) => Listed {
                 path: path.clone(),
                 reason: None,
             },
@@ -217,7 +210,7 @@ fn entries_of(
                             .to_string(),
                     ),
                 };
-                InvalidType {
+                Listed {
                     path: path.to_string(),
                     reason,
                 }
@@ -242,7 +235,7 @@ fn entries_of(
 
 /// `clippy.toml` / `.clippy.toml` (the first found walking up from `dir`): only
 /// `await-holding-invalid-types` is ours; the rest is clippy's.
-fn clippy_invalid_types(dir: &Path) -> Result<Vec<InvalidType>, ConfigError> {
+fn clippy_invalid_types(dir: &Path) -> Result<Vec<Listed>, ConfigError> {
     #[derive(Debug, Default, Deserialize)]
     struct ClippyToml {
         #[serde(default, rename = "await-holding-invalid-types")]
@@ -334,8 +327,8 @@ fn check(file: &Path, text: &str, raw: RawSettings) -> Result<Settings, ConfigEr
         let lint = name.get_ref().as_str();
         let bare = lint.strip_prefix("clippy::").unwrap_or(lint);
         if lint != "warnings"
-            && !LINTS.contains(&bare)
-            && crate::lints::clippy_group(bare).is_none()
+            && Lint::from_name(bare).is_none()
+            && crate::catalog::group(bare).is_none()
         {
             return Err(at(
                 file,
@@ -345,7 +338,7 @@ fn check(file: &Path, text: &str, raw: RawSettings) -> Result<Settings, ConfigEr
             ));
         }
         let (level, priority) = level_of(file, text, lint, spec)?;
-        let group = lint == "warnings" || crate::lints::clippy_group(bare).is_some();
+        let group = lint == "warnings" || crate::catalog::group(bare).is_some();
         levels.push((priority, !group, lint.to_owned(), level));
     }
     levels.sort_by_key(|(priority, single, _, _)| (*priority, *single));
@@ -420,7 +413,7 @@ fn cargo_lints(dir: &Path, config: &mut Config) -> Result<(), ConfigError> {
     let mut inherit = false;
     for d in dir.ancestors() {
         let file = d.join("Cargo.toml");
-        let Ok(text) = crate::read_regular_text(&file) else {
+        let Ok(text) = crate::input::fs::read_regular_text(&file) else {
             continue;
         };
         let manifest = parse_manifest(&file, &text)?;
@@ -461,8 +454,8 @@ fn add_cargo_lints(
         // Clippy's other lints and groups are clippy's business; its groups that
         // contain ours (`suspicious`, `all`, `nursery`) apply to them.
         let name = name.get_ref().as_str();
-        let group = crate::lints::clippy_group(name).is_some();
-        if LINTS.contains(&name) || group {
+        let group = crate::catalog::group(name).is_some();
+        if Lint::from_name(name).is_some() || group {
             levels.push((priority, !group, name.to_string(), level));
         }
     }

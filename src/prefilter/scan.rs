@@ -1092,16 +1092,16 @@ mod tests {
 
     #[test]
     fn use_trees() {
-        let facts = scan(
-            "use std::{sync::{Arc, Mutex as M}, fmt::{self}}; pub use a::b as _; \
-             fn x() -> impl Sized + use<'a> { y }",
-        );
+        let facts = scan(concat!(
+            "use std::{sync::{Arc, Mutex as M}, fmt::{self}}; pub use a::b as _; ",
+            "fn x() -> impl Sized + use<'a> { y }",
+        ));
         // Only re-exports: the private `use` brings in nothing for other files.
         assert_eq!(facts.use_names, ["_", "a", "as", "b"]);
-        let facts = scan(
-            "pub(crate) use x::{Y, Z as W}; pub(in crate::m) use q::R; pub fn f(a: u8) {} \
-             use private::P; pub struct S(pub u8); use s::T;",
-        );
+        let facts = scan(concat!(
+            "pub(crate) use x::{Y, Z as W}; pub(in crate::m) use q::R; pub fn f(a: u8) {} ",
+            "use private::P; pub struct S(pub u8); use s::T;",
+        ));
         assert_eq!(facts.use_names, ["R", "W", "Y", "Z", "as", "q", "x"]);
     }
 

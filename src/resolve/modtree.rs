@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use crate::scan::ModDecl;
+use crate::prefilter::scan::ModDecl;
 
 /// A module of one of the package's crates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -121,7 +121,7 @@ impl ModTree {
 /// The crate roots of the package in `dir`, the library's first.
 fn crate_roots(dir: &Path) -> Vec<PathBuf> {
     let mut roots = Vec::new();
-    let manifest = crate::read_regular_text(&dir.join("Cargo.toml"))
+    let manifest = crate::input::fs::read_regular_text(&dir.join("Cargo.toml"))
         .ok()
         .and_then(|t| t.parse::<toml::Table>().ok());
     let target_path = |t: &toml::Value| t.get("path")?.as_str().map(|p| dir.join(p));

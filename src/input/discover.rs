@@ -9,7 +9,7 @@ use std::sync::Arc;
 use globset::GlobSet;
 
 use crate::diagnostic::Problem;
-use crate::edition::Edition;
+use crate::input::edition::Edition;
 
 /// A file to check.
 #[derive(Debug, Clone)]
@@ -201,7 +201,7 @@ impl EditionCache {
 }
 
 fn read_manifest(path: &Path) -> Option<Result<toml::Table, String>> {
-    let text = crate::read_regular_text(path).ok()?;
+    let text = crate::input::fs::read_regular_text(path).ok()?;
     Some(
         text.parse::<toml::Table>()
             .map_err(|e| format!("cannot parse this manifest: {}", e.message())),

@@ -7,6 +7,7 @@ use std::cell::Cell;
 
 use syn::visit::Visit;
 
+use crate::catalog::{covers, Lint};
 use crate::dataflow::ByteRange;
 use crate::diagnostic::Level;
 
@@ -67,14 +68,14 @@ impl SourceLevels {
     /// `line`, given the level from the command line or configuration.
     /// Call it only for a lint that has a finding there: it marks the `#[expect]`
     /// or comment that decides as fulfilled.
-    pub fn level(&self, lint: &str, at: usize, line: usize, base: Level) -> Level {
+    pub fn level(&self, lint: Lint, at: usize, line: usize, base: Level) -> Level {
         if base == Level::Forbid {
             return base;
         }
         if let Some(c) = self
             .comments
             .iter()
-            .find(|c| c.line + 1 == line && applies(&c.lint, lint))
+            .find(|c| c.line + 1 == line && covers(&c.lint, lint))
         {
             c.used.set(true);
             return Level::Allow;
@@ -82,7 +83,7 @@ impl SourceLevels {
         match self
             .regions
             .iter()
-            .filter(|r| r.start <= at && at < r.end && applies(&r.lint, lint))
+            .filter(|r| r.start <= at && at < r.end && covers(&r.lint, lint))
             .min_by_key(|r| r.end - r.start)
         {
             Some(r) => {
@@ -95,7 +96,7 @@ impl SourceLevels {
 
     /// The expectations and comments about yieldsafe's lints that nothing met.
     pub fn unfulfilled(&self) -> Vec<Unfulfilled> {
-        let ours = |lint: &str| crate::lints::LINTS.contains(&lint);
+        let ours = |lint: &str| Lint::from_name(lint).is_some();
         let mut out: Vec<Unfulfilled> = self
             .regions
             .iter()
@@ -120,15 +121,6 @@ impl SourceLevels {
         out.dedup();
         out
     }
-}
-
-/// Whether an attribute's lint name (or group) covers `lint`.
-fn applies(name: &str, lint: &str) -> bool {
-    let groups: &[&str] = match lint {
-        "await_holding_lock" | "await_holding_refcell_ref" => &["warnings", "all", "suspicious"],
-        _ => &["warnings"],
-    };
-    name == lint || groups.contains(&name)
 }
 
 struct Collector {

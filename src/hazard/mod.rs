@@ -6,7 +6,10 @@
 
 use std::fmt;
 
-use crate::index::{FileIndex, LockEvidence};
+pub mod evidence;
+pub mod listed;
+
+use evidence::LockEvidence;
 
 /// Which lint a hazard belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -386,9 +389,8 @@ pub fn lock_method_result(
     method: &str,
     receiver: Option<Receiver>,
     next: NextUse,
-    index: &FileIndex,
+    ev: &LockEvidence,
 ) -> Option<Shape> {
-    let ev = &index.evidence;
     // `.lock().await`: whatever the receiver, an awaited lock is an async one.
     if next == NextUse::Await {
         return None;

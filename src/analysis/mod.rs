@@ -5,45 +5,11 @@
 use syn::visit::Visit;
 use typed_arena::Arena;
 
-use crate::dataflow::{self, ByteRange, DropKind};
-use crate::edition::Edition;
-use crate::index::FileIndex;
-use crate::lower::{
-    self, BodyKind, BodyRef, ChildBody, ChildSyntax, LoweredBody, Lowerer, Origin, TooDeep,
-    ValueInfo, YieldInfo,
-};
-
-/// A value found held across at least one yield point.
-#[derive(Debug, Clone)]
-pub struct HeldValue {
-    pub value: ValueInfo,
-    pub body: BodyKind,
-    /// The yield points it is held across, in source order, each with whether it is
-    /// held there on every path.
-    pub yields: Vec<(YieldInfo, bool)>,
-    /// Where it stops being held after the first of them.
-    pub drops: Vec<(ByteRange, DropKind)>,
-    pub used_after_yield: bool,
-    /// Where `drop(name);` can be inserted to end it before the first yield, when
-    /// that is safe: (byte offset, indentation of the statement).
-    pub drop_before: Option<(usize, String)>,
-    /// The `async fn` whose own body holds the value (not a nested async block).
-    pub owner: Option<FnOwner>,
-}
-
-/// An `async fn`, as the `future_not_send` lint names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FnOwner {
-    pub name: String,
-    pub name_span: ByteRange,
-    pub is_pub: bool,
-}
-
-impl HeldValue {
-    pub fn always_held(&self) -> bool {
-        self.yields.iter().all(|(_, must)| *must)
-    }
-}
+use crate::dataflow::{self, DropKind};
+use crate::held::{BodyKind, FnOwner, HeldValue, Origin, YieldInfo};
+use crate::input::edition::Edition;
+use crate::lower::{self, BodyRef, ChildBody, ChildSyntax, LoweredBody, Lowerer, TooDeep};
+use crate::resolve::file_index::FileIndex;
 
 /// Analyse one parsed file. `Err` when a body nests too deeply to walk; the values
 /// of the other bodies are still returned with it.
@@ -60,8 +26,8 @@ pub fn analyse_file_in_crate(
     file: &syn::File,
     text: &str,
     edition: Edition,
-    table: Option<std::sync::Arc<crate::crate_table::CrateTable>>,
-    module: Option<crate::modtree::Module>,
+    table: Option<std::sync::Arc<crate::resolve::crate_table::CrateTable>>,
+    module: Option<crate::resolve::modtree::Module>,
 ) -> (Vec<HeldValue>, Option<TooDeep>) {
     // No async code, no coroutine: nothing can be held across a yield point.
     if !text.contains("async") && !text.contains("yield") {

@@ -10,24 +10,9 @@ use std::sync::Arc;
 
 use syn::visit::Visit;
 
-use crate::crate_table::{CrateTable, FieldEntry};
+use crate::hazard::evidence::{note_path, LockEvidence, EVIDENCE_NAMES};
 use crate::hazard::{self, Family, Layer, Receiver, Shape};
-
-/// Which lock and cell families a file refers to; decides the unknown-receiver case.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LockEvidence {
-    pub std_lock: bool,
-    pub parking_lot: bool,
-    pub async_lock: bool,
-    pub refcell: bool,
-    /// `std::borrow::Borrow` is imported: `.borrow()` may be that trait's.
-    pub borrow_trait: bool,
-    pub borrow_mut_trait: bool,
-    /// `std::fs::File` is used: `.lock()` may be `File::lock`.
-    pub std_file_lock: bool,
-    /// The file uses `tracing`.
-    pub tracing: bool,
-}
+use crate::resolve::crate_table::{CrateTable, FieldEntry};
 
 #[derive(Debug, Default)]
 pub struct FileIndex<'ast> {
@@ -66,7 +51,7 @@ pub struct FileIndex<'ast> {
     /// What the crate's other files declare.
     pub crate_table: Option<Arc<CrateTable>>,
     /// The module this file is in its crate's module tree, when known.
-    pub module: Option<crate::modtree::Module>,
+    pub module: Option<crate::resolve::modtree::Module>,
     /// Imports by the inline module (`[]`: the file's own) that makes them: module →
     /// name → the path, `None` if that module imports the name twice differently.
     scoped_uses: HashMap<Vec<String>, HashMap<String, Option<Vec<String>>>>,
@@ -260,7 +245,7 @@ impl<'ast> FileIndex<'ast> {
         file: &'ast syn::File,
         text: &str,
         table: Option<Arc<CrateTable>>,
-        module: Option<crate::modtree::Module>,
+        module: Option<crate::resolve::modtree::Module>,
     ) -> FileIndex<'ast> {
         let mut index = FileIndex {
             crate_table: table,
@@ -360,7 +345,7 @@ impl<'ast> FileIndex<'ast> {
     /// module tree: `crate::a::B` to the item `B` of module `a`, or to what `a`
     /// re-exports as `B`; a name the file neither declares nor imports, through the
     /// file's glob imports of crate modules (`use super::*`).
-    fn locate(&self, resolved: &[String]) -> Option<crate::crate_table::Located> {
+    fn locate(&self, resolved: &[String]) -> Option<crate::resolve::crate_table::Located> {
         let table = self.crate_table.as_ref()?;
         if !table.may_locate(resolved.last()?) {
             return None;
@@ -509,7 +494,7 @@ impl<'ast> FileIndex<'ast> {
 
     /// The alias declared elsewhere in the crate that a resolved path
     /// (`crate::types::Shared`) names.
-    fn crate_alias(&self, full: &[String]) -> Option<crate::crate_table::AliasEntry> {
+    fn crate_alias(&self, full: &[String]) -> Option<crate::resolve::crate_table::AliasEntry> {
         let (first, rest) = full.split_first()?;
         if first != "crate" {
             return None;
@@ -1087,69 +1072,6 @@ fn split_key(path: &str) -> Vec<String> {
 /// A struct key's name.
 fn last_of_key(key: &str) -> &str {
     key.rsplit("::").next().unwrap_or(key)
-}
-
-/// The imported names whose origin is evidence of a lock family (`note_path`).
-const EVIDENCE_NAMES: &[&str] = &[
-    "Mutex",
-    "RwLock",
-    "MutexGuard",
-    "RwLockReadGuard",
-    "RwLockWriteGuard",
-    "RefCell",
-    "Ref",
-    "RefMut",
-    "Borrow",
-    "BorrowMut",
-    "File",
-];
-
-fn note_path(ev: &mut LockEvidence, path: &[String]) {
-    let Some(root) = path.first().map(String::as_str) else {
-        return;
-    };
-    let last = path.last().map(String::as_str).unwrap_or("");
-    let mentions_lock = path.iter().any(|s| {
-        matches!(
-            s.as_str(),
-            "Mutex" | "RwLock" | "MutexGuard" | "RwLockReadGuard" | "RwLockWriteGuard" | "sync"
-        )
-    });
-    match root {
-        "std" | "core" | "alloc" => {
-            if path.iter().any(|s| s == "sync") && (mentions_lock || path.len() == 2) {
-                ev.std_lock |= last != "Arc"
-                    && last != "atomic"
-                    && !path.iter().any(|s| s == "atomic" || s == "mpsc");
-            }
-            if path.iter().any(|s| s == "cell") {
-                ev.refcell |= true;
-            }
-            if path.iter().any(|s| s == "borrow") {
-                ev.borrow_trait |= last == "Borrow" || path.len() == 2;
-                ev.borrow_mut_trait |= last == "BorrowMut" || path.len() == 2;
-            }
-            if path.iter().any(|s| s == "fs") {
-                ev.std_file_lock = true;
-            }
-        }
-        r if ["parking_lot", "lock_api", "spin"].contains(&r) => ev.parking_lot = true,
-        r if [
-            "tokio",
-            "futures",
-            "futures_util",
-            "async_std",
-            "async_lock",
-            "smol",
-            "futures_locks",
-        ]
-        .contains(&r)
-            && mentions_lock =>
-        {
-            ev.async_lock = true
-        }
-        _ => {}
-    }
 }
 
 fn is_pointer_like(name: &str) -> bool {

@@ -79,7 +79,7 @@ mod tests {
         let caught = catch(|| -> u32 { panic!("boom {}", 7) }).unwrap_err();
         assert_eq!(caught.message, "boom 7");
         let at = caught.location.expect("the hook saw the panic");
-        assert!(at.starts_with("src/panic_guard.rs:"), "{at}");
+        assert!(at.starts_with("src/support/panic_guard.rs:"), "{at}");
         assert_eq!(catch(|| 5).unwrap(), 5);
     }
 

@@ -2,15 +2,13 @@
 //! that no finding met, or a `// yieldsafe: allow(..)` comment that silenced nothing,
 //! as rustc reports expectations.
 
+use crate::catalog::{Lint, LintLevels};
 use crate::diagnostic::{Diagnostic, Level};
-use crate::lints::LintLevels;
-use crate::source::SourceFile;
-use crate::suppress::Unfulfilled;
-
-pub const NAME: &str = "unfulfilled_lint_expectations";
+use crate::input::source::SourceFile;
+use crate::lint::suppress::Unfulfilled;
 
 pub fn check(u: &Unfulfilled, source: &SourceFile, levels: &LintLevels) -> Option<Diagnostic> {
-    let level = levels.get(NAME);
+    let level = levels.get(Lint::UnfulfilledLintExpectations);
     if level == Level::Allow {
         return None;
     }
@@ -32,14 +30,14 @@ pub fn check(u: &Unfulfilled, source: &SourceFile, levels: &LintLevels) -> Optio
         )
     };
     Some(Diagnostic {
-        lint: NAME,
+        lint: Lint::UnfulfilledLintExpectations.name(),
         level,
         message,
         primary: source.span(u.at.0, u.at.1),
         primary_label: label,
         labels: Vec::new(),
         yield_points: Vec::new(),
-        notes: vec![format!("`#[{}({NAME})]` on by default", level.as_str())],
+        notes: vec![super::level_note(Lint::UnfulfilledLintExpectations, level)],
         help: vec![help],
         suggestions: Vec::new(),
     })

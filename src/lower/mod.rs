@@ -17,63 +17,11 @@ use typed_arena::Arena;
 
 use crate::dataflow::{BlockId, ByteRange, DropKind, Event, Graph, ValueId};
 use crate::diagnostic::YieldKind;
-use crate::edition::Edition;
 use crate::hazard::{self, Layer, NextUse, Receiver, Shape};
-use crate::index::{FieldDecl, FileIndex};
+use crate::held::{BodyKind, Origin, ValueInfo, YieldInfo};
+use crate::input::edition::Edition;
+use crate::resolve::file_index::{FieldDecl, FileIndex};
 use crate::span;
-
-/// What kind of body is lowered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyKind {
-    AsyncFn,
-    AsyncBlock,
-    AsyncClosure,
-    /// A `#[coroutine]` closure (nightly), which suspends at `yield`.
-    Coroutine,
-    /// A plain fn or closure: no yield points of its own, lowered only to find the
-    /// async bodies inside it and what they capture.
-    Plain,
-}
-
-impl BodyKind {
-    pub fn is_coroutine(self) -> bool {
-        !matches!(self, BodyKind::Plain)
-    }
-}
-
-/// How a tracked value came to be.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
-    /// A `let` binding or a pattern binding.
-    Binding,
-    /// A parameter of an async fn or async closure.
-    Parameter,
-    /// A temporary. `scrutinee` when it lives through a `match`/`if let`/`while let`/
-    /// `for` head.
-    Temporary { scrutinee: bool },
-    /// A value an async block or closure captured by move.
-    Capture,
-}
-
-#[derive(Debug, Clone)]
-pub struct ValueInfo {
-    pub origin: Origin,
-    pub name: Option<String>,
-    /// The binding pattern, the temporary expression, or the first mention of a capture.
-    pub span: ByteRange,
-    pub shapes: Vec<Shape>,
-    /// For `let` bindings by a plain identifier: the syntax block and statement index
-    /// of the declaration.
-    pub decl: Option<(usize, usize)>,
-}
-
-#[derive(Debug, Clone)]
-pub struct YieldInfo {
-    pub span: ByteRange,
-    pub kind: YieldKind,
-    /// The enclosing statements: (syntax block, statement index), outermost first.
-    pub stmt_path: Vec<(usize, usize)>,
-}
 
 /// A nested body found while lowering: analysed on its own afterwards.
 pub struct ChildBody<'ast> {
@@ -895,7 +843,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 // A unit struct's or unit variant's value (`Token`, `State::Idle`,
                 // `Idle` after `use State::*`).
                 _ => {
-                    let segs: Vec<String> = crate::index::path_names(&p.path);
+                    let segs: Vec<String> = crate::resolve::file_index::path_names(&p.path);
                     let shapes = match segs.as_slice() {
                         [one] => {
                             let mut s = self.annotated_path(&segs);
@@ -1095,7 +1043,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                         }
                     }
                 }
-                let segs: Vec<String> = crate::index::path_names(&s.path);
+                let segs: Vec<String> = crate::resolve::file_index::path_names(&s.path);
                 shapes.extend(self.annotated_path(&segs));
                 value(shapes, span)
             }
@@ -1404,7 +1352,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             return Ok(value(callable.returns, span));
         }
         let path: Vec<String> = match strip_parens(&c.func) {
-            syn::Expr::Path(p) => crate::index::path_names(&p.path),
+            syn::Expr::Path(p) => crate::resolve::file_index::path_names(&p.path),
             syn::Expr::Closure(closure) => {
                 // `(|| m.lock().unwrap())()`: what the closure returns.
                 let returns = self.closure_returns(closure);
@@ -1798,7 +1746,9 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     kind: hazard::LockKind::Unknown,
                 });
             }
-            if let Some(shape) = hazard::lock_method_result(&method, receiver, next, self.index) {
+            if let Some(shape) =
+                hazard::lock_method_result(&method, receiver, next, &self.index.evidence)
+            {
                 result = vec![shape];
             } else if receiver.is_none_or(|r| r.family == hazard::Family::Other) {
                 // A method of this file returning a guard (`self.state()`).
@@ -2581,7 +2531,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 let syn::Expr::Path(p) = strip_parens(&c.func) else {
                     return None;
                 };
-                let segs: Vec<String> = crate::index::path_names(&p.path);
+                let segs: Vec<String> = crate::resolve::file_index::path_names(&p.path);
                 let last = segs.last()?.as_str();
                 // `io::stdout().lock()` is a `StdoutLock`, not a lock guard.
                 if matches!(last, "stdout" | "stderr" | "stdin") {

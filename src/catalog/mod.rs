@@ -1,45 +1,16 @@
-//! The lint catalog: one user-facing record per lint, `lints/<name>.toml`, compiled in.
+//! The lint catalog: which lints exist (`registry`: the `Lint` identity, groups and
+//! levels) and one user-facing record per lint, `lints/<name>.toml`, compiled in.
 //! `--explain` and `--list-lints` print from here, and the default levels and clippy
 //! names come from here, so the documentation and the behaviour cannot drift apart.
+
+mod registry;
 
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Deserializer};
 
 use crate::diagnostic::Level;
-
-/// Every record, by file name. A new `lints/<name>.toml` must be added here too; a unit
-/// test fails until it is.
-const RECORDS: &[(&str, &str)] = &[
-    (
-        "unfulfilled_lint_expectations.toml",
-        include_str!("../lints/unfulfilled_lint_expectations.toml"),
-    ),
-    (
-        "await_holding_invalid_type.toml",
-        include_str!("../lints/await_holding_invalid_type.toml"),
-    ),
-    (
-        "future_not_send.toml",
-        include_str!("../lints/future_not_send.toml"),
-    ),
-    (
-        "await_holding_span_guard.toml",
-        include_str!("../lints/await_holding_span_guard.toml"),
-    ),
-    (
-        "must_not_suspend.toml",
-        include_str!("../lints/must_not_suspend.toml"),
-    ),
-    (
-        "await_holding_lock.toml",
-        include_str!("../lints/await_holding_lock.toml"),
-    ),
-    (
-        "await_holding_refcell_ref.toml",
-        include_str!("../lints/await_holding_refcell_ref.toml"),
-    ),
-];
+pub use registry::{covers, group, Lint, LintLevels};
 
 /// What a user can read about one lint.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -53,8 +24,20 @@ pub struct LintInfo {
     /// `#[allow]`, `#[expect]` and `[lints.clippy]` under that name apply to both tools.
     #[serde(default)]
     pub clippy_name: Option<String>,
+    /// Whether rustc has a lint of this name (`must_not_suspend`), which attributes
+    /// then name without a tool prefix.
+    #[serde(default)]
+    pub rustc_lint: bool,
     /// One line, lower case, no trailing period.
     pub summary: String,
+    /// For a lint about held values: the note of its diagnostics, why holding such a
+    /// value is bad, in one line.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// For a lint about held values: how its help ends, what to use instead
+    /// (`or use an async-aware lock such as ..`).
+    #[serde(default)]
+    pub instead: Option<String>,
     pub what_it_does: String,
     pub why_is_this_bad: String,
     /// Rust code that the lint reports.
@@ -116,20 +99,36 @@ impl LintInfo {
     }
 }
 
-/// Every lint, sorted by name, parsed once.
+/// Every lint's record, sorted by name (in the order of `Lint::ALL`), parsed once.
 pub fn all() -> &'static [LintInfo] {
     static CATALOG: OnceLock<Vec<LintInfo>> = OnceLock::new();
     CATALOG.get_or_init(|| {
-        let mut lints: Vec<LintInfo> = RECORDS
+        Lint::ALL
             .iter()
-            .map(|(file, text)| {
-                LintInfo::parse(file, text)
+            .map(|lint| {
+                LintInfo::parse(lint.name(), lint.record_text())
                     .expect("the built-in lint records are checked by the catalog's unit tests")
             })
-            .collect();
-        lints.sort_by(|a, b| a.name.cmp(&b.name));
-        lints
+            .collect()
     })
+}
+
+impl Lint {
+    /// The lint's record, `lints/<name>.toml`.
+    pub fn record(self) -> &'static LintInfo {
+        &all()[self as usize]
+    }
+
+    /// The name an attribute gives it: its clippy name (`clippy::await_holding_lock`),
+    /// or its own for a rustc lint (`must_not_suspend`); `None` for a lint only
+    /// yieldsafe knows, which only a `// yieldsafe: allow(..)` comment can name.
+    pub fn attribute_name(self) -> Option<&'static str> {
+        let record = self.record();
+        record
+            .clippy_name
+            .as_deref()
+            .or(record.rustc_lint.then_some(record.name.as_str()))
+    }
 }
 
 /// The lint called `name`: its own name or its clippy name
@@ -214,15 +213,12 @@ mod tests {
 
     #[test]
     fn every_record_parses() {
-        for (file, text) in RECORDS {
-            let info = LintInfo::parse(file, text).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(
-                format!("{}.toml", info.name),
-                *file,
-                "a record's name is its file's name"
-            );
+        for lint in Lint::ALL {
+            let info =
+                LintInfo::parse(lint.name(), lint.record_text()).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(info.name, lint.name(), "a record's name is its file's name");
         }
-        assert_eq!(all().len(), RECORDS.len());
+        assert_eq!(all().len(), Lint::ALL.len());
     }
 
     #[test]
@@ -240,11 +236,13 @@ mod tests {
             .filter(|name| name.ends_with(".toml"))
             .collect();
         on_disk.sort();
-        let mut registered: Vec<String> = RECORDS.iter().map(|(f, _)| f.to_string()).collect();
-        registered.sort();
+        let registered: Vec<String> = Lint::ALL
+            .iter()
+            .map(|l| format!("{}.toml", l.name()))
+            .collect();
         assert_eq!(
             on_disk, registered,
-            "every lints/*.toml must be listed in RECORDS in src/catalog.rs, and no other"
+            "every lints/*.toml must be a `Lint` in src/catalog/registry.rs, and no other"
         );
     }
 
@@ -352,11 +350,16 @@ mod tests {
     }
 
     #[test]
-    fn every_lint_has_a_record_and_every_record_a_lint() {
-        for lint in crate::lints::LINTS {
-            assert!(get(lint).is_some(), "{lint} has no lints/{lint}.toml");
-        }
-        assert_eq!(all().len(), crate::lints::LINTS.len());
+    fn attribute_names() {
+        assert_eq!(
+            Lint::AwaitHoldingLock.attribute_name(),
+            Some("clippy::await_holding_lock")
+        );
+        assert_eq!(
+            Lint::MustNotSuspend.attribute_name(),
+            Some("must_not_suspend")
+        );
+        assert_eq!(Lint::AwaitHoldingSpanGuard.attribute_name(), None);
     }
 
     #[test]

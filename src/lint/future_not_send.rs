@@ -3,12 +3,10 @@
 //! `Rc`, raw pointers) across an await. One finding per fn, naming each value and
 //! the awaits it is held across. Allowed by default, as clippy's nursery lint.
 
-use crate::analysis::{FnOwner, HeldValue};
+use crate::catalog::{Lint, LintLevels};
 use crate::diagnostic::{Diagnostic, Label, LabelKind, Level, YieldPoint};
-use crate::lints::LintLevels;
-use crate::source::SourceFile;
-
-pub const NAME: &str = "future_not_send";
+use crate::held::{FnOwner, HeldValue};
+use crate::input::source::SourceFile;
 
 /// The finding for the fn `owner`, given the values its body holds across awaits.
 pub fn check(
@@ -20,7 +18,7 @@ pub fn check(
     if !owner.is_pub {
         return None;
     }
-    let level = levels.get(NAME);
+    let level = levels.get(Lint::FutureNotSend);
     if level == Level::Allow {
         return None;
     }
@@ -67,12 +65,9 @@ pub fn check(
         notes.push(format!("`{}` is not `Send`", shape.hazard.type_path));
     }
     notes.dedup();
-    notes.push(format!(
-        "`#[{}(clippy::future_not_send)]` set by a command-line flag or an attribute in the code",
-        level.as_str()
-    ));
+    notes.push(super::level_note(Lint::FutureNotSend, level));
     Some(Diagnostic {
-        lint: NAME,
+        lint: Lint::FutureNotSend.name(),
         level,
         message: format!("future cannot be sent between threads safely: `{}` holds a value that is not `Send` across an await", owner.name),
         primary: source.span(owner.name_span.0, owner.name_span.1),

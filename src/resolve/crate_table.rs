@@ -19,9 +19,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use syn::visit::Visit;
 
 use crate::hazard::Shape;
-use crate::index::FileIndex;
-use crate::modtree::{ModTree, Module};
-use crate::scan::ModDecl;
+use crate::prefilter::scan::ModDecl;
+use crate::resolve::file_index::FileIndex;
+use crate::resolve::modtree::{ModTree, Module};
 
 /// A `#[must_not_suspend]` annotation: its reason, and whether the type's fields are
 /// all free of drop glue.
@@ -151,9 +151,9 @@ pub struct CrateTable {
     /// Paths resolved through the tree so far: (crate root, full path) → the answer.
     located: Mutex<LocatedCache>,
     /// Types configured in `await-holding-invalid-types`.
-    pub invalid_types: Vec<crate::config::InvalidType>,
+    pub invalid_types: Vec<crate::hazard::listed::Listed>,
     /// Methods configured in `hazard-methods` (`path` is the method name).
-    pub hazard_methods: Vec<crate::config::InvalidType>,
+    pub hazard_methods: Vec<crate::hazard::listed::Listed>,
 }
 
 #[derive(Debug)]
@@ -754,8 +754,8 @@ impl CrateTable {
     /// The same answers with other configured lists.
     pub fn with_lists(
         mut self,
-        invalid_types: Vec<crate::config::InvalidType>,
-        hazard_methods: Vec<crate::config::InvalidType>,
+        invalid_types: Vec<crate::hazard::listed::Listed>,
+        hazard_methods: Vec<crate::hazard::listed::Listed>,
     ) -> CrateTable {
         self.invalid_types = invalid_types;
         self.hazard_methods = hazard_methods;
@@ -1089,7 +1089,7 @@ impl Lazy {
         file.summary
             .get_or_init(|| {
                 let start = std::time::Instant::now();
-                let summary = crate::read_regular_text(&file.path)
+                let summary = crate::input::fs::read_regular_text(&file.path)
                     .ok()
                     .and_then(|text| summarize_text(&text, true));
                 self.nanos
@@ -1108,10 +1108,10 @@ impl Lazy {
 /// shortcut cannot handle. Never frees the thread's spans: it may run in the middle
 /// of another file's analysis.
 pub fn summarize_text(text: &str, shallow: bool) -> Option<FileSummary> {
-    if crate::nesting::too_deep(text).is_some() {
+    if crate::prefilter::nesting::too_deep(text).is_some() {
         return None;
     }
-    crate::panic_guard::catch(|| {
+    crate::support::panic_guard::catch(|| {
         let ast = shallow
             .then(|| parse_shallow(text))
             .flatten()
@@ -1125,7 +1125,7 @@ pub fn summarize_text(text: &str, shallow: bool) -> Option<FileSummary> {
 /// A file's items with every fn body empty, parsed from a text whose fn bodies were
 /// cut out before parsing (`None` if that does not parse).
 pub fn parse_shallow(text: &str) -> Option<syn::File> {
-    syn::parse_file(&crate::scan::strip_fn_bodies(text)?).ok()
+    syn::parse_file(&crate::prefilter::scan::strip_fn_bodies(text)?).ok()
 }
 
 /// A file parsed in full, then with every fn body emptied: what `parse_shallow`
@@ -1204,14 +1204,14 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
                 (name.clone(), field.clone()),
                 FieldEntry {
                     type_path: index.type_path(ty),
-                    struct_name: crate::index::struct_name_of_type(ty),
+                    struct_name: crate::resolve::file_index::struct_name_of_type(ty),
                 },
             ));
         }
     }
     let entry = |ty: &syn::Type| FieldEntry {
         type_path: index.type_path(ty),
-        struct_name: crate::index::struct_name_of_type(ty),
+        struct_name: crate::resolve::file_index::struct_name_of_type(ty),
     };
     for (name, ty) in &index.statics {
         summary.statics.push((name.clone(), entry(ty)));
@@ -1328,7 +1328,7 @@ impl<'ast> Visit<'ast> for Scope {
             syn::Item::Use(i) => (&i.attrs, None),
             _ => return,
         };
-        if !crate::index::cfg_allows(attrs) {
+        if !crate::resolve::file_index::cfg_allows(attrs) {
             return;
         }
         if let Some(name) = name {

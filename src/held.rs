@@ -1,0 +1,92 @@
+//! What the analysis finds, in words that know no syntax: the values the lowering
+//! tracks (`ValueInfo`), the yield points (`YieldInfo`), and the values held across
+//! them (`HeldValue`), which the lints turn into diagnostics.
+
+use crate::dataflow::{ByteRange, DropKind};
+use crate::diagnostic::YieldKind;
+use crate::hazard::Shape;
+
+/// What kind of body is lowered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    AsyncFn,
+    AsyncBlock,
+    AsyncClosure,
+    /// A `#[coroutine]` closure (nightly), which suspends at `yield`.
+    Coroutine,
+    /// A plain fn or closure: no yield points of its own, lowered only to find the
+    /// async bodies inside it and what they capture.
+    Plain,
+}
+
+impl BodyKind {
+    pub fn is_coroutine(self) -> bool {
+        !matches!(self, BodyKind::Plain)
+    }
+}
+
+/// How a tracked value came to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A `let` binding or a pattern binding.
+    Binding,
+    /// A parameter of an async fn or async closure.
+    Parameter,
+    /// A temporary. `scrutinee` when it lives through a `match`/`if let`/`while let`/
+    /// `for` head.
+    Temporary { scrutinee: bool },
+    /// A value an async block or closure captured by move.
+    Capture,
+}
+
+#[derive(Debug, Clone)]
+pub struct ValueInfo {
+    pub origin: Origin,
+    pub name: Option<String>,
+    /// The binding pattern, the temporary expression, or the first mention of a capture.
+    pub span: ByteRange,
+    pub shapes: Vec<Shape>,
+    /// For `let` bindings by a plain identifier: the syntax block and statement index
+    /// of the declaration.
+    pub decl: Option<(usize, usize)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct YieldInfo {
+    pub span: ByteRange,
+    pub kind: YieldKind,
+    /// The enclosing statements: (syntax block, statement index), outermost first.
+    pub stmt_path: Vec<(usize, usize)>,
+}
+
+/// A value found held across at least one yield point.
+#[derive(Debug, Clone)]
+pub struct HeldValue {
+    pub value: ValueInfo,
+    pub body: BodyKind,
+    /// The yield points it is held across, in source order, each with whether it is
+    /// held there on every path.
+    pub yields: Vec<(YieldInfo, bool)>,
+    /// Where it stops being held after the first of them.
+    pub drops: Vec<(ByteRange, DropKind)>,
+    pub used_after_yield: bool,
+    /// Where `drop(name);` can be inserted to end it before the first yield, when
+    /// that is safe: (byte offset, indentation of the statement).
+    pub drop_before: Option<(usize, String)>,
+    /// The `async fn` whose own body holds the value (not a nested async block).
+    pub owner: Option<FnOwner>,
+}
+
+/// An `async fn`, as the `future_not_send` lint names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FnOwner {
+    pub name: String,
+    pub name_span: ByteRange,
+    pub is_pub: bool,
+}
+
+impl HeldValue {
+    pub fn always_held(&self) -> bool {
+        self.yields.iter().all(|(_, must)| *must)
+    }
+}

@@ -1,0 +1,92 @@
+//! The lints: held values → `Diagnostic`s. Detecting "held across a yield" is shared
+//! (analysis); this layer decides which lint a value belongs to and builds the
+//! message, labels, notes and suggestion. The five lints about one held value differ
+//! only in their words and are rows of one table (`held_across_await`, as clippy
+//! declares its await lints in one file); a lint with logic of its own has its own
+//! file. Lint levels written in the checked code are read by `suppress`.
+
+pub mod future_not_send;
+pub mod held_across_await;
+pub mod suppress;
+pub mod unfulfilled_lint_expectations;
+
+use crate::catalog::{Lint, LintLevels};
+use crate::dataflow::ByteRange;
+use crate::diagnostic::{Diagnostic, Level};
+use crate::held::{FnOwner, HeldValue};
+use crate::input::source::SourceFile;
+
+/// Every diagnostic of a file: per held value, then `future_not_send` per `async fn`.
+/// `level_at(lint, byte)` is the lint's level at a place of the file (command line,
+/// configuration and attributes in the code).
+pub fn file_diagnostics(
+    held: &[HeldValue],
+    source: &SourceFile,
+    levels: &LintLevels,
+    level_at: &dyn Fn(Lint, usize) -> Level,
+) -> Vec<Diagnostic> {
+    // Only the lints that have a finding there are asked, so that an `#[expect]`
+    // is met exactly when one of its lints fires under it.
+    let levels_at = |at: usize, lints: &[Lint]| {
+        let mut here = levels.clone();
+        for &lint in lints {
+            here.set_lint(lint, level_at(lint, at));
+        }
+        here
+    };
+    let mut out = Vec::new();
+    for h in held {
+        let lints: Vec<Lint> = h
+            .value
+            .shapes
+            .iter()
+            .filter(|s| s.is_held())
+            .filter_map(|s| held_across_await::lint_of(s.hazard.class))
+            .collect();
+        out.extend(held_across_await::check(
+            h,
+            source,
+            &levels_at(h.value.span.0, &lints),
+        ));
+    }
+    // Group the values by their `async fn` once (a file may have thousands).
+    let mut by_owner: std::collections::BTreeMap<ByteRange, (&FnOwner, Vec<&HeldValue>)> =
+        std::collections::BTreeMap::new();
+    for h in held {
+        if let Some(owner) = &h.owner {
+            by_owner
+                .entry(owner.name_span)
+                .or_insert_with(|| (owner, Vec::new()))
+                .1
+                .push(h);
+        }
+    }
+    for (_, (owner, mine)) in by_owner {
+        let levels = levels_at(owner.name_span.0, &[Lint::FutureNotSend]);
+        out.extend(future_not_send::check(owner, &mine, source, &levels));
+    }
+    out
+}
+
+/// `#[warn(clippy::await_holding_lock)]` on by default, or, for a lint no attribute
+/// can name, how to silence it.
+fn level_note(lint: Lint, level: Level) -> String {
+    let level_word = level.as_str();
+    let origin = if level == lint.record().default_level {
+        "on by default"
+    } else {
+        "set by a command-line flag or an attribute in the code"
+    };
+    match lint.attribute_name() {
+        Some(attribute) => format!("`#[{level_word}({attribute})]` {origin}"),
+        None => {
+            let name = lint.name();
+            let state = if level == Level::Warn {
+                format!("`{name}` is on by default")
+            } else {
+                format!("`{name}` is set to `{level_word}` {origin}")
+            };
+            format!("{state}; `// yieldsafe: allow({name})` on the line before silences it")
+        }
+    }
+}
