@@ -69,7 +69,6 @@ pub struct HeldValue {
     pub yields: Vec<(YieldInfo, bool)>,
     /// Where it stops being held after the first of them.
     pub drops: Vec<(ByteRange, DropKind)>,
-    pub used_after_yield: bool,
     /// Where `drop(name);` can be inserted to end it before the first yield, when
     /// that is safe: (byte offset, indentation of the statement).
     pub drop_before: Option<(usize, String)>,

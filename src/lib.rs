@@ -29,6 +29,7 @@ pub mod lower;
 pub mod prefilter;
 pub mod render;
 pub mod resolve;
+pub mod sketch;
 pub mod span;
 mod support;
 

@@ -5,23 +5,18 @@
 use syn::visit::Visit;
 use typed_arena::Arena;
 
-use crate::dataflow::{self, DropKind};
-use crate::held::{BodyKind, FnOwner, HeldValue, Origin, YieldInfo};
+mod drop_fix;
+
+use crate::dataflow;
+use crate::held::{BodyKind, FnOwner, HeldValue, YieldInfo};
 use crate::input::edition::Edition;
-use crate::lower::{self, BodyRef, ChildBody, ChildSyntax, LoweredBody, Lowerer, TooDeep};
+use crate::lower::{BodyRef, ChildBody, ChildSyntax, LoweredBody, Lowerer, TooDeep};
 use crate::resolve::file_index::FileIndex;
+use crate::sketch::Sketch;
 
-/// Analyse one parsed file. `Err` when a body nests too deeply to walk; the values
-/// of the other bodies are still returned with it.
-pub fn analyse_file(
-    file: &syn::File,
-    text: &str,
-    edition: Edition,
-) -> (Vec<HeldValue>, Option<TooDeep>) {
-    analyse_file_in_crate(file, text, edition, None, None)
-}
-
-/// `analyse_file` for a file of a crate whose other files are summarised in `table`.
+/// Analyse one parsed file, of a crate whose other files are summarised in `table`
+/// when it has one. `Err` when a body nests too deeply to walk; the values of the
+/// other bodies are still returned with it.
 pub fn analyse_file_in_crate(
     file: &syn::File,
     text: &str,
@@ -33,7 +28,7 @@ pub fn analyse_file_in_crate(
     if !text.contains("async") && !text.contains("yield") {
         return (Vec::new(), None);
     }
-    let mut index = FileIndex::build_in_crate(file, text, table, module);
+    let index = FileIndex::build_in_crate(file, text, table, module);
     let arena = Arena::new();
     let mut finder = BodyFinder {
         bodies: Vec::new(),
@@ -43,6 +38,7 @@ pub fn analyse_file_in_crate(
     finder.visit_file(file);
     // What fns returning `impl Deref` (or any `impl Trait`) really return: lowered
     // first, so that their callers know (`fn names(&self) -> impl DerefMut`).
+    let plain = Sketch::new(&index);
     let mut opaque = std::collections::HashMap::new();
     for body in finder
         .bodies
@@ -50,14 +46,14 @@ pub fn analyse_file_in_crate(
         .filter(|b| b.opaque_return && b.kind == BodyKind::Plain)
     {
         index.set_scope(&body.module);
-        let lowerer = Lowerer::new(&index, &arena, edition, body.kind, body.self_ty.clone());
+        let lowerer = Lowerer::new(&plain, &arena, edition, body.kind, body.self_ty.clone());
         if let Ok(lowered) = lowerer.lower_fn(&body.params, &[], BodyRef::Block(body.block)) {
             if !lowered.returned.is_empty() {
                 opaque.insert(body.name.clone(), lowered.returned);
             }
         }
     }
-    index.opaque_returns = opaque;
+    let sketch = Sketch::new(&index).with_opaque_returns(opaque);
     let mut out = Vec::new();
     let mut error = None;
     for body in finder.bodies {
@@ -70,13 +66,13 @@ pub fn analyse_file_in_crate(
             continue;
         }
         index.set_scope(&body.module);
-        let lowerer = Lowerer::new(&index, &arena, edition, body.kind, body.self_ty.clone())
+        let lowerer = Lowerer::new(&sketch, &arena, edition, body.kind, body.self_ty.clone())
             .with_signature(body.sig);
         match lowerer.lower_fn(&body.params, &[], BodyRef::Block(body.block)) {
             Ok(lowered) => {
                 let owner = (body.kind == BodyKind::AsyncFn).then(|| body.owner.clone());
                 if let Err(e) =
-                    analyse_lowered(lowered, owner, &index, &arena, edition, text, &mut out)
+                    analyse_lowered(lowered, owner, &sketch, &arena, edition, text, &mut out)
                 {
                     error.get_or_insert(e);
                 }
@@ -110,7 +106,7 @@ fn may_yield(body: &str, index: &FileIndex) -> bool {
 fn analyse_lowered<'ast>(
     lowered: LoweredBody<'ast>,
     owner: Option<FnOwner>,
-    index: &FileIndex<'ast>,
+    sketch: &Sketch<'_, 'ast>,
     arena: &'ast Arena<Vec<syn::Expr>>,
     edition: Edition,
     text: &str,
@@ -126,7 +122,7 @@ fn analyse_lowered<'ast>(
                 env,
                 self_ty,
             } = child;
-            let lowerer = Lowerer::new(index, arena, edition, kind, self_ty);
+            let lowerer = Lowerer::new(sketch, arena, edition, kind, self_ty);
             let lowered = match syntax {
                 ChildSyntax::Block(b) => lowerer.lower_fn(&[], &env, BodyRef::Block(b))?,
                 ChildSyntax::Closure(c) => {
@@ -175,48 +171,12 @@ fn collect_held(
             body: body.kind,
             yields,
             drops: holding.drops,
-            used_after_yield: holding.used_after_yield,
             drop_before: None,
             owner: owner.clone(),
         };
-        held.drop_before = drop_insertion(&held, body, text);
+        held.drop_before = drop_fix::drop_insertion(&held, body, text);
         out.push(held);
     }
-}
-
-/// Where `drop(name);` can go so that the binding ends before its first yield: the
-/// start of the statement of the binding's own block that contains that yield,
-/// provided the binding is always held there, never moved, and not mentioned from
-/// that statement on.
-fn drop_insertion(held: &HeldValue, body: &LoweredBody<'_>, text: &str) -> Option<(usize, String)> {
-    let name = held.value.name.as_deref()?;
-    let (block_id, decl_stmt) = held.value.decl?;
-    if held.value.origin != Origin::Binding
-        || !held.always_held()
-        || held.drops.iter().any(|(_, k)| *k == DropKind::Move)
-    {
-        return None;
-    }
-    let (first, _) = held.yields.first()?;
-    let &(_, stmt) = first.stmt_path.iter().find(|(b, _)| *b == block_id)?;
-    if stmt <= decl_stmt {
-        return None;
-    }
-    let block = body.blocks.get(block_id)?;
-    // The name must still mean this binding there (no shadowing `let` in between),
-    // and nothing from that statement on may use it.
-    if lower::stmts_bind(&block.stmts[decl_stmt + 1..stmt], name)
-        || lower::stmts_mention(&block.stmts[stmt..], name)
-    {
-        return None;
-    }
-    let start = lower::range_of_stmt(&block.stmts[stmt]).0;
-    let line_start = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let indent = &text[line_start..start];
-    if !indent.chars().all(|c| c == ' ' || c == '\t') {
-        return None;
-    }
-    Some((start, indent.to_string()))
 }
 
 /// `pub`, and not restricted to the crate (`pub(crate)` futures are not exposed).

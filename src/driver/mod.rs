@@ -17,7 +17,7 @@ use crate::input::fs::read_regular_file_into;
 use crate::input::source::{SourceFile, Sources};
 use crate::input::{config, discover};
 use crate::prefilter::{nesting, scan};
-use crate::resolve::{crate_table, file_index as index};
+use crate::resolve::crate_table;
 use crate::support::{failpoint, panic_guard};
 use crate::{analysis, lint as lints};
 
@@ -429,7 +429,11 @@ fn check_package(
             .iter_mut()
             .map(|s| (s.file.path.clone(), std::mem::take(&mut s.declared)))
             .collect();
-        crate_table::CrateTable::lazy(package.map(|d| &**d), files)
+        crate_table::CrateTable::lazy(
+            package.map(|d| &**d),
+            files,
+            crate::sketch::summary::summarize_shallow,
+        )
     };
     let table = Arc::new(table.with_lists(invalid_types, hazard_methods));
     // A file that invokes a macro of its crate that awaits has yield points too.
@@ -463,7 +467,7 @@ fn check_package(
                 let blanking = Instant::now();
                 let parse_text = (!full).then(|| {
                     let awaits = |m: &str| {
-                        index::AWAITING_MACROS.contains(&m)
+                        crate::resolve::macros::AWAITING_MACROS.contains(&m)
                             || s.macros.iter().any(|own| own == m)
                             || table.awaiting_macro(m)
                     };
@@ -565,7 +569,7 @@ fn scan_text(scanned: &mut Scanned, text: &str, in_crate: bool, full: bool) {
         scanned.analyse = true;
         if in_crate {
             let summarizing = Instant::now();
-            scanned.summary = crate_table::summarize_text(text, false);
+            scanned.summary = crate::sketch::summary::summarize_text(text, false);
             proc_macro2::extra::invalidate_current_thread_spans();
             scanned.summary_time = summarizing.elapsed();
         }
@@ -610,7 +614,7 @@ fn can_have_findings(facts: &scan::Facts) -> bool {
         || facts
             .macro_calls
             .iter()
-            .any(|m| index::AWAITING_MACROS.contains(&m.as_str()))
+            .any(|m| crate::resolve::macros::AWAITING_MACROS.contains(&m.as_str()))
 }
 
 /// How much text of a package's files is kept from the scan for the analysis.
@@ -706,8 +710,10 @@ pub fn check_source_prefiltered(
         return None;
     }
     // Alone, a file's own macros are the only ones that can await besides the known.
-    let awaits =
-        |m: &str| index::AWAITING_MACROS.contains(&m) || facts.macros.iter().any(|own| own == m);
+    let awaits = |m: &str| {
+        crate::resolve::macros::AWAITING_MACROS.contains(&m)
+            || facts.macros.iter().any(|own| own == m)
+    };
     let parse_text = scan::blank_quiet_fn_bodies(&file.text, &awaits);
     Some(check_source_parsing(
         file,

@@ -2,6 +2,8 @@
 //! decides a call on a receiver whose type cannot be told (`m.lock().unwrap()` is
 //! std's unless the file gives reason to doubt it).
 
+use super::families::{is_async_crate, is_parking_lot_crate, is_std_root};
+
 /// Which lock and cell families a file refers to; decides the unknown-receiver case.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LockEvidence {
@@ -45,7 +47,7 @@ pub fn note_path(ev: &mut LockEvidence, path: &[String]) {
         )
     });
     match root {
-        "std" | "core" | "alloc" => {
+        r if is_std_root(r) => {
             if path.iter().any(|s| s == "sync") && (mentions_lock || path.len() == 2) {
                 ev.std_lock |= last != "Arc"
                     && last != "atomic"
@@ -62,21 +64,8 @@ pub fn note_path(ev: &mut LockEvidence, path: &[String]) {
                 ev.std_file_lock = true;
             }
         }
-        r if ["parking_lot", "lock_api", "spin"].contains(&r) => ev.parking_lot = true,
-        r if [
-            "tokio",
-            "futures",
-            "futures_util",
-            "async_std",
-            "async_lock",
-            "smol",
-            "futures_locks",
-        ]
-        .contains(&r)
-            && mentions_lock =>
-        {
-            ev.async_lock = true
-        }
+        r if is_parking_lot_crate(r) => ev.parking_lot = true,
+        r if is_async_crate(r) && mentions_lock => ev.async_lock = true,
         _ => {}
     }
 }

@@ -16,11 +16,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use syn::visit::Visit;
-
 use crate::hazard::Shape;
 use crate::prefilter::scan::ModDecl;
-use crate::resolve::file_index::FileIndex;
 use crate::resolve::modtree::{ModTree, Module};
 
 /// A `#[must_not_suspend]` annotation: its reason, and whether the type's fields are
@@ -70,26 +67,26 @@ pub struct FieldEntry {
 /// One file's contribution.
 #[derive(Debug, Default, PartialEq)]
 pub struct FileSummary {
-    methods: Vec<((String, String), Vec<Shape>)>,
-    fns: Vec<(String, Vec<Shape>)>,
-    fields: Vec<((String, String), FieldEntry)>,
+    pub(crate) methods: Vec<((String, String), Vec<Shape>)>,
+    pub(crate) fns: Vec<(String, Vec<Shape>)>,
+    pub(crate) fields: Vec<((String, String), FieldEntry)>,
     /// Statics (also `lazy_static!`'s) and consts, by name.
-    statics: Vec<(String, FieldEntry)>,
-    reexports: Vec<(String, Vec<String>)>,
-    awaiting_macros: Vec<String>,
-    must_not_suspend: Vec<(String, Option<String>, bool)>,
-    must_not_suspend_traits: Vec<(String, Option<String>)>,
-    drop_impls: Vec<String>,
+    pub(crate) statics: Vec<(String, FieldEntry)>,
+    pub(crate) reexports: Vec<(String, Vec<String>)>,
+    pub(crate) awaiting_macros: Vec<String>,
+    pub(crate) must_not_suspend: Vec<(String, Option<String>, bool)>,
+    pub(crate) must_not_suspend_traits: Vec<(String, Option<String>)>,
+    pub(crate) drop_impls: Vec<String>,
     /// What each module of the file (the file's own, `[]`, and its inline modules)
     /// declares, for resolving paths through the module tree.
-    scope: Vec<ScopeEntry>,
+    pub(crate) scope: Vec<ScopeEntry>,
     /// `impl Deref for Name { type Target = T; }`: Name → T.
-    derefs: Vec<(String, FieldEntry)>,
+    pub(crate) derefs: Vec<(String, FieldEntry)>,
     /// Every method of an impl (unit ones and trait impls' too): (type, method).
-    method_names: Vec<(String, String)>,
+    pub(crate) method_names: Vec<(String, String)>,
     /// Type aliases (`type Shared = Arc<Mutex<State>>;`), by name: what a value of
     /// the aliased type is, read with the file's imports.
-    aliases: Vec<(String, AliasEntry)>,
+    pub(crate) aliases: Vec<(String, AliasEntry)>,
 }
 
 /// What a type alias of another file stands for.
@@ -110,25 +107,6 @@ pub struct ScopeEntry {
     pub name: String,
     /// For a `use`, the path it imports, as written (a glob's module for `*`).
     pub target: Option<Vec<String>>,
-}
-
-impl FileSummary {
-    /// The names of the methods and fns that return hazards: another file that
-    /// declares one of these names must be summarised too, or a clash goes unseen.
-    /// Each as (the method's type, if a method; the name).
-    pub fn hazard_names(&self) -> impl Iterator<Item = (Option<&str>, &str)> {
-        let methods = self
-            .methods
-            .iter()
-            .filter(|(_, s)| !s.is_empty())
-            .map(|((t, n), _)| (Some(t.as_str()), n.as_str()));
-        let fns = self
-            .fns
-            .iter()
-            .filter(|(_, s)| !s.is_empty())
-            .map(|(n, _)| (None, n.as_str()));
-        methods.chain(fns)
-    }
 }
 
 /// The merged view of a crate: answers to the questions a file's analysis asks about
@@ -232,10 +210,16 @@ impl Declared {
     }
 }
 
+/// How a file's text becomes its summary (`None` if it does not parse). The type
+/// sketch writes summaries (`sketch::summary`); the table only asks for them, when a
+/// question first concerns a file.
+pub type Summarizer = fn(&str) -> Option<FileSummary>;
+
 /// A crate's files, summarised on demand.
 #[derive(Debug)]
 struct Lazy {
     files: Vec<LazyFile>,
+    summarize: Summarizer,
     by_type: HashMap<String, Vec<usize>>,
     by_fn: HashMap<String, Vec<usize>>,
     by_impl: HashMap<String, Vec<usize>>,
@@ -432,9 +416,14 @@ impl CrateTable {
 
     /// The table of a crate whose files (in a fixed order) are summarised when a
     /// question first concerns them.
-    pub fn lazy(dir: Option<&Path>, files: Vec<(Arc<Path>, Declared)>) -> CrateTable {
+    pub fn lazy(
+        dir: Option<&Path>,
+        files: Vec<(Arc<Path>, Declared)>,
+        summarize: Summarizer,
+    ) -> CrateTable {
         let mut lazy = Lazy {
             files: Vec::with_capacity(files.len()),
+            summarize,
             by_type: HashMap::new(),
             by_fn: HashMap::new(),
             by_impl: HashMap::new(),
@@ -1091,312 +1080,11 @@ impl Lazy {
                 let start = std::time::Instant::now();
                 let summary = crate::input::fs::read_regular_text(&file.path)
                     .ok()
-                    .and_then(|text| summarize_text(&text, true));
+                    .and_then(|text| (self.summarize)(&text));
                 self.nanos
                     .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
                 summary
             })
             .as_ref()
-    }
-}
-
-/// Summarise a file from its text, or `None` if it does not parse (or is too deeply
-/// nested to parse safely). `shallow` cuts fn bodies, comments and macro invocations
-/// out of the text before parsing it (`parse_shallow`), which is cheaper and, as only
-/// items outside fn bodies are summarised, gives the same summary as the full parse
-/// with its fn bodies emptied; that parse remains the fallback for anything the
-/// shortcut cannot handle. Never frees the thread's spans: it may run in the middle
-/// of another file's analysis.
-pub fn summarize_text(text: &str, shallow: bool) -> Option<FileSummary> {
-    if crate::prefilter::nesting::too_deep(text).is_some() {
-        return None;
-    }
-    crate::support::panic_guard::catch(|| {
-        let ast = shallow
-            .then(|| parse_shallow(text))
-            .flatten()
-            .or_else(|| parse_without_fn_bodies(text))?;
-        Some(summarize(&ast, text))
-    })
-    .ok()
-    .flatten()
-}
-
-/// A file's items with every fn body empty, parsed from a text whose fn bodies were
-/// cut out before parsing (`None` if that does not parse).
-pub fn parse_shallow(text: &str) -> Option<syn::File> {
-    syn::parse_file(&crate::prefilter::scan::strip_fn_bodies(text)?).ok()
-}
-
-/// A file parsed in full, then with every fn body emptied: what `parse_shallow`
-/// must equal.
-pub fn parse_without_fn_bodies(text: &str) -> Option<syn::File> {
-    let mut ast = syn::parse_file(text).ok()?;
-    syn::visit_mut::VisitMut::visit_file_mut(&mut ClearFnBodies, &mut ast);
-    Some(ast)
-}
-
-/// Empties every fn body of a parsed file (outside macro invocations).
-pub struct ClearFnBodies;
-
-impl syn::visit_mut::VisitMut for ClearFnBodies {
-    fn visit_item_fn_mut(&mut self, f: &mut syn::ItemFn) {
-        f.block.stmts.clear();
-        syn::visit_mut::visit_item_fn_mut(self, f);
-    }
-
-    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
-        f.block.stmts.clear();
-        syn::visit_mut::visit_impl_item_fn_mut(self, f);
-    }
-
-    fn visit_trait_item_fn_mut(&mut self, f: &mut syn::TraitItemFn) {
-        if let Some(b) = &mut f.default {
-            b.stmts.clear();
-        }
-        syn::visit_mut::visit_trait_item_fn_mut(self, f);
-    }
-}
-
-/// Summarise one parsed file for its crate's table.
-pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
-    let index = FileIndex::build(file, text);
-    let mut summary = FileSummary {
-        awaiting_macros: index.awaiting_macros.iter().cloned().collect(),
-        must_not_suspend: index
-            .must_not_suspend
-            .iter()
-            .map(|(n, m)| (n.clone(), m.reason.clone(), m.trivial_fields))
-            .collect(),
-        must_not_suspend_traits: index
-            .must_not_suspend_traits
-            .iter()
-            .map(|(n, r)| (n.clone(), r.clone()))
-            .collect(),
-        drop_impls: index.drop_impls.iter().cloned().collect(),
-        ..FileSummary::default()
-    };
-    for ((ty, name), sig) in &index.methods {
-        if let syn::ReturnType::Type(..) = sig.output {
-            summary
-                .methods
-                .push(((ty.clone(), name.clone()), index.return_shapes(sig)));
-        }
-    }
-    // Methods are keyed by their type above; free fns (outside impls and traits,
-    // which another file can call by path) by name.
-    let mut free_fns = FreeFns(HashSet::new());
-    free_fns.visit_file(file);
-    for (name, sigs) in &index.fns {
-        let free: Vec<_> = sigs
-            .iter()
-            .filter(|s| free_fns.0.contains(&(**s as *const syn::Signature)))
-            .collect();
-        if let [only] = free.as_slice() {
-            if let syn::ReturnType::Type(..) = only.output {
-                summary.fns.push((name.clone(), index.return_shapes(only)));
-            }
-        }
-    }
-    for (name, fields) in &index.structs {
-        for (field, ty) in fields {
-            summary.fields.push((
-                (name.clone(), field.clone()),
-                FieldEntry {
-                    type_path: index.type_path(ty),
-                    struct_name: crate::resolve::file_index::struct_name_of_type(ty),
-                },
-            ));
-        }
-    }
-    let entry = |ty: &syn::Type| FieldEntry {
-        type_path: index.type_path(ty),
-        struct_name: crate::resolve::file_index::struct_name_of_type(ty),
-    };
-    for (name, ty) in &index.statics {
-        summary.statics.push((name.clone(), entry(ty)));
-    }
-    for (name, ty) in &index.deref_targets {
-        summary.derefs.push((name.clone(), entry(ty)));
-    }
-    summary.method_names = index.methods.keys().cloned().collect();
-    summary.method_names.sort();
-    for (name, ty) in &index.aliases {
-        summary.aliases.push((
-            name.clone(),
-            AliasEntry {
-                receiver: index.receiver_of_type(ty),
-                shapes: index.shapes_of_type(ty),
-            },
-        ));
-    }
-    for (name, ty) in &index.lazy_statics {
-        summary.statics.push((name.clone(), entry(ty)));
-    }
-    let mut reexports = Reexports {
-        index: &index,
-        out: Vec::new(),
-    };
-    reexports.visit_file(file);
-    summary.reexports = reexports.out;
-    // In a fixed order (the index keeps names in hash maps), so that summaries compare.
-    summary.methods.sort_by(|a, b| a.0.cmp(&b.0));
-    summary.fns.sort_by(|a, b| a.0.cmp(&b.0));
-    summary.fields.sort_by(|a, b| a.0.cmp(&b.0));
-    summary.statics.sort_by(|a, b| a.0.cmp(&b.0));
-    summary.aliases.sort_by(|a, b| a.0.cmp(&b.0));
-    summary.derefs.sort_by(|a, b| a.0.cmp(&b.0));
-    summary.awaiting_macros.sort();
-    summary.must_not_suspend.sort_by(|a, b| a.0.cmp(&b.0));
-    summary
-        .must_not_suspend_traits
-        .sort_by(|a, b| a.0.cmp(&b.0));
-    summary.drop_impls.sort();
-    let mut scope = Scope {
-        inline: Vec::new(),
-        out: Vec::new(),
-    };
-    scope.visit_file(file);
-    summary.scope = scope.out;
-    summary.scope.sort();
-    summary.scope.dedup();
-    summary
-}
-
-/// The names each module of a file binds (items whose `cfg` can hold).
-struct Scope {
-    inline: Vec<String>,
-    out: Vec<ScopeEntry>,
-}
-
-impl Scope {
-    fn bind(&mut self, name: String, target: Option<Vec<String>>) {
-        self.out.push(ScopeEntry {
-            inline: self.inline.clone(),
-            name,
-            target,
-        });
-    }
-
-    fn use_tree(&mut self, tree: &syn::UseTree, prefix: &mut Vec<String>) {
-        match tree {
-            syn::UseTree::Path(p) => {
-                prefix.push(p.ident.to_string());
-                self.use_tree(&p.tree, prefix);
-                prefix.pop();
-            }
-            syn::UseTree::Name(n) if n.ident == "self" => {
-                if let Some(last) = prefix.last() {
-                    self.bind(last.clone(), Some(prefix.clone()));
-                }
-            }
-            syn::UseTree::Name(n) => {
-                let mut full = prefix.clone();
-                full.push(n.ident.to_string());
-                self.bind(n.ident.to_string(), Some(full));
-            }
-            syn::UseTree::Rename(r) if r.rename != "_" => {
-                let mut full = prefix.clone();
-                if r.ident != "self" {
-                    full.push(r.ident.to_string());
-                }
-                self.bind(r.rename.to_string(), Some(full));
-            }
-            syn::UseTree::Rename(_) => {}
-            syn::UseTree::Glob(_) => self.bind("*".into(), Some(prefix.clone())),
-            syn::UseTree::Group(g) => {
-                for t in &g.items {
-                    self.use_tree(t, prefix);
-                }
-            }
-        }
-    }
-}
-
-impl<'ast> Visit<'ast> for Scope {
-    fn visit_item(&mut self, item: &'ast syn::Item) {
-        let (attrs, name) = match item {
-            syn::Item::Struct(i) => (&i.attrs, Some(&i.ident)),
-            syn::Item::Enum(i) => (&i.attrs, Some(&i.ident)),
-            syn::Item::Union(i) => (&i.attrs, Some(&i.ident)),
-            syn::Item::Type(i) => (&i.attrs, Some(&i.ident)),
-            syn::Item::Trait(i) => (&i.attrs, Some(&i.ident)),
-            syn::Item::Fn(i) => (&i.attrs, Some(&i.sig.ident)),
-            syn::Item::Static(i) => (&i.attrs, Some(&i.ident)),
-            syn::Item::Const(i) => (&i.attrs, Some(&i.ident)),
-            syn::Item::Mod(i) => (&i.attrs, Some(&i.ident)),
-            syn::Item::Use(i) => (&i.attrs, None),
-            _ => return,
-        };
-        if !crate::resolve::file_index::cfg_allows(attrs) {
-            return;
-        }
-        if let Some(name) = name {
-            self.bind(name.to_string(), None);
-        }
-        match item {
-            syn::Item::Use(u) => {
-                let mut prefix = Vec::new();
-                if u.leading_colon.is_some() {
-                    prefix.push("::".to_string());
-                }
-                self.use_tree(&u.tree, &mut prefix);
-            }
-            syn::Item::Mod(m) if m.content.is_some() => {
-                self.inline.push(m.ident.to_string());
-                syn::visit::visit_item_mod(self, m);
-                self.inline.pop();
-            }
-            _ => {}
-        }
-    }
-}
-
-/// The signatures of the fns declared outside impl and trait blocks.
-struct FreeFns(HashSet<*const syn::Signature>);
-
-impl<'ast> Visit<'ast> for FreeFns {
-    fn visit_signature(&mut self, sig: &'ast syn::Signature) {
-        self.0.insert(sig);
-    }
-
-    fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
-
-    fn visit_item_trait(&mut self, _: &'ast syn::ItemTrait) {}
-}
-
-/// `pub use` items that bring in a name from outside the crate.
-struct Reexports<'a, 'ast> {
-    index: &'a FileIndex<'ast>,
-    out: Vec<(String, Vec<String>)>,
-}
-
-impl<'a, 'ast> Visit<'ast> for Reexports<'a, 'ast> {
-    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
-        if matches!(item.vis, syn::Visibility::Inherited) {
-            return;
-        }
-        let mut names = Vec::new();
-        use_tree_names(&item.tree, &mut names);
-        for name in names {
-            let resolved = self.index.resolve_segments(vec![name.clone()]);
-            let local = matches!(
-                resolved.first().map(String::as_str),
-                Some("crate" | "self" | "super") | None
-            );
-            if !local && resolved.len() > 1 {
-                self.out.push((name, resolved));
-            }
-        }
-    }
-}
-
-fn use_tree_names(tree: &syn::UseTree, out: &mut Vec<String>) {
-    match tree {
-        syn::UseTree::Path(p) => use_tree_names(&p.tree, out),
-        syn::UseTree::Name(n) if n.ident != "self" => out.push(n.ident.to_string()),
-        syn::UseTree::Rename(r) if r.rename != "_" => out.push(r.rename.to_string()),
-        syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_tree_names(t, out)),
-        _ => {}
     }
 }

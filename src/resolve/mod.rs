@@ -4,6 +4,9 @@
 //! demand. The file index and the crate table ask each other (a lazy summary builds
 //! a file index of another file); they stay together behind this module.
 
+pub mod cfg;
 pub mod crate_table;
 pub mod file_index;
+mod imports;
+pub mod macros;
 pub mod modtree;
