@@ -20,7 +20,7 @@ fn main() {
     let paths: Vec<PathBuf> = args.into_iter().map(PathBuf::from).collect();
     let start = Instant::now();
     let exclude = globset::GlobSet::empty();
-    let (files, _) = yieldsafe::discover::discover(&paths, &exclude, None);
+    let (files, _, _) = yieldsafe::discover::discover(&paths, &exclude, None);
     let mut pool = rayon::ThreadPoolBuilder::new().stack_size(512 * 1024 * 1024);
     if let Some(j) = jobs {
         pool = pool.num_threads(j);

@@ -161,92 +161,21 @@ fn parse_edition(s: &str) -> Result<Edition, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    if cli.list_lints {
-        print!("{}", catalog::list());
-        return ExitCode::SUCCESS;
+    if let Some(code) = catalog_request(&cli) {
+        return code;
     }
-    if let Some(name) = &cli.explain {
-        return match catalog::get(name) {
-            Some(info) => {
-                print!("{}", catalog::explain(info));
-                ExitCode::SUCCESS
-            }
-            None => {
-                eprintln!("error: no lint named `{name}`; `yieldsafe --list-lints` lists them");
-                ExitCode::from(2)
-            }
-        };
-    }
-    let paths = match (&cli.manifest_path, cli.paths.is_empty()) {
-        (Some(manifest), true) => match manifest_dir(manifest) {
-            Ok(dir) => vec![dir],
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        _ => cli.paths.clone(),
-    };
-    let mut options = Options {
-        paths,
-        exclude: cli.exclude.clone(),
-        edition: cli.edition,
-        jobs: cli.jobs,
-        full_parse: cli.full_parse,
-        ..Options::default()
-    };
-    // Cargo's `[lints.clippy]`, then the yieldsafe settings, then the flags.
-    match yieldsafe::config::load(cli.config.as_deref(), &options.paths) {
-        Ok(config) => {
-            config.apply(&mut options.levels);
-            options.exclude.extend(config.exclude);
-            options.invalid_types = config.invalid_types;
-            options.hazard_methods = config.hazard_methods;
-            options.per_package_config = cli.config.is_none();
-        }
+    let options = match options(&cli) {
+        Ok(options) => options,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
-    }
-    // rustc applies level flags in command-line order; clap groups them by flag, so
-    // recover the order from the raw arguments.
-    for (level, lint) in level_flags_in_order(&cli) {
-        if !options.levels.set(&lint, level) {
-            eprintln!("error: unknown lint `{lint}`; `yieldsafe --list-lints` lists them");
-            return ExitCode::from(2);
-        }
-        options.flags.push((lint, level));
-    }
-    let color_out = match cli.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let color_err = match cli.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color_out = color_for(cli.color, &std::io::stdout());
+    let color_err = color_for(cli.color, &std::io::stderr());
     // On a terminal, a run that takes more than a second shows how far it is.
-    let show_progress = !cli.quiet && stderr.is_terminal();
-    let progress = show_progress.then(|| {
-        let p = std::sync::Arc::new(yieldsafe::Progress::default());
-        options.progress = Some(p.clone());
-        p
-    });
-    let ticker = progress
-        .clone()
-        .map(|p| std::thread::spawn(move || progress_bar(&p)));
-    let mut report = yieldsafe::run(&options);
-    if let (Some(p), Some(t)) = (&progress, ticker) {
-        // Signal the end (done = total) and wait for the line to be cleared.
-        p.done
-            .store(usize::MAX, std::sync::atomic::Ordering::Relaxed);
-        let _ = t.join();
-    }
+    let show_progress = !cli.quiet && std::io::stderr().is_terminal();
+    let mut report = run_with_progress(options.clone(), show_progress);
     if cli.fix {
         let plan = yieldsafe::fix::plan(&report.diagnostics, &report.sources);
         if cli.dry_run {
@@ -262,6 +191,108 @@ fn main() -> ExitCode {
         }
         report.problems.extend(outcome.problems);
     }
+    let rendering = std::time::Instant::now();
+    if let Err(code) = render_report(&cli, &report, color_out, color_err) {
+        return code;
+    }
+    if cli.stats {
+        print_stats(&report, rendering.elapsed());
+    }
+    if show_progress {
+        print_summary(&report);
+    }
+    ExitCode::from(report.exit_code() as u8)
+}
+
+/// `--list-lints` and `--explain`, which print from the catalog and exit.
+fn catalog_request(cli: &Cli) -> Option<ExitCode> {
+    if cli.list_lints {
+        print!("{}", catalog::list());
+        return Some(ExitCode::SUCCESS);
+    }
+    let name = cli.explain.as_ref()?;
+    Some(match catalog::get(name) {
+        Some(info) => {
+            print!("{}", catalog::explain(info));
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("error: no lint named `{name}`; `yieldsafe --list-lints` lists them");
+            ExitCode::from(2)
+        }
+    })
+}
+
+/// The run the arguments ask for: paths, settings files, then the level flags.
+fn options(cli: &Cli) -> Result<Options, String> {
+    let paths = match (&cli.manifest_path, cli.paths.is_empty()) {
+        (Some(manifest), true) => vec![manifest_dir(manifest)?],
+        _ => cli.paths.clone(),
+    };
+    let mut options = Options {
+        paths,
+        exclude: cli.exclude.clone(),
+        edition: cli.edition,
+        jobs: cli.jobs,
+        full_parse: cli.full_parse,
+        ..Options::default()
+    };
+    // Cargo's `[lints.clippy]`, then the yieldsafe settings, then the flags.
+    let config = yieldsafe::config::load(cli.config.as_deref(), &options.paths)
+        .map_err(|e| e.to_string())?;
+    config.apply(&mut options.levels);
+    options.exclude.extend(config.exclude);
+    options.invalid_types = config.invalid_types;
+    options.hazard_methods = config.hazard_methods;
+    options.per_package_config = cli.config.is_none();
+    // rustc applies level flags in command-line order; clap groups them by flag, so
+    // recover the order from the raw arguments.
+    for (level, lint) in level_flags_in_order(cli) {
+        if !options.levels.set(&lint, level) {
+            return Err(format!(
+                "unknown lint `{lint}`; `yieldsafe --list-lints` lists them"
+            ));
+        }
+        options.flags.push((lint, level));
+    }
+    Ok(options)
+}
+
+/// Whether to colour what goes to `stream`.
+fn color_for(arg: ColorArg, stream: &impl IsTerminal) -> bool {
+    match arg {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => stream.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+/// `yieldsafe::run`, with a progress line on stderr when `show_progress`.
+fn run_with_progress(mut options: Options, show_progress: bool) -> yieldsafe::Report {
+    if !show_progress {
+        return yieldsafe::run(&options);
+    }
+    let p = std::sync::Arc::new(yieldsafe::Progress::default());
+    options.progress = Some(p.clone());
+    let ticker = {
+        let p = p.clone();
+        std::thread::spawn(move || progress_bar(&p))
+    };
+    let report = yieldsafe::run(&options);
+    // Signal the end (done = total) and wait for the line to be cleared.
+    p.done
+        .store(usize::MAX, std::sync::atomic::Ordering::Relaxed);
+    let _ = ticker.join();
+    report
+}
+
+/// Problems and notes to stderr, the findings in the chosen format to stdout.
+fn render_report(
+    cli: &Cli,
+    report: &yieldsafe::Report,
+    color_out: bool,
+    color_err: bool,
+) -> Result<(), ExitCode> {
     let format = match cli.format {
         FormatArg::Human => Format::Human,
         FormatArg::Short => Format::Short,
@@ -270,7 +301,7 @@ fn main() -> ExitCode {
         FormatArg::Cargo => Format::Cargo,
         FormatArg::Github => Format::Github,
     };
-    let mut err = stderr.lock();
+    let mut err = std::io::stderr().lock();
     for p in &report.problems {
         let _ = render::render_problem(p, color_err, &mut err);
     }
@@ -279,8 +310,7 @@ fn main() -> ExitCode {
             let _ = writeln!(err, "note: {n}");
         }
     }
-    let mut out = stdout.lock();
-    let rendering = std::time::Instant::now();
+    let mut out = std::io::stdout().lock();
     if let Err(e) = render::render_with_problems(
         format,
         &report.diagnostics,
@@ -291,51 +321,53 @@ fn main() -> ExitCode {
     ) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             let _ = writeln!(err, "error: cannot write the report: {e}");
-            return ExitCode::from(2);
+            return Err(ExitCode::from(2));
         }
     }
     let _ = out.flush();
-    if cli.stats {
-        let s = &report.stats;
-        let secs = |d: std::time::Duration| d.as_secs_f64();
-        let _ = writeln!(
-            err,
-            "stats: {} files, {} lines, {} bytes, {} crates, {} findings; {} files parsed, {} indexed\n\
-             stats: wall {:.3}s: discover {:.3}s, render {:.3}s; summed over threads: read+scan {:.3}s, index {:.3}s, parse {:.3}s, analyse {:.3}s",
-            s.files,
-            s.lines,
-            s.bytes,
-            s.crates,
-            report.diagnostics.len(),
-            s.parsed,
-            s.indexed,
-            secs(s.wall + rendering.elapsed()),
-            secs(s.discover),
-            secs(rendering.elapsed()),
-            secs(s.read_scan),
-            secs(s.index),
-            secs(s.parse),
-            secs(s.analyse),
-        );
-    }
-    if show_progress {
-        let warnings = report
-            .diagnostics
-            .iter()
-            .filter(|d| !d.level.is_error())
-            .count();
-        let errors = report.diagnostics.len() - warnings;
-        let _ = writeln!(
-            err,
-            "yieldsafe: checked {} file(s) in {:.2}s: {} warning(s), {} error(s), {} problem(s)",
-            report.stats.files,
-            report.stats.wall.as_secs_f64(),
-            warnings,
-            errors,
-            report.problems.len()
-        );
-    }
-    ExitCode::from(report.exit_code() as u8)
+    Ok(())
+}
+
+/// `--stats`: figures about the run on stderr.
+fn print_stats(report: &yieldsafe::Report, rendering: std::time::Duration) {
+    let s = &report.stats;
+    let secs = |d: std::time::Duration| d.as_secs_f64();
+    eprintln!(
+        "stats: {} files, {} lines, {} bytes, {} crates, {} findings; {} files parsed, {} indexed\n\
+         stats: wall {:.3}s: discover {:.3}s, render {:.3}s; summed over threads: read+scan {:.3}s, index {:.3}s, parse {:.3}s, analyse {:.3}s",
+        s.files,
+        s.lines,
+        s.bytes,
+        s.crates,
+        report.diagnostics.len(),
+        s.parsed,
+        s.indexed,
+        secs(s.wall + rendering),
+        secs(s.discover),
+        secs(rendering),
+        secs(s.read_scan),
+        secs(s.index),
+        secs(s.parse),
+        secs(s.analyse),
+    );
+}
+
+/// The one-line summary a terminal gets at the end.
+fn print_summary(report: &yieldsafe::Report) {
+    let warnings = report
+        .diagnostics
+        .iter()
+        .filter(|d| !d.level.is_error())
+        .count();
+    let errors = report.diagnostics.len() - warnings;
+    eprintln!(
+        "yieldsafe: checked {} file(s) in {:.2}s: {} warning(s), {} error(s), {} problem(s)",
+        report.stats.files,
+        report.stats.wall.as_secs_f64(),
+        warnings,
+        errors,
+        report.problems.len()
+    );
 }
 
 /// The directory `--manifest-path` names, as given (relative stays relative).

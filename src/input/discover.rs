@@ -21,20 +21,10 @@ pub struct SourcePath {
     pub package: Option<Arc<Path>>,
 }
 
-/// Every `.rs` file under `paths`, in a stable order, and the problems met.
+/// Every `.rs` file under `paths`, in a stable order, the problems met, and notes
+/// about what was skipped on purpose: symbolic links (never followed) and special
+/// files (FIFOs, sockets, devices) named `*.rs`, or given as a path.
 pub fn discover(
-    paths: &[PathBuf],
-    exclude: &GlobSet,
-    edition_override: Option<Edition>,
-) -> (Vec<SourcePath>, Vec<Problem>) {
-    let (files, problems, _) = discover_with_notes(paths, exclude, edition_override);
-    (files, problems)
-}
-
-/// `discover`, with notes about what was skipped on purpose: symbolic links (never
-/// followed) and special files (FIFOs, sockets, devices) named `*.rs`, or given as a
-/// path.
-pub fn discover_with_notes(
     paths: &[PathBuf],
     exclude: &GlobSet,
     edition_override: Option<Edition>,

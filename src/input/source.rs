@@ -60,6 +60,32 @@ impl SourceFile {
         }
     }
 
+    /// The length of a leading byte order mark: syn parses the text after it, so the
+    /// analysis's offsets point into `code()`.
+    pub fn bom_len(&self) -> usize {
+        if self.text.starts_with('\u{feff}') {
+            '\u{feff}'.len_utf8()
+        } else {
+            0
+        }
+    }
+
+    /// The code: the text after a byte order mark.
+    pub fn code(&self) -> &str {
+        &self.text[self.bom_len()..]
+    }
+
+    /// `span`, from offsets into `code()`.
+    pub fn code_span(&self, start: usize, end: usize) -> Span {
+        let bom = self.bom_len();
+        self.span(start + bom, end + bom)
+    }
+
+    /// `line_column`, of an offset into `code()`.
+    pub fn code_line_column(&self, byte: usize) -> (usize, usize) {
+        self.line_column(byte + self.bom_len())
+    }
+
     /// The byte offset where 1-based `line` starts.
     pub fn line_start(&self, line: usize) -> Option<usize> {
         self.line_starts.get(line.checked_sub(1)?).copied()

@@ -49,12 +49,12 @@ pub fn check(
             None => "this temporary".to_string(),
         };
         labels.push(Label {
-            span: source.span(h.value.span.0, h.value.span.1),
+            span: source.code_span(h.value.span.0, h.value.span.1),
             message: format!("{who} ({}) is not `Send`", shape.describe()),
             kind: LabelKind::Other,
         });
         for (y, _) in &h.yields {
-            let span = source.span(y.span.0, y.span.1);
+            let span = source.code_span(y.span.0, y.span.1);
             labels.push(Label {
                 span: span.clone(),
                 message: format!("await occurs here, with {who} still held"),
@@ -70,7 +70,7 @@ pub fn check(
         lint: Lint::FutureNotSend.name(),
         level,
         message: format!("future cannot be sent between threads safely: `{}` holds a value that is not `Send` across an await", owner.name),
-        primary: source.span(owner.name_span.0, owner.name_span.1),
+        primary: source.code_span(owner.name_span.0, owner.name_span.1),
         primary_label: "the future returned by this fn is not `Send`".to_string(),
         labels,
         yield_points,

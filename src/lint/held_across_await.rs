@@ -93,14 +93,14 @@ fn build(
         lint: lint.name(),
         level,
         message: message(held, shape, maybe),
-        primary: source.span(held.value.span.0, held.value.span.1),
+        primary: source.code_span(held.value.span.0, held.value.span.1),
         primary_label: primary_label(&held.value.origin).to_string(),
         labels,
         yield_points: held
             .yields
             .iter()
             .map(|(y, _)| YieldPoint {
-                span: source.span(y.span.0, y.span.1),
+                span: source.code_span(y.span.0, y.span.1),
                 kind: y.kind,
             })
             .collect(),
@@ -156,7 +156,7 @@ fn yield_labels(held: &HeldValue, source: &SourceFile, who: &str) -> Vec<Label> 
                 "possibly still held"
             };
             Label {
-                span: source.span(y.span.0, y.span.1),
+                span: source.code_span(y.span.0, y.span.1),
                 message: format!("{verb}, with {who} {still}"),
                 kind: LabelKind::YieldPoint,
             }
@@ -177,7 +177,7 @@ fn drop_labels<'a>(
             DropKind::Move => format!("{who} is moved away here"),
         };
         Label {
-            span: source.span(at.0, at.1),
+            span: source.code_span(at.0, at.1),
             message,
             kind: LabelKind::Dropped,
         }
@@ -198,7 +198,7 @@ fn help_and_fix(
                 message: format!("drop `{name}` before the await, it is not used after it"),
                 applicability: Applicability::MachineApplicable,
                 edits: vec![Edit {
-                    span: source.span(*at, *at),
+                    span: source.code_span(*at, *at),
                     replacement: format!("drop({name});\n{indent}"),
                 }],
             };
@@ -224,7 +224,8 @@ fn help_and_fix(
 /// that renderers can underline it.
 fn one_char(at: ByteRange, source: &SourceFile) -> ByteRange {
     if at.0 == at.1 && at.0 > 0 {
-        let text = &source.text[..at.0.min(source.text.len())];
+        let code = source.code();
+        let text = &code[..at.0.min(code.len())];
         let start = text.char_indices().last().map(|(i, _)| i).unwrap_or(0);
         (start, at.0)
     } else {

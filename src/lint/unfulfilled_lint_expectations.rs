@@ -33,7 +33,7 @@ pub fn check(u: &Unfulfilled, source: &SourceFile, levels: &LintLevels) -> Optio
         lint: Lint::UnfulfilledLintExpectations.name(),
         level,
         message,
-        primary: source.span(u.at.0, u.at.1),
+        primary: source.code_span(u.at.0, u.at.1),
         primary_label: label,
         labels: Vec::new(),
         yield_points: Vec::new(),

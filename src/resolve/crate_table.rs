@@ -192,6 +192,31 @@ pub struct Declared {
     pub mods: Vec<ModDecl>,
 }
 
+impl From<crate::prefilter::scan::Facts> for Declared {
+    /// What the scan found a file declares.
+    fn from(facts: crate::prefilter::scan::Facts) -> Declared {
+        Declared {
+            types: facts.types,
+            fns: facts.fns,
+            free_fns: facts.free_fns,
+            impls: facts.impl_names,
+            traits: facts.traits,
+            // Words of a use tree that never name what it brings in.
+            reexports: facts
+                .use_names
+                .into_iter()
+                .filter(|n| !matches!(n.as_str(), "self" | "super" | "crate" | "as" | "_"))
+                .collect(),
+            macros: facts.macros,
+            statics: facts.statics,
+            aliases: facts.aliases,
+            drop: facts.mentions_drop,
+            must_not_suspend: facts.mentions_must_not_suspend,
+            mods: facts.mods,
+        }
+    }
+}
+
 impl Declared {
     /// Add the names this file may bind, for `CrateTable::may_locate`.
     fn add_names(&self, names: &mut HashSet<String>) {
