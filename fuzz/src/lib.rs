@@ -88,7 +88,7 @@ fn check_here(text: &str, edition: Edition) {
 /// bodies blanked gives the same findings. Blanking keeps every offset and line.
 fn prefilter_agrees(file: &SourceFile, edition: Edition, full: &yieldsafe::CheckOutcome) {
     let text = &file.text;
-    if let Some(blank) = yieldsafe::prefilter::scan::blank_quiet_fn_bodies(text, &|_| false) {
+    if let Some(blank) = yieldsafe::prefilter::blank::blank_quiet_fn_bodies(text, &|_| false) {
         assert_eq!(blank.len(), text.len(), "blanking changed the length");
         assert!(
             blank
@@ -98,7 +98,7 @@ fn prefilter_agrees(file: &SourceFile, edition: Edition, full: &yieldsafe::Check
             "blanking moved a line break"
         );
     }
-    let _ = yieldsafe::prefilter::scan::strip_fn_bodies(text);
+    let _ = yieldsafe::prefilter::blank::strip_fn_bodies(text);
     let key = |o: &yieldsafe::CheckOutcome| -> Vec<String> {
         o.diagnostics
             .iter()

@@ -6,6 +6,7 @@ use syn::visit::Visit;
 use typed_arena::Arena;
 
 mod drop_fix;
+pub mod dump;
 
 use crate::dataflow;
 use crate::held::{BodyKind, FnOwner, HeldValue, YieldInfo};
@@ -24,9 +25,29 @@ pub fn analyse_file_in_crate(
     table: Option<std::sync::Arc<crate::resolve::crate_table::CrateTable>>,
     module: Option<crate::resolve::modtree::Module>,
 ) -> (Vec<HeldValue>, Option<TooDeep>) {
+    let mut out = Vec::new();
+    let error = lower_bodies(file, text, edition, table, module, &mut |body, owner| {
+        collect_held(body, owner, text, &mut out);
+    });
+    out.sort_by_key(|h| (h.value.span, h.yields.first().map(|y| y.0.span)));
+    (out, error)
+}
+
+/// Lower every body of the file that can hold something across a yield point (fns,
+/// methods, and the async blocks and closures inside them), giving each to `visit`
+/// with its `async fn`. The first body nested too deeply to walk is returned; the
+/// others are still lowered.
+fn lower_bodies(
+    file: &syn::File,
+    text: &str,
+    edition: Edition,
+    table: Option<std::sync::Arc<crate::resolve::crate_table::CrateTable>>,
+    module: Option<crate::resolve::modtree::Module>,
+    visit: &mut dyn FnMut(&LoweredBody<'_>, Option<FnOwner>),
+) -> Option<TooDeep> {
     // No async code, no coroutine: nothing can be held across a yield point.
     if !text.contains("async") && !text.contains("yield") {
-        return (Vec::new(), None);
+        return None;
     }
     let index = FileIndex::build_in_crate(file, text, table, module);
     let arena = Arena::new();
@@ -36,25 +57,8 @@ pub fn analyse_file_in_crate(
         module: Vec::new(),
     };
     finder.visit_file(file);
-    // What fns returning `impl Deref` (or any `impl Trait`) really return: lowered
-    // first, so that their callers know (`fn names(&self) -> impl DerefMut`).
-    let plain = Sketch::new(&index);
-    let mut opaque = std::collections::HashMap::new();
-    for body in finder
-        .bodies
-        .iter()
-        .filter(|b| b.opaque_return && b.kind == BodyKind::Plain)
-    {
-        index.set_scope(&body.module);
-        let lowerer = Lowerer::new(&plain, &arena, edition, body.kind, body.self_ty.clone());
-        if let Ok(lowered) = lowerer.lower_fn(&body.params, &[], BodyRef::Block(body.block)) {
-            if !lowered.returned.is_empty() {
-                opaque.insert(body.name.clone(), lowered.returned);
-            }
-        }
-    }
+    let opaque = opaque_returns(&finder.bodies, &index, &arena, edition);
     let sketch = Sketch::new(&index).with_opaque_returns(opaque);
-    let mut out = Vec::new();
     let mut error = None;
     for body in finder.bodies {
         // Without a yield point nothing is held across one; a plain fn matters only
@@ -68,22 +72,40 @@ pub fn analyse_file_in_crate(
         index.set_scope(&body.module);
         let lowerer = Lowerer::new(&sketch, &arena, edition, body.kind, body.self_ty.clone())
             .with_signature(body.sig);
-        match lowerer.lower_fn(&body.params, &[], BodyRef::Block(body.block)) {
-            Ok(lowered) => {
-                let owner = (body.kind == BodyKind::AsyncFn).then(|| body.owner.clone());
-                if let Err(e) =
-                    analyse_lowered(lowered, owner, &sketch, &arena, edition, text, &mut out)
-                {
-                    error.get_or_insert(e);
-                }
-            }
-            Err(e) => {
-                error.get_or_insert(e);
+        let owner = (body.kind == BodyKind::AsyncFn).then(|| body.owner.clone());
+        let walked = lowerer
+            .lower_fn(&body.params, &[], BodyRef::Block(body.block))
+            .and_then(|lowered| lower_children(lowered, owner, &sketch, &arena, edition, visit));
+        if let Err(e) = walked {
+            error.get_or_insert(e);
+        }
+    }
+    error
+}
+
+/// What the fns returning `impl Deref` (or any `impl Trait`) really return: lowered
+/// first, so that their callers know (`fn names(&self) -> impl DerefMut`).
+fn opaque_returns<'ast>(
+    bodies: &[FoundBody<'ast>],
+    index: &FileIndex<'ast>,
+    arena: &'ast Arena<Vec<syn::Expr>>,
+    edition: Edition,
+) -> std::collections::HashMap<String, Vec<crate::hazard::Shape>> {
+    let plain = Sketch::new(index);
+    let mut opaque = std::collections::HashMap::new();
+    for body in bodies
+        .iter()
+        .filter(|b| b.opaque_return && b.kind == BodyKind::Plain)
+    {
+        index.set_scope(&body.module);
+        let lowerer = Lowerer::new(&plain, arena, edition, body.kind, body.self_ty.clone());
+        if let Ok(lowered) = lowerer.lower_fn(&body.params, &[], BodyRef::Block(body.block)) {
+            if !lowered.returned.is_empty() {
+                opaque.insert(body.name.clone(), lowered.returned);
             }
         }
     }
-    out.sort_by_key(|h| (h.value.span, h.yields.first().map(|y| y.0.span)));
-    (out, error)
+    opaque
 }
 
 /// Whether a body's text can contain a yield point: `.await`, `yield`, or a macro
@@ -103,18 +125,19 @@ fn may_yield(body: &str, index: &FileIndex) -> bool {
     })
 }
 
-fn analyse_lowered<'ast>(
+/// Give `lowered` to `visit`, then lower the bodies nested in it, each with what it
+/// captured, and so on down.
+fn lower_children<'ast>(
     lowered: LoweredBody<'ast>,
     owner: Option<FnOwner>,
     sketch: &Sketch<'_, 'ast>,
     arena: &'ast Arena<Vec<syn::Expr>>,
     edition: Edition,
-    text: &str,
-    out: &mut Vec<HeldValue>,
+    visit: &mut dyn FnMut(&LoweredBody<'_>, Option<FnOwner>),
 ) -> Result<(), TooDeep> {
     let mut work = vec![(lowered, owner)];
     while let Some((body, owner)) = work.pop() {
-        collect_held(&body, owner, text, out);
+        visit(&body, owner);
         for child in body.children {
             let ChildBody {
                 kind,

@@ -103,7 +103,7 @@ pub fn check_source_prefiltered(
         crate::resolve::macros::AWAITING_MACROS.contains(&m)
             || facts.macros.iter().any(|own| own == m)
     };
-    let parse_text = scan::blank_quiet_fn_bodies(&file.text, &awaits);
+    let parse_text = crate::prefilter::blank::blank_quiet_fn_bodies(&file.text, &awaits);
     Some(check_source_parsing(
         file,
         parse_text.as_deref(),

@@ -253,7 +253,7 @@ fn check_scanned(
                     || s.macros.iter().any(|own| own == m)
                     || table.awaiting_macro(m)
             };
-            panic_guard::catch(|| scan::blank_quiet_fn_bodies(&text, &awaits))
+            panic_guard::catch(|| crate::prefilter::blank::blank_quiet_fn_bodies(&text, &awaits))
                 .ok()
                 .flatten()
         })

@@ -762,6 +762,23 @@ pub const RECEIVER_PASSTHROUGH: &[&str] = &["clone", "as_ref", "deref", "borrow"
 /// Methods never taken for a method of the file's own types returning a guard.
 pub const NOT_GUARD_GETTERS: &[&str] = &["clone", "as_ref", "deref", "to_owned"];
 
+/// Types that hold a value of their (first) type argument, and in which layer:
+/// what a value of `Option<MutexGuard<..>>` holds.
+pub const WRAPPER_TYPES: &[(&str, Layer)] = &[
+    ("Option", Layer::Option),
+    ("Result", Layer::Result),
+    ("LockResult", Layer::Result),
+    ("TryLockResult", Layer::Result),
+    ("Box", Layer::Box),
+    // Collections hold their elements.
+    ("Vec", Layer::Element),
+    ("VecDeque", Layer::Element),
+    ("LinkedList", Layer::Element),
+    ("BinaryHeap", Layer::Element),
+    ("BTreeSet", Layer::Element),
+    ("HashSet", Layer::Element),
+];
+
 /// Pointer-like types a receiver's lock is looked for through (`Arc<Mutex<T>>`).
 pub const POINTER_LIKE: &[&str] = &[
     "Arc",

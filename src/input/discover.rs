@@ -29,79 +29,27 @@ pub fn discover(
     exclude: &GlobSet,
     edition_override: Option<Edition>,
 ) -> (Vec<SourcePath>, Vec<Problem>, Vec<Problem>) {
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
-    let mut notes = Vec::new();
-    let note = |path: &Path, what: &str| Problem {
-        file: Some(Arc::from(path)),
-        position: None,
-        message: format!("skipped: {what}"),
-    };
-    let mut editions = EditionCache::default();
+    let mut found = Found::default();
     for root in paths {
-        let meta = match std::fs::metadata(root) {
-            Ok(m) => m,
-            Err(e) => {
-                problems.push(Problem {
-                    file: Some(Arc::from(root.as_path())),
-                    position: None,
-                    message: format!("cannot read this path: {e}"),
-                });
-                continue;
-            }
-        };
-        if meta.is_file() {
-            files.push(root.clone());
-            continue;
-        }
-        if !meta.is_dir() {
-            notes.push(note(
-                root,
-                "not a regular file (a FIFO, socket or device is never read)",
-            ));
-            continue;
-        }
-        let walker = walkdir::WalkDir::new(root)
-            .follow_links(false)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !skipped_dir(e, exclude));
-        for entry in walker {
-            match entry {
-                Ok(e) => {
-                    let rs = e.path().extension().is_some_and(|x| x == "rs");
-                    let ft = e.file_type();
-                    if ft.is_file() && rs && !excluded(exclude, e.path()) {
-                        files.push(e.into_path());
-                    } else if ft.is_symlink() && !excluded(exclude, e.path()) {
-                        notes.push(note(e.path(), "a symbolic link (links are not followed)"));
-                    } else if rs && !ft.is_file() && !ft.is_dir() {
-                        notes.push(note(
-                            e.path(),
-                            "not a regular file (a FIFO, socket or device is never read)",
-                        ));
-                    }
-                }
-                Err(e) => {
-                    if e.loop_ancestor().is_some() {
-                        continue;
-                    }
-                    problems.push(Problem {
-                        file: e.path().map(Arc::from),
-                        position: None,
-                        message: format!(
-                            "cannot read this path: {}",
-                            e.io_error()
-                                .map(|io| io.to_string())
-                                .unwrap_or_else(|| e.to_string())
-                        ),
-                    });
-                }
-            }
+        match std::fs::metadata(root) {
+            Ok(meta) if meta.is_file() => found.files.push(root.clone()),
+            Ok(meta) if meta.is_dir() => found.walk(root, exclude),
+            Ok(_) => found.skip(root, NOT_REGULAR),
+            Err(e) => found.problems.push(Problem {
+                file: Some(Arc::from(root.as_path())),
+                position: None,
+                message: format!("cannot read this path: {e}"),
+            }),
         }
     }
+    let Found {
+        mut files,
+        mut problems,
+        notes,
+    } = found;
     files.sort();
     files.dedup();
+    let mut editions = EditionCache::default();
     let out = files
         .into_iter()
         .map(|path| {
@@ -114,6 +62,63 @@ pub fn discover(
         })
         .collect();
     (out, problems, notes)
+}
+
+const NOT_REGULAR: &str = "not a regular file (a FIFO, socket or device is never read)";
+
+/// What a walk found: files, problems, and what it skipped on purpose.
+#[derive(Default)]
+struct Found {
+    files: Vec<PathBuf>,
+    problems: Vec<Problem>,
+    notes: Vec<Problem>,
+}
+
+impl Found {
+    fn skip(&mut self, path: &Path, what: &str) {
+        self.notes.push(Problem {
+            file: Some(Arc::from(path)),
+            position: None,
+            message: format!("skipped: {what}"),
+        });
+    }
+
+    /// The `.rs` files below directory `root`, hidden directories, `target/` and
+    /// excluded paths skipped, links not followed.
+    fn walk(&mut self, root: &Path, exclude: &GlobSet) {
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !skipped_dir(e, exclude));
+        for entry in walker {
+            match entry {
+                Ok(e) => {
+                    let rs = e.path().extension().is_some_and(|x| x == "rs");
+                    let ft = e.file_type();
+                    if ft.is_file() && rs && !excluded(exclude, e.path()) {
+                        self.files.push(e.into_path());
+                    } else if ft.is_symlink() && !excluded(exclude, e.path()) {
+                        self.skip(e.path(), "a symbolic link (links are not followed)");
+                    } else if rs && !ft.is_file() && !ft.is_dir() {
+                        self.skip(e.path(), NOT_REGULAR);
+                    }
+                }
+                // A directory loop is no error: its files are walked once already.
+                Err(e) if e.loop_ancestor().is_some() => {}
+                Err(e) => self.problems.push(Problem {
+                    file: e.path().map(Arc::from),
+                    position: None,
+                    message: format!(
+                        "cannot read this path: {}",
+                        e.io_error()
+                            .map(|io| io.to_string())
+                            .unwrap_or_else(|| e.to_string())
+                    ),
+                }),
+            }
+        }
+    }
 }
 
 /// Exclude globs are written relative to where the tool runs: `./src/x.rs` (from

@@ -2,6 +2,7 @@
 //! whether it can have a finding at all (`scan`); the bodies that cannot are blanked
 //! before parsing (`blank`); and nesting is bounded before syn recurses (`nesting`).
 
+pub mod blank;
 pub mod nesting;
 pub mod scan;
 

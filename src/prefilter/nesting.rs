@@ -18,120 +18,141 @@ pub const MAX_NESTING: usize = 2_000;
 /// statement.
 pub fn too_deep(text: &str) -> Option<usize> {
     let b = text.as_bytes();
-    let n = b.len();
-    // Generic brackets open in each enclosing bracket, innermost last.
-    let mut angles: Vec<usize> = vec![0];
-    let mut depth = 0usize;
+    let mut nesting = Nesting {
+        angles: vec![0],
+        depth: 0,
+    };
     let mut i = 0;
-    let is_ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
-    while i < n {
-        let c = b[i];
-        match c {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < n && b[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                // Block comments nest.
-                let mut level = 0usize;
-                while i < n {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        level += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        level -= 1;
-                        i += 2;
-                        if level == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-                continue;
-            }
-            b'"' => {
-                i = skip_string(b, i + 1);
-                continue;
-            }
-            b'r' | b'b' | b'c' if i == 0 || !is_ident(b[i - 1]) => {
-                // r"…", r#"…"#, br…, cr…, b"…", c"…", b'…'
-                let mut j = i + 1;
-                if c != b'r' && b.get(j) == Some(&b'r') {
-                    j += 1;
-                }
-                let raw = c == b'r' || b.get(i + 1) == Some(&b'r');
-                if raw {
-                    let hashes = b[j..].iter().take_while(|&&h| h == b'#').count();
-                    if b.get(j + hashes) == Some(&b'"') {
-                        i = skip_raw(b, j + hashes + 1, hashes);
-                        continue;
-                    }
-                } else if b.get(j) == Some(&b'"') {
-                    i = skip_string(b, j + 1);
-                    continue;
-                } else if c == b'b' && b.get(j) == Some(&b'\'') {
-                    i = skip_char(b, j);
-                    continue;
-                }
-                // An identifier starting with r/b/c.
-                while i < n && is_ident(b[i]) {
-                    i += 1;
-                }
-                continue;
-            }
-            b'\'' => {
-                i = skip_char(b, i);
-                continue;
-            }
-            b'(' | b'[' | b'{' => {
-                if c == b'{' {
-                    forget_angles(&mut angles, &mut depth);
-                }
-                depth += 1;
-                angles.push(0);
-                if depth > MAX_NESTING {
-                    return Some(i);
-                }
-            }
-            b')' | b']' | b'}' => {
-                if angles.len() > 1 {
-                    let open = angles.pop().unwrap_or(0);
-                    depth -= open + 1;
-                }
-                if c == b'}' {
-                    forget_angles(&mut angles, &mut depth);
-                }
-            }
-            b';' => forget_angles(&mut angles, &mut depth),
-            b'<' => {
-                let before = if i > 0 { b[i - 1] } else { b' ' };
-                let generic = (is_ident(before) || before == b'>' || before == b':')
-                    && !matches!(b.get(i + 1), Some(b'<' | b'='))
-                    && !(i > 0 && b[i - 1] == b'<');
-                if generic {
-                    *angles.last_mut().expect("never empty") += 1;
-                    depth += 1;
-                    if depth > MAX_NESTING {
-                        return Some(i);
-                    }
-                }
-            }
-            b'>' => {
-                let before = if i > 0 { b[i - 1] } else { b' ' };
-                let open = angles.last_mut().expect("never empty");
-                if *open > 0 && before != b'-' && before != b'=' && b.get(i + 1) != Some(&b'=') {
-                    *open -= 1;
-                    depth -= 1;
-                }
-            }
-            _ => {}
+    while i < b.len() {
+        if let Some(next) = skip_non_code(b, i) {
+            i = next;
+            continue;
+        }
+        if nesting.step(b, i) {
+            return Some(i);
         }
         i += 1;
     }
     None
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
+/// Past a comment, a literal or an identifier that starts at `i` (which may hold
+/// what looks like brackets); `None` at anything else.
+fn skip_non_code(b: &[u8], i: usize) -> Option<usize> {
+    let c = b[i];
+    match c {
+        b'/' if b.get(i + 1) == Some(&b'/') => Some(
+            i + b[i..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .unwrap_or(b.len() - i),
+        ),
+        b'/' if b.get(i + 1) == Some(&b'*') => Some(skip_block_comment(b, i)),
+        b'"' => Some(skip_string(b, i + 1)),
+        b'r' | b'b' | b'c' if i == 0 || !is_ident(b[i - 1]) => Some(skip_prefixed(b, i)),
+        b'\'' => Some(skip_char(b, i)),
+        _ => None,
+    }
+}
+
+/// Past a block comment at `i` (block comments nest).
+fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
+    let mut level = 0usize;
+    while i < b.len() {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            level += 1;
+            i += 2;
+        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+            level -= 1;
+            i += 2;
+            if level == 0 {
+                break;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    i
+}
+
+/// Past `r"…"`, `r#"…"#`, `br…`, `cr…`, `b"…"`, `c"…"`, `b'…'`, or an identifier
+/// that starts with r, b or c.
+fn skip_prefixed(b: &[u8], i: usize) -> usize {
+    let c = b[i];
+    let mut j = i + 1;
+    if c != b'r' && b.get(j) == Some(&b'r') {
+        j += 1;
+    }
+    let raw = c == b'r' || b.get(i + 1) == Some(&b'r');
+    if raw {
+        let hashes = b[j..].iter().take_while(|&&h| h == b'#').count();
+        if b.get(j + hashes) == Some(&b'"') {
+            return skip_raw(b, j + hashes + 1, hashes);
+        }
+    } else if b.get(j) == Some(&b'"') {
+        return skip_string(b, j + 1);
+    } else if c == b'b' && b.get(j) == Some(&b'\'') {
+        return skip_char(b, j);
+    }
+    i + b[i..].iter().take_while(|&&c| is_ident(c)).count()
+}
+
+/// The brackets and generic brackets open at a point of the text.
+struct Nesting {
+    /// Generic brackets open in each enclosing bracket, innermost last.
+    angles: Vec<usize>,
+    depth: usize,
+}
+
+impl Nesting {
+    /// The code byte at `i`: whether the nesting now exceeds `MAX_NESTING`.
+    fn step(&mut self, b: &[u8], i: usize) -> bool {
+        let c = b[i];
+        let before = if i > 0 { b[i - 1] } else { b' ' };
+        match c {
+            b'(' | b'[' | b'{' => {
+                if c == b'{' {
+                    forget_angles(&mut self.angles, &mut self.depth);
+                }
+                self.depth += 1;
+                self.angles.push(0);
+                return self.depth > MAX_NESTING;
+            }
+            b')' | b']' | b'}' => {
+                if self.angles.len() > 1 {
+                    let open = self.angles.pop().unwrap_or(0);
+                    self.depth -= open + 1;
+                }
+                if c == b'}' {
+                    forget_angles(&mut self.angles, &mut self.depth);
+                }
+            }
+            b';' => forget_angles(&mut self.angles, &mut self.depth),
+            b'<' => {
+                let generic = (is_ident(before) || before == b'>' || before == b':')
+                    && !matches!(b.get(i + 1), Some(b'<' | b'='))
+                    && before != b'<';
+                if generic {
+                    *self.angles.last_mut().expect("never empty") += 1;
+                    self.depth += 1;
+                    return self.depth > MAX_NESTING;
+                }
+            }
+            b'>' => {
+                let open = self.angles.last_mut().expect("never empty");
+                if *open > 0 && before != b'-' && before != b'=' && b.get(i + 1) != Some(&b'=') {
+                    *open -= 1;
+                    self.depth -= 1;
+                }
+            }
+            _ => {}
+        }
+        false
+    }
 }
 
 fn forget_angles(angles: &mut [usize], depth: &mut usize) {

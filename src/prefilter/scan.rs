@@ -116,7 +116,7 @@ const KEYWORDS: &[&str] = &[
 
 /// What the collector needs to know of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Token<'t> {
+pub(super) enum Token<'t> {
     /// Spelled as written: a raw identifier keeps its `r#`.
     Ident(&'t str),
     /// A `!` not followed by `=`.
@@ -137,20 +137,20 @@ enum Token<'t> {
     Other,
 }
 
-struct Lexer<'t> {
+pub(super) struct Lexer<'t> {
     text: &'t str,
     bytes: &'t [u8],
     /// Always at a char boundary between tokens.
-    pos: usize,
-    unsure: bool,
+    pub(super) pos: usize,
+    pub(super) unsure: bool,
     /// A comment contains `yieldsafe`.
-    comment_names_lint: bool,
+    pub(super) comment_names_lint: bool,
     /// Where the last token returned starts.
-    token_start: usize,
+    pub(super) token_start: usize,
 }
 
 impl<'t> Lexer<'t> {
-    fn new(text: &'t str) -> Lexer<'t> {
+    pub(super) fn new(text: &'t str) -> Lexer<'t> {
         Lexer {
             text,
             bytes: text.as_bytes(),
@@ -163,7 +163,7 @@ impl<'t> Lexer<'t> {
     }
 
     /// The next token, past whitespace and comments.
-    fn next_token(&mut self) -> Option<Token<'t>> {
+    pub(super) fn next_token(&mut self) -> Option<Token<'t>> {
         loop {
             let start = self.pos;
             self.token_start = start;
@@ -653,288 +653,6 @@ impl<'t> Collector<'t> {
             ..self.facts
         }
     }
-}
-
-/// A token as the body stripping sees it: groups are what their opening delimiter is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Item<'t> {
-    Ident(&'t str),
-    Bang,
-    Punct(u8),
-    Literal,
-    /// A whole group, once closed, by its opening delimiter.
-    Group(u8),
-}
-
-/// A group being read, and what its tokens so far say.
-struct Frame<'t> {
-    open: u8,
-    /// A macro's or an attribute's tokens, or a signature's: no fn item starts here.
-    verbatim: bool,
-    /// Inside a fn item's signature: the depth of `<..>` there.
-    signature: Option<i32>,
-    /// Where that fn item's `fn` is.
-    fn_at: usize,
-    /// The last tokens of this group (enough to see what precedes a `fn` or a group).
-    recent: Vec<Item<'t>>,
-}
-
-/// `text` with the body of every fn item (free, in impls and traits, nested in
-/// modules and blocks) replaced by `{}`, for parsing a file's items without the
-/// cost of its code: what emptying the bodies of the parsed file gives, done
-/// before lexing. Comments go too, and the tokens of macro invocations other than
-/// `macro_rules!` (a parser does not look into them); attributes stay. `None` where
-/// the text cannot be followed (unbalanced delimiters, an unterminated literal).
-pub fn strip_fn_bodies(text: &str) -> Option<String> {
-    rewrite(text, None)
-}
-
-/// `text` with comments and the inside of every fn body that cannot matter to the
-/// analysis turned to spaces (line breaks kept, so every offset and line stays):
-/// bodies
-/// without `.await`, `yield`, a macro that `awaits(name)`, a yieldsafe lint's name
-/// (in code or a comment) or a nested item, in fns whose signature has no `impl`
-/// (what such a fn returns is read from its body). Parsing the rest costs less, and
-/// the analysis finds the same. `None` where the text cannot be followed.
-pub fn blank_quiet_fn_bodies(text: &str, awaits: &dyn Fn(&str) -> bool) -> Option<String> {
-    rewrite(text, Some(awaits))
-}
-
-/// Whether a word in a fn body makes the body matter to the analysis.
-fn matters(word: &str) -> bool {
-    matches!(
-        word,
-        "await"
-            | "yield"
-            | "must_not_suspend"
-            | "future_not_send"
-            | "unfulfilled_lint_expectations"
-            | "yieldsafe"
-            // Items declared in a body are indexed with the file's.
-            | "use"
-            | "struct"
-            | "enum"
-            | "union"
-            | "fn"
-            | "impl"
-            | "static"
-            | "const"
-            | "macro_rules"
-            | "type"
-            | "mod"
-            | "trait"
-            | "extern"
-    ) || word.starts_with("await_holding")
-}
-
-/// `strip_fn_bodies` (no `awaits`) or `blank_quiet_fn_bodies`.
-fn rewrite(text: &str, awaits: Option<&dyn Fn(&str) -> bool>) -> Option<String> {
-    let cut = awaits.is_none();
-    let mut lexer = Lexer::new(text);
-    let mut out = String::with_capacity(if cut { text.len() / 4 } else { text.len() });
-    let mut copied = 0;
-    let mut stack = vec![Frame {
-        open: 0,
-        verbatim: false,
-        signature: None,
-        fn_at: 0,
-        recent: Vec::new(),
-    }];
-    // The previous token was a `-` right before this one (`->`).
-    let mut minus_end = None;
-    let mut prev_end = 0;
-    while let Some(token) = lexer.next_token() {
-        let (start, end) = (lexer.token_start, lexer.pos);
-        // Comments, doc comments among them, say nothing a summary or the analysis
-        // reads from the syntax tree (`yieldsafe:` comments are read from the text).
-        if text.as_bytes()[prev_end..start].contains(&b'/') {
-            out.push_str(&text[copied..prev_end]);
-            if cut {
-                out.push(' ');
-            } else {
-                out.extend(text.as_bytes()[prev_end..start].iter().map(|&b| blank(b)));
-            }
-            copied = start;
-        }
-        prev_end = end;
-        let arrow = minus_end == Some(start);
-        minus_end = (token == Token::Punct(b'-')).then_some(end);
-        let item = match token {
-            Token::Ident(w) => Item::Ident(w),
-            Token::Bang => Item::Bang,
-            Token::Semi => Item::Punct(b';'),
-            Token::Lt => Item::Punct(b'<'),
-            Token::OpenBrace => Item::Group(b'{'),
-            Token::OpenParen => Item::Group(b'('),
-            Token::Punct(b'[') => Item::Group(b'['),
-            Token::CloseParen => Item::Punct(b')'),
-            Token::Punct(c) => Item::Punct(c),
-            Token::Other => Item::Literal,
-        };
-        let frame = stack.last_mut()?;
-        match item {
-            Item::Ident("fn")
-                if !frame.verbatim && frame.signature.is_none() && starts_item(&frame.recent) =>
-            {
-                frame.signature = Some(0);
-                frame.fn_at = start;
-            }
-            Item::Punct(c) if frame.signature.is_some() => {
-                let depth = frame.signature.as_mut()?;
-                match c {
-                    b'<' => *depth += 1,
-                    b'>' if !arrow => *depth -= 1,
-                    b';' if *depth <= 0 => frame.signature = None,
-                    _ => {}
-                }
-            }
-            Item::Group(open)
-                if (open == b'{' && frame.signature == Some(0))
-                    || (cut
-                        && !frame.verbatim
-                        && is_macro_body(&frame.recent)
-                        && !matches!(
-                            frame.recent[..],
-                            [.., Item::Ident("macro_rules"), Item::Bang, Item::Ident(_)]
-                                | [.., Item::Ident("lazy_static"), Item::Bang]
-                        )) =>
-            {
-                // A fn body, or a macro invocation's tokens (whose items no parser
-                // sees): to the closing delimiter, noting what the tokens say.
-                let lint_comments = std::mem::take(&mut lexer.comment_names_lint);
-                let mut quiet = true;
-                let mut word = None;
-                let mut depth = 1usize;
-                while depth > 0 {
-                    let token = lexer.next_token()?;
-                    match token {
-                        Token::OpenBrace | Token::OpenParen | Token::Punct(b'[') => depth += 1,
-                        Token::CloseParen | Token::Punct(b'}' | b']') => depth -= 1,
-                        Token::Ident(w) => quiet &= !matters(w),
-                        Token::Bang => {
-                            quiet &= !(word.zip(awaits).is_some_and(|(w, awaits)| awaits(w)))
-                        }
-                        _ => {}
-                    }
-                    word = match token {
-                        Token::Ident(w) => Some(w),
-                        _ => None,
-                    };
-                }
-                quiet &= !lexer.comment_names_lint;
-                lexer.comment_names_lint |= lint_comments;
-                let close = lexer.token_start;
-                if cut {
-                    // Keep the delimiters only.
-                    out.push_str(&text[copied..end]);
-                    copied = close;
-                } else if quiet && !text[frame.fn_at..start].contains("impl") {
-                    out.push_str(&text[copied..end]);
-                    out.extend(text.as_bytes()[end..close].iter().map(|&b| blank(b)));
-                    copied = close;
-                }
-                prev_end = lexer.pos;
-                if frame.signature == Some(0) {
-                    frame.signature = None;
-                }
-                minus_end = None;
-                remember(&mut frame.recent, Item::Group(open));
-                continue;
-            }
-            Item::Group(open) => {
-                let verbatim = frame.verbatim
-                    || frame.signature.is_some()
-                    || is_macro_body(&frame.recent)
-                    || is_attribute(&frame.recent);
-                stack.push(Frame {
-                    open,
-                    verbatim,
-                    signature: None,
-                    fn_at: 0,
-                    recent: Vec::new(),
-                });
-                continue;
-            }
-            Item::Punct(close @ (b')' | b']' | b'}')) => {
-                let group = stack.pop()?;
-                let expected = match group.open {
-                    b'(' => b')',
-                    b'[' => b']',
-                    b'{' => b'}',
-                    _ => return None,
-                };
-                if close != expected {
-                    return None;
-                }
-                let parent = stack.last_mut()?;
-                remember(&mut parent.recent, Item::Group(group.open));
-                continue;
-            }
-            _ => {}
-        }
-        remember(&mut stack.last_mut()?.recent, item);
-    }
-    if lexer.unsure || stack.len() != 1 {
-        return None;
-    }
-    out.push_str(&text[copied..]);
-    Some(out)
-}
-
-/// A byte of blanked text: line breaks stay, so lines and offsets do.
-fn blank(b: u8) -> char {
-    if b == b'\n' || b == b'\r' {
-        b as char
-    } else {
-        ' '
-    }
-}
-
-/// Keep a group's last tokens, a bounded number of them.
-fn remember<'t>(recent: &mut Vec<Item<'t>>, item: Item<'t>) {
-    if recent.len() == 32 {
-        recent.drain(..16);
-    }
-    recent.push(item);
-}
-
-/// Whether a `fn` after `recent` starts an item (not a `fn(..)` pointer type): only
-/// qualifiers and a visibility may stand between it and the end of what came before.
-fn starts_item(recent: &[Item]) -> bool {
-    let mut i = recent.len();
-    while i > 0 {
-        match recent[i - 1] {
-            Item::Ident("pub" | "const" | "async" | "unsafe" | "extern" | "default" | "safe")
-            // The ABI of `extern "C" fn`.
-            | Item::Literal => i -= 1,
-            // `pub(crate)`
-            Item::Group(b'(') if i >= 2 && recent[i - 2] == Item::Ident("pub") => i -= 2,
-            _ => break,
-        }
-    }
-    matches!(
-        i.checked_sub(1).map(|j| recent[j]),
-        None | Some(Item::Punct(b';') | Item::Group(b'{' | b'['))
-    )
-}
-
-/// Whether a group after `recent` is a macro invocation's body (`m!(..)`,
-/// `macro_rules! m {..}`).
-fn is_macro_body(recent: &[Item]) -> bool {
-    match recent {
-        // Not `#![..]`: an inner attribute.
-        [.., Item::Ident(_), Item::Bang] => true,
-        [.., Item::Ident("macro_rules"), Item::Bang, Item::Ident(_)] => true,
-        _ => false,
-    }
-}
-
-/// Whether a group after `recent` is an attribute's (`#[..]`, `#![..]`).
-fn is_attribute(recent: &[Item]) -> bool {
-    matches!(
-        recent,
-        [.., Item::Punct(b'#')] | [.., Item::Punct(b'#'), Item::Bang]
-    )
 }
 
 #[cfg(test)]

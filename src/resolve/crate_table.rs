@@ -269,6 +269,15 @@ struct Walk {
     complete: bool,
 }
 
+/// The kinds of binding a path's last name is looked for in a module, in order:
+/// the first that finds it decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Declared,
+    Imported,
+    Glob,
+}
+
 /// A file that makes up (part of) a module: `inline` are the inline modules of the
 /// file the module is.
 #[derive(Debug)]
@@ -678,68 +687,11 @@ impl CrateTable {
                     .map(move |e| (file, e))
             })
             .collect();
-        let mut found: Vec<Located> = Vec::new();
-        let add = |l: Located, found: &mut Vec<Located>| {
-            if !found.contains(&l) {
-                found.push(l);
-            }
-        };
-        // Declared here.
-        for (file, e) in &entries {
-            if e.name == *name && e.target.is_none() {
-                add(
-                    Located::Item {
-                        file: *file,
-                        module: module.clone(),
-                        name: name.clone(),
-                    },
-                    &mut found,
-                );
-            }
-        }
-        // Imported here by name.
-        if found.is_empty() {
-            for (_, e) in &entries {
-                let Some(target) = e.target.as_ref().filter(|_| e.name == *name) else {
-                    continue;
-                };
-                let l = match self.absolute(&module, target, Some(&hosts)) {
-                    Some(abs) => self.locate_in(root, abs, walk),
-                    None => {
-                        let path: Vec<String> =
-                            target.iter().filter(|s| *s != "::").cloned().collect();
-                        (!path.is_empty()).then_some(Located::External(path))
-                    }
-                };
-                if let Some(l) = l {
-                    add(l, &mut found);
-                }
-            }
-        }
-        // Through a glob import.
-        if found.is_empty() {
-            for (_, e) in &entries {
-                let Some(glob) = e.target.as_ref().filter(|_| e.name == "*") else {
-                    continue;
-                };
-                let l = match self.absolute(&module, glob, Some(&hosts)) {
-                    Some(mut abs) => {
-                        abs.push(name.clone());
-                        self.locate_in(root, abs, walk)
-                    }
-                    None => {
-                        // Out of the crate: only a lock type's name is trusted to be there.
-                        let mut full: Vec<String> =
-                            glob.iter().filter(|s| *s != "::").cloned().collect();
-                        full.push(name.clone());
-                        crate::hazard::classify_lock_path(&full)
-                            .filter(|r| r.family != crate::hazard::Family::Other)
-                            .map(|_| Located::External(full))
-                    }
-                };
-                if let Some(l) = l {
-                    add(l, &mut found);
-                }
+        let steps = [Step::Declared, Step::Imported, Step::Glob];
+        let mut found = Vec::new();
+        for step in steps {
+            if found.is_empty() {
+                found = self.locate_step(step, &module, &hosts, &entries, name, walk);
             }
         }
         // The module itself may be reached through an import (`pub use self::imp::*`
@@ -753,15 +705,79 @@ impl CrateTable {
                 target.push(m);
                 if target != module_path {
                     target.push(name.clone());
-                    if let Some(l) = self.locate_in(root, target, walk) {
-                        add(l, &mut found);
-                    }
+                    found.extend(self.locate_in(root, target, walk));
                 }
             }
         }
         match found.as_slice() {
             [one] => Some(one.clone()),
             _ => None,
+        }
+    }
+
+    /// Where `name` leads from module `module` by one kind of binding: the items it
+    /// declares, its imports by name, or its glob imports. Each place once.
+    fn locate_step(
+        &self,
+        step: Step,
+        module: &Module,
+        hosts: &[Host],
+        entries: &[(usize, &ScopeEntry)],
+        name: &String,
+        walk: &mut Walk,
+    ) -> Vec<Located> {
+        let mut found: Vec<Located> = Vec::new();
+        for (file, e) in entries {
+            let l = match (step, &e.target) {
+                (Step::Declared, None) if e.name == *name => Some(Located::Item {
+                    file: *file,
+                    module: module.clone(),
+                    name: name.clone(),
+                }),
+                (Step::Imported, Some(target)) if e.name == *name => {
+                    match self.absolute(module, target, Some(hosts)) {
+                        Some(abs) => self.locate_in(module.root, abs, walk),
+                        None => {
+                            let path: Vec<String> =
+                                target.iter().filter(|s| *s != "::").cloned().collect();
+                            (!path.is_empty()).then_some(Located::External(path))
+                        }
+                    }
+                }
+                (Step::Glob, Some(glob)) if e.name == "*" => {
+                    self.locate_through_glob(module, hosts, glob, name, walk)
+                }
+                _ => None,
+            };
+            if let Some(l) = l.filter(|l| !found.contains(l)) {
+                found.push(l);
+            }
+        }
+        found
+    }
+
+    /// Where `name` leads through the glob import `glob` of module `module`.
+    fn locate_through_glob(
+        &self,
+        module: &Module,
+        hosts: &[Host],
+        glob: &[String],
+        name: &String,
+        walk: &mut Walk,
+    ) -> Option<Located> {
+        match self.absolute(module, glob, Some(hosts)) {
+            Some(mut abs) => {
+                abs.push(name.clone());
+                self.locate_in(module.root, abs, walk)
+            }
+            None => {
+                // Out of the crate: only a lock type's name is trusted to be there.
+                let mut full: Vec<String> = glob.iter().filter(|s| *s != "::").cloned().collect();
+                full.push(name.clone());
+                crate::hazard::classify_lock_path(&full)
+                    .filter(|r| r.family != crate::hazard::Family::Other)
+                    .map(|_| Located::External(full))
+            }
         }
     }
 

@@ -43,7 +43,7 @@ pub fn summarize_text(text: &str, shallow: bool) -> Option<FileSummary> {
 /// A file's items with every fn body empty, parsed from a text whose fn bodies were
 /// cut out before parsing (`None` if that does not parse).
 pub fn parse_shallow(text: &str) -> Option<syn::File> {
-    syn::parse_file(&crate::prefilter::scan::strip_fn_bodies(text)?).ok()
+    syn::parse_file(&crate::prefilter::blank::strip_fn_bodies(text)?).ok()
 }
 
 /// A file parsed in full, then with every fn body emptied: what `parse_shallow`
@@ -95,6 +95,28 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
         drop_impls: index.drop_impls.iter().cloned().collect(),
         ..FileSummary::default()
     };
+    add_signatures(&mut summary, file, &sketch);
+    add_types(&mut summary, &sketch);
+    let mut reexports = Reexports {
+        index: &index,
+        out: Vec::new(),
+    };
+    reexports.visit_file(file);
+    summary.reexports = reexports.out;
+    let mut scope = Scope {
+        inline: Vec::new(),
+        out: Vec::new(),
+    };
+    scope.visit_file(file);
+    summary.scope = scope.out;
+    in_fixed_order(&mut summary);
+    summary
+}
+
+/// What the file's methods and free fns return: methods keyed by their type, free
+/// fns (outside impls and traits, which another file can call by path) by name.
+fn add_signatures(summary: &mut FileSummary, file: &syn::File, sketch: &Sketch<'_, '_>) {
+    let index = sketch.index;
     for ((ty, name), sig) in &index.methods {
         if let syn::ReturnType::Type(..) = sig.output {
             summary
@@ -102,8 +124,6 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
                 .push(((ty.clone(), name.clone()), sketch.return_shapes(sig)));
         }
     }
-    // Methods are keyed by their type above; free fns (outside impls and traits,
-    // which another file can call by path) by name.
     let mut free_fns = FreeFns(HashSet::new());
     free_fns.visit_file(file);
     for (name, sigs) in &index.fns {
@@ -117,29 +137,32 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
             }
         }
     }
-    for (name, fields) in &index.structs {
-        for (field, ty) in fields {
-            summary.fields.push((
-                (name.clone(), field.clone()),
-                FieldEntry {
-                    type_path: index.type_path(ty),
-                    struct_name: crate::resolve::file_index::struct_name_of_type(ty),
-                },
-            ));
-        }
-    }
+    summary.method_names = index.methods.keys().cloned().collect();
+}
+
+/// The types the file declares its fields, statics, `Deref` targets and aliases of.
+fn add_types(summary: &mut FileSummary, sketch: &Sketch<'_, '_>) {
+    let index = sketch.index;
     let entry = |ty: &syn::Type| FieldEntry {
         type_path: index.type_path(ty),
         struct_name: crate::resolve::file_index::struct_name_of_type(ty),
     };
+    for (name, fields) in &index.structs {
+        for (field, ty) in fields {
+            summary
+                .fields
+                .push(((name.clone(), field.clone()), entry(ty)));
+        }
+    }
     for (name, ty) in &index.statics {
+        summary.statics.push((name.clone(), entry(ty)));
+    }
+    for (name, ty) in &index.lazy_statics {
         summary.statics.push((name.clone(), entry(ty)));
     }
     for (name, ty) in &index.deref_targets {
         summary.derefs.push((name.clone(), entry(ty)));
     }
-    summary.method_names = index.methods.keys().cloned().collect();
-    summary.method_names.sort();
     for (name, ty) in &index.aliases {
         summary.aliases.push((
             name.clone(),
@@ -149,37 +172,26 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
             },
         ));
     }
-    for (name, ty) in &index.lazy_statics {
-        summary.statics.push((name.clone(), entry(ty)));
-    }
-    let mut reexports = Reexports {
-        index: &index,
-        out: Vec::new(),
-    };
-    reexports.visit_file(file);
-    summary.reexports = reexports.out;
-    // In a fixed order (the index keeps names in hash maps), so that summaries compare.
+}
+
+/// The summary's lists in a fixed order (the index keeps names in hash maps), so
+/// that summaries compare.
+fn in_fixed_order(summary: &mut FileSummary) {
     summary.methods.sort_by(|a, b| a.0.cmp(&b.0));
     summary.fns.sort_by(|a, b| a.0.cmp(&b.0));
     summary.fields.sort_by(|a, b| a.0.cmp(&b.0));
     summary.statics.sort_by(|a, b| a.0.cmp(&b.0));
     summary.aliases.sort_by(|a, b| a.0.cmp(&b.0));
     summary.derefs.sort_by(|a, b| a.0.cmp(&b.0));
+    summary.method_names.sort();
     summary.awaiting_macros.sort();
     summary.must_not_suspend.sort_by(|a, b| a.0.cmp(&b.0));
     summary
         .must_not_suspend_traits
         .sort_by(|a, b| a.0.cmp(&b.0));
     summary.drop_impls.sort();
-    let mut scope = Scope {
-        inline: Vec::new(),
-        out: Vec::new(),
-    };
-    scope.visit_file(file);
-    summary.scope = scope.out;
     summary.scope.sort();
     summary.scope.dedup();
-    summary
 }
 
 /// The names each module of a file binds (items whose `cfg` can hold).

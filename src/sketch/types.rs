@@ -3,6 +3,7 @@
 //! or configured type), which lock a receiver's type is, and what calling a fn or
 //! method of the crate returns, from its signature.
 
+use crate::hazard::table::WRAPPER_TYPES;
 use crate::hazard::{self, Family, Layer, Receiver, Shape};
 use crate::resolve::file_index::{
     first_type_arg, is_pointer_like, last_of_key, path_names, split_key,
@@ -147,102 +148,102 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
                 }
             }
             syn::Type::Path(p) if p.qself.is_none() => {
-                let Some(last) = p.path.segments.last() else {
-                    return;
-                };
-                let name = last.ident.to_string();
-                let layer = match name.as_str() {
-                    "Option" => Some(Layer::Option),
-                    "Result" | "LockResult" | "TryLockResult" => Some(Layer::Result),
-                    "Box" => Some(Layer::Box),
-                    // Collections hold their elements.
-                    "Vec" | "VecDeque" | "LinkedList" | "BinaryHeap" | "BTreeSet" | "HashSet" => {
-                        Some(Layer::Element)
-                    }
-                    _ => None,
-                };
-                if let Some(layer) = layer {
-                    if let Some(inner) = first_type_arg(last) {
-                        let mut l = layers;
-                        l.insert(0, layer);
-                        self.shapes_of_type_into(inner, l, out, depth + 1);
-                    }
-                    return;
-                }
-                if p.path.segments.len() == 1 {
-                    if let Some(alias) = self.index.aliases.get(&name) {
-                        self.shapes_of_type_into(alias, layers, out, depth + 1);
-                        return;
-                    }
-                }
-                // Only a name annotated in this file can be written for another type.
-                let other = self.index.must_not_suspend.contains_key(&name)
-                    && self.names_other_than_annotated(&path_names(&p.path));
-                let hazard = (!other)
-                    .then(|| self.must_not_suspend_hazard_path(&path_names(&p.path)))
-                    .flatten();
-                if let Some(h) = hazard {
-                    out.push(Shape { hazard: h, layers });
-                    return;
-                }
-                let listed = self
-                    .index
-                    .crate_table
-                    .as_ref()
-                    .is_some_and(|t| !t.invalid_types.is_empty());
-                if let Some(h) = listed
-                    .then(|| self.invalid_type_hazard(&self.index.resolve(&p.path)))
-                    .flatten()
-                {
-                    out.push(Shape { hazard: h, layers });
-                    return;
-                }
-                if name == "Rc"
-                    && self
-                        .index
-                        .resolve(&p.path)
-                        .first()
-                        .is_none_or(|r| r == "std" || r == "alloc" || r == "Rc")
-                {
-                    out.push(Shape {
-                        hazard: hazard::Hazard::new(
-                            hazard::HazardClass::NotSend,
-                            "std::rc::Rc".into(),
-                        ),
-                        layers,
-                    });
-                    return;
-                }
-                // Only a guard's name, or an alias of the crate, can be a hazard
-                // from here on: other paths are not resolved through the crate.
-                let original = self
-                    .index
-                    .resolve_in_file(vec![name.clone()])
-                    .pop()
-                    .unwrap_or_default();
-                let may_alias = self
-                    .index
-                    .crate_table
-                    .as_ref()
-                    .is_some_and(|t| t.may_alias(&original));
-                if !may_alias && !hazard::is_hazard_type_name(&original) {
-                    return;
-                }
-                let full = self.index.resolve(&p.path);
-                if let Some(alias) = self.index.crate_alias(&full) {
-                    // What another file's alias stands for, inside these layers.
-                    out.extend(alias.shapes.into_iter().map(|mut s| {
-                        s.layers.extend(layers.iter().cloned());
-                        s
-                    }));
-                    return;
-                }
-                if let Some(h) = hazard::guard_type_hazard(&full, &self.index.evidence) {
-                    out.push(Shape { hazard: h, layers });
-                }
+                self.path_type_shapes(&p.path, layers, out, depth);
             }
             _ => {}
         }
+    }
+
+    /// `shapes_of_type_into` for a type named by a path: a wrapper (`Option<T>`,
+    /// `Vec<T>`) around what its argument holds, an alias, or a named hazard type.
+    fn path_type_shapes(
+        &self,
+        path: &syn::Path,
+        layers: Vec<Layer>,
+        out: &mut Vec<Shape>,
+        depth: usize,
+    ) {
+        let Some(last) = path.segments.last() else {
+            return;
+        };
+        let name = last.ident.to_string();
+        if let Some(layer) = wrapper_type_layer(&name) {
+            if let Some(inner) = first_type_arg(last) {
+                let mut l = layers;
+                l.insert(0, layer.clone());
+                self.shapes_of_type_into(inner, l, out, depth + 1);
+            }
+            return;
+        }
+        if path.segments.len() == 1 {
+            if let Some(alias) = self.index.aliases.get(&name) {
+                self.shapes_of_type_into(alias, layers, out, depth + 1);
+                return;
+            }
+        }
+        if let Some(h) = self.named_type_hazard(path, &name) {
+            out.push(Shape { hazard: h, layers });
+            return;
+        }
+        // Only a guard's name, or an alias of the crate, can be a hazard from here
+        // on: other paths are not resolved through the crate.
+        let original = self
+            .index
+            .resolve_in_file(vec![name.clone()])
+            .pop()
+            .unwrap_or_default();
+        let may_alias = self
+            .index
+            .crate_table
+            .as_ref()
+            .is_some_and(|t| t.may_alias(&original));
+        if !may_alias && !hazard::is_hazard_type_name(&original) {
+            return;
+        }
+        let full = self.index.resolve(path);
+        if let Some(alias) = self.index.crate_alias(&full) {
+            // What another file's alias stands for, inside these layers.
+            out.extend(alias.shapes.into_iter().map(|mut s| {
+                s.layers.extend(layers.iter().cloned());
+                s
+            }));
+            return;
+        }
+        if let Some(h) = hazard::guard_type_hazard(&full, &self.index.evidence) {
+            out.push(Shape { hazard: h, layers });
+        }
+    }
+
+    /// The hazard a type named `name` by `path` is of itself: `#[must_not_suspend]`,
+    /// configured in `await-holding-invalid-types`, or std's `Rc`.
+    fn named_type_hazard(&self, path: &syn::Path, name: &str) -> Option<hazard::Hazard> {
+        // Only a name annotated in this file can be written for another type.
+        let other = self.index.must_not_suspend.contains_key(name)
+            && self.names_other_than_annotated(&path_names(path));
+        if let Some(h) = (!other)
+            .then(|| self.must_not_suspend_hazard_path(&path_names(path)))
+            .flatten()
+        {
+            return Some(h);
+        }
+        let listed = self
+            .index
+            .crate_table
+            .as_ref()
+            .is_some_and(|t| !t.invalid_types.is_empty());
+        if let Some(h) = listed
+            .then(|| self.invalid_type_hazard(&self.index.resolve(path)))
+            .flatten()
+        {
+            return Some(h);
+        }
+        let std_rc = name == "Rc"
+            && self
+                .index
+                .resolve(path)
+                .first()
+                .is_none_or(|r| r == "std" || r == "alloc" || r == "Rc");
+        std_rc.then(|| hazard::Hazard::new(hazard::HazardClass::NotSend, "std::rc::Rc".into()))
     }
 
     /// The hazard of a value of the type called `name`, when it (in this file or
@@ -591,4 +592,12 @@ pub fn by_value_receiver(r: &syn::Receiver) -> bool {
         syn::ReceiverKind::Typed(_, ty) => !matches!(&**ty, syn::Type::Reference(_)),
         _ => false,
     }
+}
+
+/// The layer a wrapper type holds its type argument in (`Option<T>`, `Vec<T>`).
+fn wrapper_type_layer(name: &str) -> Option<&'static Layer> {
+    WRAPPER_TYPES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, l)| l)
 }

@@ -1,0 +1,350 @@
+//! Body blanking, on the scan's lexer: the text with the fn bodies that cannot
+//! matter to the analysis turned to spaces (every offset and line kept), so that
+//! parsing costs less; or, for a file's summary, with every fn body and macro
+//! invocation cut out. `None` where the text cannot be followed (unbalanced
+//! delimiters, an unterminated literal): the caller parses the text itself.
+
+use super::scan::{Lexer, Token};
+
+/// `text` with the body of every fn item (free, in impls and traits, nested in
+/// modules and blocks) replaced by `{}`, for parsing a file's items without the
+/// cost of its code: what emptying the bodies of the parsed file gives, done
+/// before lexing. Comments go too, and the tokens of macro invocations other than
+/// `macro_rules!` (a parser does not look into them); attributes stay.
+pub fn strip_fn_bodies(text: &str) -> Option<String> {
+    Rewriter::new(text, None).run()
+}
+
+/// `text` with comments and the inside of every fn body that cannot matter to the
+/// analysis turned to spaces (line breaks kept, so every offset and line stays):
+/// bodies without `.await`, `yield`, a macro that `awaits(name)`, a yieldsafe lint's
+/// name (in code or a comment) or a nested item, in fns whose signature has no
+/// `impl` (what such a fn returns is read from its body). Parsing the rest costs
+/// less, and the analysis finds the same.
+pub fn blank_quiet_fn_bodies(text: &str, awaits: &dyn Fn(&str) -> bool) -> Option<String> {
+    Rewriter::new(text, Some(awaits)).run()
+}
+
+/// Whether a word in a fn body makes the body matter to the analysis.
+fn matters(word: &str) -> bool {
+    matches!(
+        word,
+        "await"
+            | "yield"
+            | "must_not_suspend"
+            | "future_not_send"
+            | "unfulfilled_lint_expectations"
+            | "yieldsafe"
+            // Items declared in a body are indexed with the file's.
+            | "use"
+            | "struct"
+            | "enum"
+            | "union"
+            | "fn"
+            | "impl"
+            | "static"
+            | "const"
+            | "macro_rules"
+            | "type"
+            | "mod"
+            | "trait"
+            | "extern"
+    ) || word.starts_with("await_holding")
+}
+
+/// A token as the body stripping sees it: groups are what their opening delimiter is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Item<'t> {
+    Ident(&'t str),
+    Bang,
+    Punct(u8),
+    Literal,
+    /// A whole group, once closed, by its opening delimiter.
+    Group(u8),
+}
+
+impl<'t> Item<'t> {
+    fn of(token: Token<'t>) -> Item<'t> {
+        match token {
+            Token::Ident(w) => Item::Ident(w),
+            Token::Bang => Item::Bang,
+            Token::Semi => Item::Punct(b';'),
+            Token::Lt => Item::Punct(b'<'),
+            Token::OpenBrace => Item::Group(b'{'),
+            Token::OpenParen => Item::Group(b'('),
+            Token::Punct(b'[') => Item::Group(b'['),
+            Token::CloseParen => Item::Punct(b')'),
+            Token::Punct(c) => Item::Punct(c),
+            Token::Other => Item::Literal,
+        }
+    }
+}
+
+/// A group being read, and what its tokens so far say.
+struct Frame<'t> {
+    open: u8,
+    /// A macro's or an attribute's tokens, or a signature's: no fn item starts here.
+    verbatim: bool,
+    /// Inside a fn item's signature: the depth of `<..>` there.
+    signature: Option<i32>,
+    /// Where that fn item's `fn` is.
+    fn_at: usize,
+    /// The last tokens of this group (enough to see what precedes a `fn` or a group).
+    recent: Vec<Item<'t>>,
+}
+
+impl Frame<'_> {
+    fn new(open: u8, verbatim: bool) -> Self {
+        Frame {
+            open,
+            verbatim,
+            signature: None,
+            fn_at: 0,
+            recent: Vec::new(),
+        }
+    }
+}
+
+/// One pass over a text, copying it to `out` with the bodies cut (`awaits` is
+/// `None`) or blanked.
+struct Rewriter<'t, 'a> {
+    text: &'t str,
+    lexer: Lexer<'t>,
+    awaits: Option<&'a dyn Fn(&str) -> bool>,
+    out: String,
+    /// How far `text` is copied to `out`.
+    copied: usize,
+    stack: Vec<Frame<'t>>,
+    /// The previous token was a `-` ending here (a `->` if the next starts here).
+    minus_end: Option<usize>,
+    prev_end: usize,
+}
+
+impl<'t, 'a> Rewriter<'t, 'a> {
+    fn new(text: &'t str, awaits: Option<&'a dyn Fn(&str) -> bool>) -> Self {
+        let cut = awaits.is_none();
+        Rewriter {
+            text,
+            lexer: Lexer::new(text),
+            awaits,
+            out: String::with_capacity(if cut { text.len() / 4 } else { text.len() }),
+            copied: 0,
+            stack: vec![Frame::new(0, false)],
+            minus_end: None,
+            prev_end: 0,
+        }
+    }
+
+    fn cut(&self) -> bool {
+        self.awaits.is_none()
+    }
+
+    fn run(mut self) -> Option<String> {
+        while let Some(token) = self.lexer.next_token() {
+            let (start, end) = (self.lexer.token_start, self.lexer.pos);
+            self.comments_before(start);
+            self.prev_end = end;
+            let arrow = self.minus_end == Some(start);
+            self.minus_end = (token == Token::Punct(b'-')).then_some(end);
+            self.token(Item::of(token), start, end, arrow)?;
+        }
+        if self.lexer.unsure || self.stack.len() != 1 {
+            return None;
+        }
+        self.out.push_str(&self.text[self.copied..]);
+        Some(self.out)
+    }
+
+    /// Comments, doc comments among them, say nothing a summary or the analysis
+    /// reads from the syntax tree (`yieldsafe:` comments are read from the text).
+    fn comments_before(&mut self, start: usize) {
+        let gap = &self.text.as_bytes()[self.prev_end..start];
+        if !gap.contains(&b'/') {
+            return;
+        }
+        self.out.push_str(&self.text[self.copied..self.prev_end]);
+        if self.cut() {
+            self.out.push(' ');
+        } else {
+            self.out.extend(gap.iter().map(|&b| blank(b)));
+        }
+        self.copied = start;
+    }
+
+    fn token(&mut self, item: Item<'t>, start: usize, end: usize, arrow: bool) -> Option<()> {
+        let cut = self.cut();
+        let frame = self.stack.last_mut()?;
+        match item {
+            Item::Ident("fn")
+                if !frame.verbatim && frame.signature.is_none() && starts_item(&frame.recent) =>
+            {
+                frame.signature = Some(0);
+                frame.fn_at = start;
+            }
+            Item::Punct(c) if frame.signature.is_some() => {
+                let depth = frame.signature.as_mut()?;
+                match c {
+                    b'<' => *depth += 1,
+                    b'>' if !arrow => *depth -= 1,
+                    b';' if *depth <= 0 => frame.signature = None,
+                    _ => {}
+                }
+            }
+            Item::Group(open)
+                if (open == b'{' && frame.signature == Some(0))
+                    || (cut && !frame.verbatim && is_invocation_body(&frame.recent)) =>
+            {
+                return self.body(open, start, end);
+            }
+            Item::Group(open) => {
+                let verbatim = frame.verbatim
+                    || frame.signature.is_some()
+                    || is_macro_body(&frame.recent)
+                    || is_attribute(&frame.recent);
+                self.stack.push(Frame::new(open, verbatim));
+                return Some(());
+            }
+            Item::Punct(close @ (b')' | b']' | b'}')) => return self.close(close),
+            _ => {}
+        }
+        remember(&mut self.stack.last_mut()?.recent, item);
+        Some(())
+    }
+
+    /// A fn body, or a macro invocation's tokens (whose items no parser sees): to
+    /// the closing delimiter, noting what the tokens say; then cut or blanked.
+    fn body(&mut self, open: u8, start: usize, end: usize) -> Option<()> {
+        let quiet = self.quiet_to_close()?;
+        let close = self.lexer.token_start;
+        let (text, fn_at) = (self.text, self.stack.last()?.fn_at);
+        if self.cut() {
+            // Keep the delimiters only.
+            self.out.push_str(&text[self.copied..end]);
+            self.copied = close;
+        } else if quiet && !text[fn_at..start].contains("impl") {
+            self.out.push_str(&text[self.copied..end]);
+            self.out
+                .extend(text.as_bytes()[end..close].iter().map(|&b| blank(b)));
+            self.copied = close;
+        }
+        self.prev_end = self.lexer.pos;
+        self.minus_end = None;
+        let frame = self.stack.last_mut()?;
+        if frame.signature == Some(0) {
+            frame.signature = None;
+        }
+        remember(&mut frame.recent, Item::Group(open));
+        Some(())
+    }
+
+    /// Read to the delimiter closing the group just opened: whether nothing in it
+    /// makes it matter to the analysis.
+    fn quiet_to_close(&mut self) -> Option<bool> {
+        let lint_comments = std::mem::take(&mut self.lexer.comment_names_lint);
+        let mut quiet = true;
+        let mut word = None;
+        let mut depth = 1usize;
+        while depth > 0 {
+            let token = self.lexer.next_token()?;
+            match token {
+                Token::OpenBrace | Token::OpenParen | Token::Punct(b'[') => depth += 1,
+                Token::CloseParen | Token::Punct(b'}' | b']') => depth -= 1,
+                Token::Ident(w) => quiet &= !matters(w),
+                Token::Bang => {
+                    quiet &= !(word.zip(self.awaits).is_some_and(|(w, awaits)| awaits(w)))
+                }
+                _ => {}
+            }
+            word = match token {
+                Token::Ident(w) => Some(w),
+                _ => None,
+            };
+        }
+        quiet &= !self.lexer.comment_names_lint;
+        self.lexer.comment_names_lint |= lint_comments;
+        Some(quiet)
+    }
+
+    /// A closing delimiter: it must close the innermost group.
+    fn close(&mut self, close: u8) -> Option<()> {
+        let group = self.stack.pop()?;
+        let expected = match group.open {
+            b'(' => b')',
+            b'[' => b']',
+            b'{' => b'}',
+            _ => return None,
+        };
+        if close != expected {
+            return None;
+        }
+        remember(&mut self.stack.last_mut()?.recent, Item::Group(group.open));
+        Some(())
+    }
+}
+
+/// A byte of blanked text: line breaks stay, so lines and offsets do.
+fn blank(b: u8) -> char {
+    if b == b'\n' || b == b'\r' {
+        b as char
+    } else {
+        ' '
+    }
+}
+
+/// Keep a group's last tokens, a bounded number of them.
+fn remember<'t>(recent: &mut Vec<Item<'t>>, item: Item<'t>) {
+    if recent.len() == 32 {
+        recent.drain(..16);
+    }
+    recent.push(item);
+}
+
+/// Whether a `fn` after `recent` starts an item (not a `fn(..)` pointer type): only
+/// qualifiers and a visibility may stand between it and the end of what came before.
+fn starts_item(recent: &[Item]) -> bool {
+    let mut i = recent.len();
+    while i > 0 {
+        match recent[i - 1] {
+            Item::Ident("pub" | "const" | "async" | "unsafe" | "extern" | "default" | "safe")
+            // The ABI of `extern "C" fn`.
+            | Item::Literal => i -= 1,
+            // `pub(crate)`
+            Item::Group(b'(') if i >= 2 && recent[i - 2] == Item::Ident("pub") => i -= 2,
+            _ => break,
+        }
+    }
+    matches!(
+        i.checked_sub(1).map(|j| recent[j]),
+        None | Some(Item::Punct(b';') | Item::Group(b'{' | b'['))
+    )
+}
+
+/// Whether a group after `recent` is a macro invocation's body (`m!(..)`,
+/// `macro_rules! m {..}`).
+fn is_macro_body(recent: &[Item]) -> bool {
+    match recent {
+        // Not `#![..]`: an inner attribute.
+        [.., Item::Ident(_), Item::Bang] => true,
+        [.., Item::Ident("macro_rules"), Item::Bang, Item::Ident(_)] => true,
+        _ => false,
+    }
+}
+
+/// Whether a group after `recent` is the tokens of a macro invocation other than
+/// `macro_rules!` and `lazy_static!` (whose items a summary reads).
+fn is_invocation_body(recent: &[Item]) -> bool {
+    is_macro_body(recent)
+        && !matches!(
+            recent,
+            [.., Item::Ident("macro_rules"), Item::Bang, Item::Ident(_)]
+                | [.., Item::Ident("lazy_static"), Item::Bang]
+        )
+}
+
+/// Whether a group after `recent` is an attribute's (`#[..]`, `#![..]`).
+fn is_attribute(recent: &[Item]) -> bool {
+    matches!(
+        recent,
+        [.., Item::Punct(b'#')] | [.., Item::Punct(b'#'), Item::Bang]
+    )
+}
