@@ -723,7 +723,7 @@ impl CrateTable {
         module: &Module,
         hosts: &[Host],
         entries: &[(usize, &ScopeEntry)],
-        name: &String,
+        name: &str,
         walk: &mut Walk,
     ) -> Vec<Located> {
         let mut found: Vec<Located> = Vec::new();
@@ -732,7 +732,7 @@ impl CrateTable {
                 (Step::Declared, None) if e.name == *name => Some(Located::Item {
                     file: *file,
                     module: module.clone(),
-                    name: name.clone(),
+                    name: name.to_string(),
                 }),
                 (Step::Imported, Some(target)) if e.name == *name => {
                     match self.absolute(module, target, Some(hosts)) {
@@ -762,18 +762,18 @@ impl CrateTable {
         module: &Module,
         hosts: &[Host],
         glob: &[String],
-        name: &String,
+        name: &str,
         walk: &mut Walk,
     ) -> Option<Located> {
         match self.absolute(module, glob, Some(hosts)) {
             Some(mut abs) => {
-                abs.push(name.clone());
+                abs.push(name.to_string());
                 self.locate_in(module.root, abs, walk)
             }
             None => {
                 // Out of the crate: only a lock type's name is trusted to be there.
                 let mut full: Vec<String> = glob.iter().filter(|s| *s != "::").cloned().collect();
-                full.push(name.clone());
+                full.push(name.to_string());
                 crate::hazard::classify_lock_path(&full)
                     .filter(|r| r.family != crate::hazard::Family::Other)
                     .map(|_| Located::External(full))
