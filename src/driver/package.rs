@@ -249,7 +249,7 @@ fn check_scanned(
     let parse_text = (!full)
         .then(|| {
             let awaits = |m: &str| {
-                crate::resolve::macros::AWAITING_MACROS.contains(&m)
+                crate::hazard::table::AWAITING_MACROS.contains(&m)
                     || s.macros.iter().any(|own| own == m)
                     || table.awaiting_macro(m)
             };

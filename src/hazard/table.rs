@@ -875,6 +875,10 @@ pub const MEM_MOVE_OUT: &[&str] = &["take", "replace"];
 /// Functions that end their argument: `drop(g)`, `mem::drop(g)`, `mem::forget(g)`.
 pub const MEM_END: &[&str] = &["drop", "forget"];
 
+/// Macros that await in their expansion wherever they come from (`tokio::select!`,
+/// `futures::join!`, …): a call of one is a yield point.
+pub const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join", "pending"];
+
 /// Look-alikes: calls that read like a lock or a borrow and are not.
 pub struct LookAlikeRow {
     pub what: &'static str,

@@ -90,7 +90,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     /// it moves). Summaries do not summarise their own nested bodies: that would cost
     /// exponential time in the nesting depth; inside one, nested bodies are unknown.
     fn summary_lowerer(&self) -> Option<Lowerer<'a, 'ast>> {
-        if self.summarising {
+        if self.summarizing {
             return None;
         }
         let mut inner = Lowerer::new(
@@ -100,7 +100,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             BodyKind::Plain,
             self.self_ty.clone(),
         );
-        inner.summarising = true;
+        inner.summarizing = true;
         Some(inner)
     }
 
@@ -265,7 +265,7 @@ impl<'ast> syn::visit::Visit<'ast> for Mentions {
 
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         let mut await_at = None;
-        super::macros::scan(&m.tokens, &mut self.idents, &mut await_at);
+        super::macros::scan_idents(&m.tokens, &mut self.idents, &mut await_at);
     }
 }
 

@@ -104,7 +104,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     pub(super) fn scan_tokens(&mut self, tokens: &TokenStream, span: ByteRange, awaits: bool) {
         let mut idents = Vec::new();
         let mut await_at = None;
-        scan(tokens, &mut idents, &mut await_at);
+        scan_idents(tokens, &mut idents, &mut await_at);
         let mut before = Vec::new();
         let mut after = Vec::new();
         for (name, at) in idents {
@@ -163,7 +163,7 @@ fn parse_macro_args<'ast>(
 
 /// The identifiers of `tokens` with where they are, and where its first `.await`
 /// is.
-pub(super) fn scan(
+pub(super) fn scan_idents(
     tokens: &TokenStream,
     idents: &mut Vec<(String, ByteRange)>,
     await_at: &mut Option<ByteRange>,

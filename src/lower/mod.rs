@@ -275,7 +275,7 @@ pub struct Lowerer<'a, 'ast> {
     /// The hazards the body returns (tail and `return` values).
     returned: Vec<Shape>,
     /// This lowering is a throw-away summary of a nested body.
-    summarising: bool,
+    summarizing: bool,
     depth: usize,
 }
 
@@ -330,7 +330,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             generics: None,
             receiver: None,
             returned: Vec::new(),
-            summarising: false,
+            summarizing: false,
             depth: 0,
         }
     }

@@ -10,9 +10,7 @@ use quote::ToTokens;
 
 use super::file_index::FileIndex;
 
-/// Macros that await in their expansion wherever they come from (`tokio::select!`,
-/// `futures::join!`, …).
-pub const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join", "pending"];
+pub use crate::hazard::table::AWAITING_MACROS;
 
 /// How deep local macros may expand into each other.
 const MAX_EXPANSION_DEPTH: usize = 8;
