@@ -24,12 +24,20 @@ pub fn too_deep(text: &str) -> Option<usize> {
     };
     let mut i = 0;
     while i < b.len() {
-        if let Some(next) = skip_non_code(b, i) {
-            i = next;
-            continue;
-        }
-        if nesting.step(b, i) {
-            return Some(i);
+        // Most bytes are neither: the byte decides before any call.
+        match b[i] {
+            b'/' | b'"' | b'\'' | b'r' | b'b' | b'c' => {
+                if let Some(next) = skip_non_code(b, i) {
+                    i = next;
+                    continue;
+                }
+            }
+            b'(' | b'[' | b'{' | b')' | b']' | b'}' | b';' | b'<' | b'>' => {
+                if nesting.step(b, i) {
+                    return Some(i);
+                }
+            }
+            _ => {}
         }
         i += 1;
     }
