@@ -178,7 +178,7 @@ fn collect_held(
             .shapes
             .iter()
             .filter(|s| s.is_held())
-            .all(|s| !s.hazard.drop_glue);
+            .all(|s| !s.has_drop_glue());
         let mut yields: Vec<(YieldInfo, bool)> = holding
             .yields
             .iter()

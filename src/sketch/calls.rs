@@ -5,8 +5,8 @@
 //! lowering decides what the call does to the places it is given (moves, borrows).
 
 use crate::hazard::table::{
-    CallEffect, WrapperEffect, INSERTING_METHODS, ITERATOR_ADAPTERS, MEM_END, NOT_GUARD_GETTERS,
-    STD_CALLS, STD_IDENTITY_FNS, WRAPPER_METHODS,
+    CallEffect, WrapperEffect, ENDING_METHODS, INSERTING_METHODS, ITERATOR_ADAPTERS, MEM_END,
+    NOT_GUARD_GETTERS, RETURNS_ARGUMENT, STD_CALLS, STD_IDENTITY_FNS, WRAPPER_METHODS,
 };
 use crate::hazard::{self, Hazard, HazardClass, Layer, NextUse, Receiver, Shape};
 
@@ -144,6 +144,10 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
                 result,
             })
         };
+        if ends_guard(method, recv) {
+            // `entered.exit()`: the guard ends, what it returns holds none.
+            return consume(Vec::new());
+        }
         if let Some(effect) = wrapper.then(|| wrapper_effect(method)).flatten() {
             return consume(apply_wrapper_effect(effect, recv));
         }
@@ -158,9 +162,16 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
                 result: recv.iter().filter(|s| is_rc(s)).cloned().collect(),
             });
         }
-        if !recv.is_empty() && ITERATOR_ADAPTERS.contains(&method) {
+        let elements = recv.iter().all(|s| {
+            matches!(
+                s.outer(),
+                Some(Layer::Element | Layer::Index(_) | Layer::Iterator)
+            )
+        });
+        if !recv.is_empty() && elements && ITERATOR_ADAPTERS.contains(&method) {
             // An iterator (or collection) of hazards passes them on; collecting a
-            // lazy iterator makes a collection that holds them.
+            // lazy iterator makes a collection that holds them. (A guard itself is
+            // no iterator: `g.take()` is a method of the data it derefs to.)
             let result = if method == "collect" {
                 recv.iter()
                     .map(|s| match s.peel(|l| *l == Layer::Iterator) {
@@ -240,6 +251,37 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
         Vec::new()
     }
 
+    /// What a method that gives back the guard it was given returns
+    /// (`cv.wait(g)`): from a row for its receiver or, when the receiver's type
+    /// cannot be told, for a guard of the row's family in that argument.
+    pub fn returned_argument(
+        &self,
+        m: &syn::ExprMethodCall,
+        args: &[Vec<Shape>],
+        locals: &dyn Locals<'ast>,
+    ) -> Option<Vec<Shape>> {
+        let method = m.method.to_string();
+        let receiver = self.receiver_of(&m.receiver, locals);
+        RETURNS_ARGUMENT
+            .iter()
+            .filter(|row| row.methods.contains(&method.as_str()))
+            .filter(|row| receiver.is_none_or(|r| r.family == row.family && r.kind == row.kind))
+            .find_map(|row| {
+                let guards: Vec<Shape> = args
+                    .get(row.argument)?
+                    .iter()
+                    .filter(|s| s.layers.is_empty())
+                    .filter(|s| hazard::families::guard_family(&s.hazard) == Some(row.family))
+                    .map(|s| {
+                        row.layers
+                            .iter()
+                            .fold(s.clone(), |s, layer| s.wrapped(layer.clone()))
+                    })
+                    .collect();
+                (!guards.is_empty()).then_some(guards)
+            })
+    }
+
     /// What is known of the lock a method `method` is called on.
     fn method_receiver(
         &self,
@@ -261,13 +303,24 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
             .iter()
             .any(|(m, _)| *m == method);
         if found.is_none() && span_method && self.looks_like_span(receiver) {
-            found = Some(Receiver {
-                family: hazard::Family::Tracing,
-                kind: hazard::LockKind::Unknown,
-            });
+            found = Some(Receiver::new(
+                hazard::Family::Tracing,
+                hazard::LockKind::Unknown,
+            ));
         }
         found
     }
+}
+
+/// Whether `method` takes the guards `recv` holds by value and ends them.
+fn ends_guard(method: &str, recv: &[Shape]) -> bool {
+    !recv.is_empty()
+        && recv.iter().all(|s| {
+            s.layers.is_empty()
+                && ENDING_METHODS
+                    .iter()
+                    .any(|(ty, methods)| s.hazard.type_path == *ty && methods.contains(&method))
+        })
 }
 
 /// The layer a method that stores its argument in the receiver holds it in.

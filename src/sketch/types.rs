@@ -48,10 +48,7 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
                         {
                             return None;
                         }
-                        return Some(Receiver {
-                            family: Family::Other,
-                            kind: hazard::LockKind::Unknown,
-                        });
+                        return Some(Receiver::OTHER);
                     }
                 }
                 let full = self.index.resolve(&p.path);
@@ -76,10 +73,7 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
                     hazard::classify_lock_path(&["std".into(), "cell".into(), "RefCell".into()])
                 }
                 "Mutex" | "RwLock" | "ReentrantMutex" | "ReentrantLock" => None,
-                _ => Some(Receiver {
-                    family: Family::Other,
-                    kind: hazard::LockKind::Unknown,
-                }),
+                _ => Some(Receiver::OTHER),
             };
         }
         hazard::classify_lock_path(&full)
