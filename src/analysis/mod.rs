@@ -7,6 +7,7 @@ use typed_arena::Arena;
 
 mod drop_fix;
 pub mod dump;
+pub mod summary;
 
 use crate::dataflow;
 use crate::held::{BodyKind, FnOwner, HeldValue, YieldInfo};
@@ -51,11 +52,7 @@ fn lower_bodies(
     }
     let index = FileIndex::build_in_crate(file, text, table, module);
     let arena = Arena::new();
-    let mut finder = BodyFinder {
-        bodies: Vec::new(),
-        self_ty: Vec::new(),
-        module: Vec::new(),
-    };
+    let mut finder = BodyFinder::default();
     finder.visit_file(file);
     let opaque = opaque_returns(&finder.bodies, &index, &arena, edition);
     let sketch = Sketch::new(&index).with_opaque_returns(opaque);
@@ -222,6 +219,7 @@ struct FoundBody<'ast> {
     module: Vec<String>,
 }
 
+#[derive(Default)]
 struct BodyFinder<'ast> {
     bodies: Vec<FoundBody<'ast>>,
     self_ty: Vec<Option<String>>,

@@ -55,7 +55,12 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
         if type_seg.is_none() && STD_IDENTITY_FNS.contains(&last) && self.imported_from_std(last) {
             return first();
         }
-        if let Some(mapped) = type_seg.and_then(|ty| hazard::guard_assoc_fn(ty, last)) {
+        // The type as imported (`use parking_lot::MutexGuard as G; G::map(..)`).
+        let type_name = type_seg.map(|ty| self.resolved_name(&path[..path.len() - 1], ty));
+        if let Some(mapped) = type_name
+            .as_deref()
+            .and_then(|ty| hazard::guard_assoc_fn(ty, last))
+        {
             // `Ref::clone(&r)` clones what `r` holds, which is not moved.
             let source = if last == "clone" {
                 referents.first().cloned().unwrap_or_default()
@@ -83,25 +88,48 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
         }
         let module_path = type_seg.is_some_and(|t| t.starts_with(char::is_lowercase) && t != "mem");
         match type_seg {
-            None => self.call_shapes(last, args),
+            None => self.path_call_shapes(path, args),
             Some("Self") => self.method_shapes(self_ty, last, args),
             // `pool::grab(..)`, `crate::pool::grab(..)`: a fn of some module.
-            Some(_) if module_path => self.call_shapes(last, args),
-            // `Queue::guard(&q)`: a method of a type of this file.
+            Some(_) if module_path => self.path_call_shapes(path, args),
+            // `Queue::guard(&q)`: a method of a type of this file, or of the type
+            // the path leads to (`other::State::guard()`).
             Some(ty) => {
                 let known = self
                     .index
                     .methods
                     .contains_key(&(ty.to_string(), last.to_string()));
                 if known {
-                    self.method_shapes(Some(ty), last, args)
-                } else {
-                    // `Guard::new(..)` of an annotated type declared elsewhere: a
-                    // constructor, as such associated fns almost always are.
-                    self.annotated(ty, self_ty)
+                    return self.method_shapes(Some(ty), last, args);
                 }
+                let ty_path = &path[..path.len() - 1];
+                let key = self.index.resolve_segments(ty_path.to_vec());
+                let via_crate = match key.first() {
+                    Some(first) if first == "crate" => {
+                        self.method_shapes(Some(&key.join("::")), last, args)
+                    }
+                    _ => Vec::new(),
+                };
+                if !via_crate.is_empty() {
+                    return via_crate;
+                }
+                // `Guard::new(..)` of an annotated type declared elsewhere: a
+                // constructor, as such associated fns almost always are.
+                self.annotated(ty, self_ty)
             }
         }
+    }
+
+    /// The last name of the type path `path` (ending in `written`) as this file's
+    /// imports resolve it.
+    fn resolved_name(&self, path: &[String], written: &str) -> String {
+        if path.len() == 1 && !self.index.uses.contains_key(written) {
+            return written.to_string();
+        }
+        self.index
+            .resolve_segments(path.to_vec())
+            .pop()
+            .unwrap_or_else(|| written.to_string())
     }
 
     /// `drop(g)`, `mem::drop(g)`, `mem::forget(g)`: std's, unless this file defines
