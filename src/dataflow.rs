@@ -31,8 +31,10 @@ pub enum Event {
     },
     /// A suspension point.
     Yield(YieldId),
-    /// The value is mentioned (read, borrowed or moved) here.
+    /// The value is used by value here (just before it is moved).
     Use(ValueId),
+    /// The value is read or borrowed here, not moved.
+    Borrow(ValueId),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -153,16 +155,18 @@ pub struct Holding {
     pub drops: Vec<(ByteRange, DropKind)>,
 }
 
-/// Run the forward analysis to a fixpoint and report, per value, the yields it is
-/// held across. Values that cross no yield get an empty `Holding`.
-pub fn analyse(graph: &Graph, value_count: usize) -> Vec<Holding> {
+/// The state at the entry of every block, from `start` at the graph's entry, by a
+/// forward walk to a fixpoint: `step` applies an event, `join` merges two states
+/// (returning whether the first changed). `None` for a block no path reaches.
+fn fixpoint<S: Clone>(
+    graph: &Graph,
+    start: S,
+    step: impl Fn(&mut S, &Event),
+    join: impl Fn(&mut S, &S) -> bool,
+) -> Vec<Option<S>> {
     let n = graph.blocks.len();
-    let mut entry: Vec<Option<State>> = vec![None; n];
-    entry[graph.entry] = Some(State {
-        maybe: BitSet::default(),
-        must: BitSet::default(),
-        crossed: BitSet::default(),
-    });
+    let mut entry: Vec<Option<S>> = vec![None; n];
+    entry[graph.entry] = Some(start);
     let mut work: Vec<BlockId> = vec![graph.entry];
     let mut queued = vec![false; n];
     queued[graph.entry] = true;
@@ -170,7 +174,7 @@ pub fn analyse(graph: &Graph, value_count: usize) -> Vec<Holding> {
         queued[b] = false;
         let mut state = entry[b].clone().expect("queued blocks have a state");
         for event in &graph.blocks[b].events {
-            transfer(&mut state, event, None);
+            step(&mut state, event);
         }
         for &s in &graph.blocks[b].succs {
             let changed = match &mut entry[s] {
@@ -178,11 +182,7 @@ pub fn analyse(graph: &Graph, value_count: usize) -> Vec<Holding> {
                     entry[s] = Some(state.clone());
                     true
                 }
-                Some(old) => {
-                    let before = old.clone();
-                    old.join(&state);
-                    *old != before
-                }
+                Some(old) => join(old, &state),
             };
             if changed && !queued[s] {
                 queued[s] = true;
@@ -190,6 +190,27 @@ pub fn analyse(graph: &Graph, value_count: usize) -> Vec<Holding> {
             }
         }
     }
+    entry
+}
+
+/// Run the forward analysis to a fixpoint and report, per value, the yields it is
+/// held across. Values that cross no yield get an empty `Holding`.
+pub fn analyse(graph: &Graph, value_count: usize) -> Vec<Holding> {
+    let start = State {
+        maybe: BitSet::default(),
+        must: BitSet::default(),
+        crossed: BitSet::default(),
+    };
+    let entry = fixpoint(
+        graph,
+        start,
+        |state, event| transfer(state, event, None),
+        |old, new| {
+            let before = old.clone();
+            old.join(new);
+            *old != before
+        },
+    );
     let mut out = vec![Holding::default(); value_count];
     for (b, block) in graph.blocks.iter().enumerate() {
         let Some(mut state) = entry[b].clone() else {
@@ -211,6 +232,71 @@ pub fn analyse(graph: &Graph, value_count: usize) -> Vec<Holding> {
         });
         h.drops.sort_unstable_by_key(|d| d.0);
         h.drops.dedup();
+    }
+    out
+}
+
+/// Where a coroutine keeps a value's storage although the value was moved out:
+/// a local borrowed before its move, whose scope has not ended, is saved across a
+/// yield (rustc cannot tell the borrow is over; `g.push(1); drop(g); x.await` makes
+/// the future `!Send`). Per value, the yields where that is so.
+pub fn storage_kept(graph: &Graph, value_count: usize) -> Vec<Vec<YieldId>> {
+    #[derive(Clone, PartialEq)]
+    struct Storage {
+        live: BitSet,
+        borrowed: BitSet,
+        moved: BitSet,
+    }
+    let step = |s: &mut Storage, event: &Event| match *event {
+        Event::Create(v) => {
+            s.live.insert(v);
+            s.borrowed.remove(v);
+            s.moved.remove(v);
+        }
+        Event::Borrow(v) => s.borrowed.insert(v),
+        Event::Drop {
+            value,
+            kind: DropKind::Move,
+            ..
+        } => s.moved.insert(value),
+        Event::Drop { value, .. } => {
+            s.live.remove(value);
+            s.borrowed.remove(value);
+            s.moved.remove(value);
+        }
+        Event::Use(_) | Event::Yield(_) => {}
+    };
+    let start = Storage {
+        live: BitSet::default(),
+        borrowed: BitSet::default(),
+        moved: BitSet::default(),
+    };
+    let entry = fixpoint(graph, start, step, |old, new| {
+        let before = old.clone();
+        old.live.union_with(&new.live);
+        old.borrowed.union_with(&new.borrowed);
+        old.moved.union_with(&new.moved);
+        *old != before
+    });
+    let mut out = vec![Vec::new(); value_count];
+    for (b, block) in graph.blocks.iter().enumerate() {
+        let Some(mut state) = entry[b].clone() else {
+            continue;
+        };
+        for event in &block.events {
+            if let Event::Yield(y) = *event {
+                for v in state.moved.iter() {
+                    if state.live.contains(v) && state.borrowed.contains(v) {
+                        out[v].push(y);
+                    }
+                }
+            }
+            step(&mut state, event);
+        }
+    }
+    for yields in &mut out {
+        yields.sort_unstable();
+        yields.dedup();
     }
     out
 }
@@ -243,7 +329,7 @@ fn transfer(state: &mut State, event: &Event, mut record: Option<&mut Vec<Holdin
         }
         // A use does not change what is held; liveness after a yield is
         // `used_after_yield`'s question.
-        Event::Use(_) => {}
+        Event::Use(_) | Event::Borrow(_) => {}
     }
 }
 
@@ -261,7 +347,7 @@ pub fn used_after_yield(graph: &Graph, value: ValueId, y: YieldId) -> bool {
         let mut ended = false;
         for e in &graph.blocks[b].events[from..] {
             match *e {
-                Event::Use(v) if v == value => return true,
+                Event::Use(v) | Event::Borrow(v) if v == value => return true,
                 Event::Drop { value: v, .. } | Event::Create(v) if v == value => {
                     ended = true;
                     break;
@@ -351,6 +437,29 @@ mod tests {
         g.edge(body, head);
         let out = analyse(&g, 1);
         assert!(out[0].yields.is_empty());
+    }
+
+    #[test]
+    fn a_borrowed_value_moved_out_keeps_its_storage() {
+        let mut g = Graph::default();
+        let b = g.entry;
+        let moved = |value| Event::Drop {
+            value,
+            at: (0, 0),
+            kind: DropKind::Move,
+        };
+        g.push(b, Event::Create(0));
+        g.push(b, Event::Borrow(0));
+        g.push(b, moved(0));
+        g.push(b, Event::Create(1));
+        g.push(b, moved(1));
+        g.push(b, Event::Yield(0));
+        g.push(b, drop(0));
+        g.push(b, drop(1));
+        let kept = storage_kept(&g, 2);
+        assert_eq!(kept[0], vec![0], "borrowed, then moved: kept");
+        assert!(kept[1].is_empty(), "moved without a borrow: not kept");
+        assert!(analyse(&g, 2).iter().all(|h| h.yields.is_empty()));
     }
 
     #[test]

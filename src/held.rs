@@ -74,14 +74,40 @@ pub struct HeldValue {
     pub drop_before: Option<(usize, String)>,
     /// The `async fn` whose own body holds the value (not a nested async block).
     pub owner: Option<FnOwner>,
+    /// Nothing holds the value at its yields: it was moved out before them, but
+    /// after a borrow, so the future still keeps its storage (and rustc counts it
+    /// when deciding whether the future is `Send`). Only `future_not_send` reports it.
+    pub storage_only: bool,
 }
 
-/// An `async fn`, as the `future_not_send` lint names it.
+/// The future a held value is part of, as the `future_not_send` lint names it: an
+/// `async fn`'s, or an async block's that is passed where a `Send` future is needed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FnOwner {
+    /// The fn's name, or the path of the fn the block is passed to (`tokio::spawn`).
     pub name: String,
+    /// The fn's name, or the block's `async`.
     pub name_span: ByteRange,
-    pub is_pub: bool,
+    pub kind: OwnerKind,
+}
+
+/// Why a future's `Send` matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerKind {
+    /// An `async fn`; a `pub` one's callers may require `Send`.
+    AsyncFn { is_pub: bool },
+    /// An async block passed to a fn that requires a `Send` future.
+    SpawnedBlock,
+}
+
+impl FnOwner {
+    /// Whether the lint asks for this future to be `Send`.
+    pub fn must_be_send(&self) -> bool {
+        matches!(
+            self.kind,
+            OwnerKind::AsyncFn { is_pub: true } | OwnerKind::SpawnedBlock
+        )
+    }
 }
 
 impl HeldValue {

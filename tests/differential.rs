@@ -172,9 +172,15 @@ fn compile(
     let output_file = out_dir.join(format!("fixture-{index}-{edition}.rmeta"));
     // Point clippy at a configuration-free directory so a `clippy.toml` in this repository
     // cannot change what the oracle reports.
+    let warn: Vec<String> = fixture
+        .warn
+        .iter()
+        .map(|lint| format!("-Wclippy::{lint}"))
+        .collect();
     let output = Command::new(driver)
         .arg(format!("--edition={edition}"))
         .args(FLAGS)
+        .args(&warn)
         .arg("-o")
         .arg(&output_file)
         .arg(fixture.absolute_path())
@@ -232,6 +238,7 @@ fn record(diagnostic: &Value, outcome: &mut Outcome) {
     let (oracle, lint) = match code {
         "clippy::await_holding_lock" => ("clippy", "await_holding_lock"),
         "clippy::await_holding_refcell_ref" => ("clippy", "await_holding_refcell_ref"),
+        "clippy::future_not_send" => ("clippy", "future_not_send"),
         "unfulfilled_lint_expectations" => ("rustc", "unfulfilled_lint_expectations"),
         "must_not_suspend" => match must_not_suspend_lint(message) {
             Some(lint) => ("must_not_suspend", lint),

@@ -70,6 +70,7 @@ fn write_body(out: &mut String, body: &LoweredBody<'_>, source: &SourceFile) {
             .map(|e| match *e {
                 Event::Create(v) => format!("create v{v}"),
                 Event::Use(v) => format!("use v{v}"),
+                Event::Borrow(v) => format!("borrow v{v}"),
                 Event::Yield(y) => format!("yield y{y}"),
                 Event::Drop { value, at: r, kind } => {
                     let how = match kind {

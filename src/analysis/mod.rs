@@ -10,7 +10,7 @@ pub mod dump;
 pub mod summary;
 
 use crate::dataflow;
-use crate::held::{BodyKind, FnOwner, HeldValue, YieldInfo};
+use crate::held::{BodyKind, FnOwner, HeldValue, Origin, OwnerKind, ValueInfo, YieldInfo};
 use crate::input::edition::Edition;
 use crate::lower::{BodyRef, ChildBody, ChildSyntax, LoweredBody, Lowerer, TooDeep};
 use crate::resolve::file_index::FileIndex;
@@ -141,7 +141,13 @@ fn lower_children<'ast>(
                 body: syntax,
                 env,
                 self_ty,
+                spawned_by,
             } = child;
+            let owner = spawned_by.map(|(name, name_span)| FnOwner {
+                name,
+                name_span,
+                kind: OwnerKind::SpawnedBlock,
+            });
             let lowerer = Lowerer::new(sketch, arena, edition, kind, self_ty);
             let lowered = match syntax {
                 ChildSyntax::Block(b) => lowerer.lower_fn(&[], &env, BodyRef::Block(b))?,
@@ -150,7 +156,7 @@ fn lower_children<'ast>(
                     lowerer.lower_fn(&params, &env, BodyRef::Expr(&c.body))?
                 }
             };
-            work.push((lowered, None));
+            work.push((lowered, owner));
         }
     }
     Ok(())
@@ -166,37 +172,89 @@ fn collect_held(
         return;
     }
     let holdings = dataflow::analyse(&body.graph, body.values.len());
+    // Only what makes a future `!Send` matters when a value's storage is all that is
+    // left: ask only when there is such a value.
+    let kept = owner
+        .as_ref()
+        .filter(|_| {
+            body.values
+                .iter()
+                .any(|v| v.shapes.iter().any(|s| s.hazard.is_not_send()))
+        })
+        .map(|_| dataflow::storage_kept(&body.graph, body.values.len()));
     for (id, (value, holding)) in body.values.iter().zip(holdings).enumerate() {
-        if holding.yields.is_empty() {
-            continue;
-        }
-        // A value without drop glue is held only while it is used later (NLL).
-        let no_glue = value
-            .shapes
-            .iter()
-            .filter(|s| s.is_held())
-            .all(|s| !s.has_drop_glue());
-        let mut yields: Vec<(YieldInfo, bool)> = holding
-            .yields
-            .iter()
-            .filter(|&&(y, _)| !no_glue || dataflow::used_after_yield(&body.graph, id, y))
-            .map(|&(y, must)| (body.yields[y].clone(), must))
-            .collect();
-        if yields.is_empty() {
-            continue;
-        }
-        yields.sort_by_key(|(y, _)| y.span);
-        let mut held = HeldValue {
-            value: value.clone(),
-            body: body.kind,
-            yields,
-            drops: holding.drops,
-            drop_before: None,
-            owner: owner.clone(),
+        let held = if holding.yields.is_empty() {
+            kept.as_ref()
+                .and_then(|k| storage_only(value, &k[id], body, owner.clone()))
+        } else {
+            held_value(id, value, holding, body, owner.clone(), text)
         };
-        held.drop_before = drop_fix::drop_insertion(&held, body, text);
-        out.push(held);
+        out.extend(held);
     }
+}
+
+/// A value the dataflow found held across yields: those where it is, for one
+/// without drop glue only those where it is still used after (NLL).
+fn held_value(
+    id: usize,
+    value: &ValueInfo,
+    holding: dataflow::Holding,
+    body: &LoweredBody<'_>,
+    owner: Option<FnOwner>,
+    text: &str,
+) -> Option<HeldValue> {
+    let no_glue = value
+        .shapes
+        .iter()
+        .filter(|s| s.is_held())
+        .all(|s| !s.has_drop_glue());
+    let mut yields: Vec<(YieldInfo, bool)> = holding
+        .yields
+        .iter()
+        .filter(|&&(y, _)| !no_glue || dataflow::used_after_yield(&body.graph, id, y))
+        .map(|&(y, must)| (body.yields[y].clone(), must))
+        .collect();
+    if yields.is_empty() {
+        return None;
+    }
+    yields.sort_by_key(|(y, _)| y.span);
+    let mut held = HeldValue {
+        value: value.clone(),
+        body: body.kind,
+        yields,
+        drops: holding.drops,
+        drop_before: None,
+        owner,
+        storage_only: false,
+    };
+    held.drop_before = drop_fix::drop_insertion(&held, body, text);
+    Some(held)
+}
+
+/// A binding moved out before the yields `kept`, after a borrow, whose storage the
+/// future keeps: it still makes the future `!Send`, though nothing holds it.
+fn storage_only(
+    value: &ValueInfo,
+    kept: &[usize],
+    body: &LoweredBody<'_>,
+    owner: Option<FnOwner>,
+) -> Option<HeldValue> {
+    let binding = matches!(value.origin, Origin::Binding | Origin::Parameter);
+    if kept.is_empty() || !binding || !value.shapes.iter().any(|s| s.hazard.is_not_send()) {
+        return None;
+    }
+    Some(HeldValue {
+        value: value.clone(),
+        body: body.kind,
+        yields: kept
+            .iter()
+            .map(|&y| (body.yields[y].clone(), false))
+            .collect(),
+        drops: Vec::new(),
+        drop_before: None,
+        owner,
+        storage_only: true,
+    })
 }
 
 /// `pub`, and not restricted to the crate (`pub(crate)` futures are not exposed).
@@ -247,7 +305,7 @@ impl<'ast> BodyFinder<'ast> {
             owner: FnOwner {
                 name: sig.ident.to_string(),
                 name_span: crate::span::range(sig.ident.span()),
-                is_pub,
+                kind: OwnerKind::AsyncFn { is_pub },
             },
             name: sig.ident.to_string(),
             opaque_return,

@@ -919,6 +919,64 @@ pub const MEM_END: &[&str] = &["drop", "forget"];
 /// `futures::join!`, …): a call of one is a yield point.
 pub const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join", "pending"];
 
+/// A type that is not `Sync`: a shared reference to one is not `Send`, and neither
+/// is a future that holds it (`&self` of a type with a `RefCell` field).
+pub struct NotSyncRow {
+    /// The path after the std root.
+    pub path: &'static [&'static str],
+    /// Whether the name alone says it (no other common type has it).
+    pub by_name: bool,
+    pub why: &'static str,
+}
+
+pub const NOT_SYNC_TYPES: &[NotSyncRow] = &[
+    NotSyncRow {
+        path: &["cell", "RefCell"],
+        by_name: true,
+        why: "`RefCell` is not `Sync` (docs.rs/std/cell/struct.RefCell.html)",
+    },
+    NotSyncRow {
+        path: &["cell", "Cell"],
+        by_name: true,
+        why: "`Cell` is not `Sync` (docs.rs/std/cell/struct.Cell.html)",
+    },
+    NotSyncRow {
+        path: &["cell", "UnsafeCell"],
+        by_name: true,
+        why: "`UnsafeCell` is not `Sync`",
+    },
+    NotSyncRow {
+        path: &["cell", "OnceCell"],
+        by_name: false,
+        why: "`cell::OnceCell` is not `Sync` (`OnceLock` is)",
+    },
+    NotSyncRow {
+        path: &["rc", "Rc"],
+        by_name: true,
+        why: "`Rc` is neither `Send` nor `Sync`",
+    },
+    NotSyncRow {
+        path: &["rc", "Weak"],
+        by_name: false,
+        why: "`rc::Weak` is neither `Send` nor `Sync`",
+    },
+    NotSyncRow {
+        path: &["sync", "mpsc", "Receiver"],
+        by_name: false,
+        why: "`mpsc::Receiver` is not `Sync` (docs.rs/std/sync/mpsc/struct.Receiver.html)",
+    },
+];
+
+/// Fns that run a future on other threads, so it must be `Send` (their signatures
+/// say `F: Future + Send + 'static`), by path.
+pub const SEND_SPAWNERS: &[&[&str]] = &[
+    &["tokio", "spawn"],
+    &["tokio", "task", "spawn"],
+    &["async_std", "task", "spawn"],
+    &["smol", "spawn"],
+    &["async_global_executor", "spawn"],
+];
+
 /// Look-alikes: calls that read like a lock or a borrow and are not.
 pub struct LookAlikeRow {
     pub what: &'static str,

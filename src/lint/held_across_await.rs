@@ -32,6 +32,9 @@ pub fn lint_of(class: HazardClass) -> Option<Lint> {
 /// The diagnostics for one held value: one per lint its hazards belong to, at the
 /// level `levels` gives it there (none when allowed).
 pub fn check(held: &HeldValue, source: &SourceFile, levels: &LintLevels) -> Vec<Diagnostic> {
+    if held.storage_only {
+        return Vec::new();
+    }
     let mut classes: Vec<HazardClass> = held
         .value
         .shapes

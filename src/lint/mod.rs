@@ -35,7 +35,7 @@ pub fn file_diagnostics(
         here
     };
     let mut out = Vec::new();
-    for h in held {
+    for h in held.iter().filter(|h| !h.storage_only) {
         let lints: Vec<Lint> = h
             .value
             .shapes

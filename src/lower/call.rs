@@ -41,6 +41,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
         };
         let taken_from = self.moved_out_of(&path, c);
+        let send_params = self.sketch.send_future_params(&path);
         // A tuple struct or variant constructor's arguments are extending too.
         let constructor = path
             .last()
@@ -48,8 +49,18 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let arg_ctx = Ctx::extending(ctx.extending && constructor);
         let mut arg_shapes = Vec::new();
         let mut arg_referents = Vec::new();
-        for arg in &c.args {
+        for (i, arg) in c.args.iter().enumerate() {
+            let children = self.children.len();
             let op = self.lower_expr(arg, arg_ctx)?;
+            if let (Some((name, params)), syn::Expr::Async(a)) = (&send_params, strip_parens(arg)) {
+                // An async block passed where a `Send` future is needed.
+                if params.contains(&i) && self.children.len() == children + 1 {
+                    let at = crate::span::range(a.async_token.span);
+                    if let Some(child) = self.children.last_mut() {
+                        child.spawned_by = Some((name.clone(), at));
+                    }
+                }
+            }
             arg_shapes.push(self.consume(op));
             // `Ref::clone(&r)`: what the referenced local holds, not moved.
             arg_referents.push(match strip_parens(arg) {
@@ -179,9 +190,18 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             result = given_back;
         }
         if recv_plain && YIELDING_ADAPTERS.contains(&method.as_str()) {
-            // `iter.map(|s| s.lock().unwrap())` yields guards.
-            if let Some(syn::Expr::Closure(c)) = m.args.first().map(strip_parens) {
-                result = wrap_all(self.closure_returns(c), &Layer::Iterator);
+            // `iter.map(|s| s.lock().unwrap())` yields guards, `.map(Rc::new)` `Rc`s.
+            let yielded = match m.args.first().map(strip_parens) {
+                Some(syn::Expr::Closure(c)) => self.closure_returns(c),
+                Some(syn::Expr::Path(p)) => {
+                    let path = crate::resolve::file_index::path_names(&p.path);
+                    self.sketch
+                        .call_result(&path, &[Vec::new()], &[], self.self_ty.as_deref())
+                }
+                _ => Vec::new(),
+            };
+            if !yielded.is_empty() {
+                result = wrap_all(yielded, &Layer::Iterator);
             }
         }
         if result.is_empty() && recv_plain {

@@ -211,6 +211,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             body: ChildSyntax::Closure(c),
             env,
             self_ty: self.self_ty.clone(),
+            spawned_by: None,
         });
         (value(wrap_all(moved, &Layer::Capture), span), callable)
     }
@@ -233,6 +234,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             body: ChildSyntax::Block(&a.block),
             env,
             self_ty: self.self_ty.clone(),
+            spawned_by: None,
         });
         let mut shapes = wrap_all(moved, &Layer::Capture);
         shapes.extend(output);

@@ -54,6 +54,9 @@ pub struct ChildBody<'ast> {
     pub env: Vec<EnvLocal<'ast>>,
     /// The impl's `Self` type name, for `self.field` look-ups.
     pub self_ty: Option<String>,
+    /// The fn this async block is passed to, when that fn needs a `Send` future
+    /// (`tokio::spawn`), and where the block starts.
+    pub spawned_by: Option<(String, ByteRange)>,
 }
 
 pub enum ChildSyntax<'ast> {
@@ -387,11 +390,34 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         })
     }
 
-    /// `self`, `mut self`, `self: Box<Self>`: the body owns the value.
+    /// `self`, `mut self`, `self: Box<Self>`: the body owns the value. `&self` of a
+    /// type that is not `Sync`: the future holds a reference that is not `Send`.
     fn declare_self_receiver(&mut self) {
-        let Some(r) = self.receiver.filter(|r| by_value_receiver(r)) else {
+        let Some(r) = self.receiver else {
             return;
         };
+        if matches!(r.kind, syn::ReceiverKind::Reference(_, _, None)) {
+            let Some(hazard) = self
+                .self_ty
+                .as_deref()
+                .and_then(|t| self.sketch.not_sync_self(t))
+            else {
+                return;
+            };
+            let ty_name = self.self_ty.clone().unwrap_or_default();
+            let id = self.declare_local(
+                "self".to_string(),
+                TyHint::Struct(ty_name),
+                range(r.self_token.span),
+                None,
+                Origin::Parameter,
+            );
+            self.give_shapes(id, vec![Shape::new(hazard)]);
+            return;
+        }
+        if !by_value_receiver(r) {
+            return;
+        }
         let ty_name = self.self_ty.clone().unwrap_or_default();
         let boxed = matches!(&r.kind, syn::ReceiverKind::Typed(_, ty)
             if matches!(&**ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Box")));

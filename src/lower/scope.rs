@@ -274,9 +274,11 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         has.then_some((l, member))
     }
 
+    /// The local is read or borrowed here (autoref, deref, `&`, a non-`move`
+    /// capture, a mention in a macro's tokens), not moved.
     pub(super) fn mention(&mut self, l: usize) {
         if let Some(v) = self.locals[l].value {
-            self.emit(Event::Use(v));
+            self.emit(Event::Borrow(v));
         }
     }
 

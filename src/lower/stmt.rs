@@ -172,6 +172,17 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             (Operand::None, Some(ty)) => value(self.generic_param_shapes(ty), range_of(pat)),
             (op, _) => op,
         };
+        // A parameter is part of the future from its start: what makes it `!Send`
+        // counts at every await, used or not.
+        let op = match op {
+            Operand::Value(mut shapes, at) => {
+                for s in &mut shapes {
+                    s.hazard.drop_glue |= s.hazard.class == crate::hazard::HazardClass::NotSend;
+                }
+                Operand::Value(shapes, at)
+            }
+            op => op,
+        };
         let hint = ty.map(TyHint::Type).unwrap_or(TyHint::None);
         self.bind(pat, op, hint, None, Origin::Parameter, false);
     }

@@ -69,6 +69,9 @@ pub struct FileIndex<'ast> {
     pub must_not_suspend_traits: HashMap<String, Option<String>>,
     /// Types with an `impl Drop` in this file.
     pub drop_impls: HashSet<String>,
+    /// Types with an (`unsafe`) `impl Sync` in this file: whatever their fields are,
+    /// their author says they are `Sync`.
+    pub sync_impls: HashSet<String>,
     /// `impl Deref for Name { type Target = T; }`: Name → T.
     pub deref_targets: HashMap<String, &'ast syn::Type>,
     /// Variant name → its `#[must_not_suspend]` enum (for `Idle` after `use State::*`).
@@ -473,6 +476,9 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
         };
         if let (true, Some(name)) = (of_trait("Drop"), &name) {
             self.drop_impls.insert(name.clone());
+        }
+        if let (true, Some(name)) = (of_trait("Sync"), &name) {
+            self.sync_impls.insert(name.clone());
         }
         if let (true, Some(name)) = (of_trait("Deref"), &name) {
             let target = item.items.iter().find_map(|i| match i {

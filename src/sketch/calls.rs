@@ -6,7 +6,8 @@
 
 use crate::hazard::table::{
     CallEffect, WrapperEffect, ENDING_METHODS, INSERTING_METHODS, ITERATOR_ADAPTERS, MEM_END,
-    NOT_GUARD_GETTERS, RETURNS_ARGUMENT, STD_CALLS, STD_IDENTITY_FNS, WRAPPER_METHODS,
+    NOT_GUARD_GETTERS, RETURNS_ARGUMENT, SEND_SPAWNERS, STD_CALLS, STD_IDENTITY_FNS,
+    WRAPPER_METHODS,
 };
 use crate::hazard::{self, Hazard, HazardClass, Layer, NextUse, Receiver, Shape};
 
@@ -132,6 +133,30 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
             .unwrap_or_else(|| written.to_string())
     }
 
+    /// The fn at `path`, as written, when it needs some of its arguments to be
+    /// `Send` futures (`tokio::spawn`, a fn of this file with `F: Future + Send`), and
+    /// which.
+    pub fn send_future_params(&self, path: &[String]) -> Option<(String, Vec<usize>)> {
+        let written = path.join("::");
+        let resolved = self.index.resolve_segments(path.to_vec());
+        if SEND_SPAWNERS.iter().any(|row| resolved == *row) {
+            return Some((written, vec![0]));
+        }
+        let sig = self.index.signature(None, path.last()?)?;
+        let params: Vec<usize> = sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(t) => Some(&*t.ty),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .enumerate()
+            .filter(|(_, ty)| super::types::needs_send(sig, ty))
+            .map(|(i, _)| i)
+            .collect();
+        (!params.is_empty()).then_some((written, params))
+    }
+
     /// `drop(g)`, `mem::drop(g)`, `mem::forget(g)`: std's, unless this file defines
     /// or imports another `drop`.
     fn ends_argument(&self, type_seg: Option<&str>, last: &str) -> bool {
@@ -248,7 +273,7 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
     ) -> Vec<Shape> {
         let method = m.method.to_string();
         if method == "lock" {
-            if let Some(shape) = self.std_stream_lock(&m.receiver) {
+            if let Some(shape) = self.std_stream_lock(&m.receiver, locals) {
                 return vec![shape];
             }
         }

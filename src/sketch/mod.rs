@@ -57,6 +57,8 @@ pub enum TyHint<'ast> {
     Receiver(Receiver),
     /// A struct of this file, by name.
     Struct(String),
+    /// A std stream (`Stdout`, `Stderr`, `Stdin`), whose `lock()` is a look-alike.
+    StdStream(&'static str),
 }
 
 /// The locals in view where an expression is sketched: what the lowering knows of

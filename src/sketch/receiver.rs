@@ -163,7 +163,7 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
             TyHint::None => None,
             TyHint::Type(ty) => self.receiver_of_type(ty),
             TyHint::Receiver(r) => Some(*r),
-            TyHint::Struct(_) => Some(Receiver::OTHER),
+            TyHint::Struct(_) | TyHint::StdStream(_) => Some(Receiver::OTHER),
         }
     }
 
@@ -234,10 +234,57 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
                 .and_then(|i| locals.hint(&i.to_string()))
                 .cloned()
                 .unwrap_or(TyHint::None),
-            other => match self.receiver_of(other, locals) {
-                Some(r) => TyHint::Receiver(r),
-                None => TyHint::None,
+            other => match (
+                self.std_stream(other, locals),
+                self.receiver_of(other, locals),
+            ) {
+                (Some(stream), _) => TyHint::StdStream(stream),
+                (None, Some(r)) => TyHint::Receiver(r),
+                (None, None) => TyHint::None,
             },
+        }
+    }
+
+    /// The std stream an expression is (`io::stdout()`, a local made from one, a
+    /// value of type `Stdout`): the name of its lock's type.
+    fn std_stream(&self, e: &syn::Expr, locals: &dyn Locals<'ast>) -> Option<&'static str> {
+        let from_type = |ty: &syn::Type| {
+            let path = self.index.type_path(ty)?;
+            let (first, rest) = path.split_first()?;
+            let [module, name] = rest else {
+                return None;
+            };
+            let std = hazard::families::is_std_root(first) && module == "io";
+            STD_STREAMS
+                .iter()
+                .find(|(_, ty)| std && *ty == name.as_str())
+                .map(|(_, ty)| *ty)
+        };
+        match strip_parens(e) {
+            syn::Expr::Call(c) => {
+                let syn::Expr::Path(p) = strip_parens(&c.func) else {
+                    return None;
+                };
+                let name = p.path.segments.last()?.ident.to_string();
+                STD_STREAMS
+                    .iter()
+                    .find(|(f, _)| *f == name)
+                    .map(|(_, ty)| *ty)
+            }
+            syn::Expr::Path(p) => match locals.hint(&p.path.get_ident()?.to_string())? {
+                TyHint::StdStream(stream) => Some(stream),
+                TyHint::Type(ty) => from_type(ty),
+                _ => None,
+            },
+            syn::Expr::Field(f) => match self
+                .index
+                .field_decl(&self.struct_of(&f.base, locals)?, &member_name(&f.member))?
+            {
+                FieldDecl::Here(ty) => from_type(ty),
+                FieldDecl::Crate(_) => None,
+            },
+            syn::Expr::Reference(r) => self.std_stream(&r.expr, locals),
+            _ => None,
         }
     }
 
@@ -268,15 +315,12 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
 
     /// `stdout().lock()`: a `StdoutLock` is `!Send` (only `future_not_send` cares),
     /// not a lock guard for `await_holding_lock`.
-    pub fn std_stream_lock(&self, receiver: &syn::Expr) -> Option<Shape> {
-        let syn::Expr::Call(c) = strip_parens(receiver) else {
-            return None;
-        };
-        let syn::Expr::Path(p) = strip_parens(&c.func) else {
-            return None;
-        };
-        let name = p.path.segments.last()?.ident.to_string();
-        let (_, which) = STD_STREAMS.iter().find(|(f, _)| *f == name)?;
+    pub fn std_stream_lock(
+        &self,
+        receiver: &syn::Expr,
+        locals: &dyn Locals<'ast>,
+    ) -> Option<Shape> {
+        let which = self.std_stream(receiver, locals)?;
         Some(Shape::new(Hazard::new(
             HazardClass::NotSend,
             format!("std::io::{which}Lock"),

@@ -3,7 +3,7 @@
 //! or configured type), which lock a receiver's type is, and what calling a fn or
 //! method of the crate returns, from its signature.
 
-use crate::hazard::table::WRAPPER_TYPES;
+use crate::hazard::table::{NOT_SYNC_TYPES, WRAPPER_TYPES};
 use crate::hazard::{self, Family, Layer, Receiver, Shape};
 use crate::resolve::file_index::{
     first_type_arg, is_pointer_like, last_of_key, path_names, split_key,
@@ -124,6 +124,12 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
                         s.layers.push(Layer::Ref);
                         s.layers.extend(layers.iter().cloned());
                         out.push(s);
+                    }
+                }
+                // A shared reference to a `!Sync` value is `!Send`.
+                if r.mutability.is_none() {
+                    if let Some(h) = self.not_sync_reference(&r.elem) {
+                        out.push(Shape { hazard: h, layers });
                     }
                 }
             }
@@ -630,4 +636,111 @@ fn wrapper_type_layer(name: &str) -> Option<&'static Layer> {
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, l)| l)
+}
+
+impl<'a, 'ast> Sketch<'a, 'ast> {
+    /// The hazard of `&T` when `T` is not `Sync`: it is not `Send` (only
+    /// `future_not_send` looks at it), held while used.
+    pub fn not_sync_reference(&self, ty: &syn::Type) -> Option<hazard::Hazard> {
+        let reason = self.not_sync(ty, 0)?;
+        let name = crate::resolve::file_index::struct_name_of_type(ty).unwrap_or_default();
+        let mut h = hazard::Hazard::new(hazard::HazardClass::NotSend, format!("&{name}"));
+        h.reason = Some(reason);
+        h.drop_glue = false;
+        Some(h)
+    }
+
+    /// The hazard of `&self` in an impl of `self_ty`, when the type is not `Sync`.
+    pub fn not_sync_self(&self, self_ty: &str) -> Option<hazard::Hazard> {
+        let reason = self.not_sync_struct(self_ty, 0)?;
+        let mut h = hazard::Hazard::new(hazard::HazardClass::NotSend, format!("&{self_ty}"));
+        h.reason = Some(reason);
+        Some(h)
+    }
+
+    /// Why a value of type `ty` is not `Sync`, when it plainly is not: a `RefCell`,
+    /// `Cell`, `Rc`... (the hazard table's `NOT_SYNC_TYPES`), such a type inside a
+    /// wrapper or pointer, or a struct of this file with a field of one.
+    fn not_sync(&self, ty: &syn::Type, depth: usize) -> Option<String> {
+        if depth > 4 {
+            return None;
+        }
+        let syn::Type::Path(p) = ty else {
+            return match ty {
+                syn::Type::Paren(p) => self.not_sync(&p.elem, depth + 1),
+                syn::Type::Ptr(_) => Some("a raw pointer is not `Sync`".to_string()),
+                _ => None,
+            };
+        };
+        let last = p.path.segments.last()?;
+        let name = last.ident.to_string();
+        if let Some(reason) = self.not_sync_path(&self.index.resolve(&p.path)) {
+            return Some(reason.to_string());
+        }
+        // Locks make their data `Sync`; other wrappers and pointers do not.
+        let transparent = is_pointer_like(&name) || wrapper_type_layer(&name).is_some();
+        if transparent && !matches!(name.as_str(), "Mutex" | "RwLock") {
+            return self.not_sync(first_type_arg(last)?, depth + 1);
+        }
+        if p.path.segments.len() == 1 {
+            return self.not_sync_struct(&name, depth + 1);
+        }
+        None
+    }
+
+    /// Why the struct `name` of this file is not `Sync`: a field of a type that is not.
+    fn not_sync_struct(&self, name: &str, depth: usize) -> Option<String> {
+        if self.index.sync_impls.contains(name) {
+            return None;
+        }
+        let fields = self.index.structs.get(name)?;
+        let mut names: Vec<&String> = fields.keys().collect();
+        names.sort();
+        names.into_iter().find_map(|field| {
+            let reason = self.not_sync(fields[field], depth + 1)?;
+            Some(format!(
+                "`{name}` is not `Sync`: its field `{field}` is not ({reason})"
+            ))
+        })
+    }
+
+    /// The reason of a `NOT_SYNC_TYPES` row for a resolved path (a single unresolved
+    /// name counts as std's, as these names are std's everywhere).
+    fn not_sync_path(&self, path: &[String]) -> Option<&'static str> {
+        let (first, rest) = path.split_first()?;
+        NOT_SYNC_TYPES.iter().find_map(|row| {
+            let std = hazard::families::is_std_root(first) && rest == row.path;
+            let bare = row.by_name && path.len() == 1 && row.path.last() == Some(&first.as_str());
+            (std || bare).then_some(row.why)
+        })
+    }
+}
+
+/// Whether a parameter of type `ty` of `sig` must be `Send`: `impl Future + Send`,
+/// or a type parameter bounded by `Send` (inline or in `where`).
+pub fn needs_send(sig: &syn::Signature, ty: &syn::Type) -> bool {
+    let says_send = |bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>| {
+        bounds.iter().any(|b| {
+            matches!(b, syn::TypeParamBound::Trait(t)
+                if t.path.segments.last().is_some_and(|s| s.ident == "Send"))
+        })
+    };
+    match ty {
+        syn::Type::ImplTrait(t) => says_send(&t.bounds),
+        syn::Type::Path(p) => {
+            let Some(name) = p.path.get_ident() else {
+                return false;
+            };
+            let inline = sig.generics.params.iter().any(|g| {
+                matches!(g, syn::GenericParam::Type(t) if t.ident == *name && says_send(&t.bounds))
+            });
+            let clauses = sig.generics.where_clause.iter().flat_map(|w| &w.predicates).any(|pred| {
+                matches!(pred, syn::WherePredicate::Type(t)
+                    if matches!(&t.bounded_ty, syn::Type::Path(b) if b.path.get_ident() == Some(name))
+                        && says_send(&t.bounds))
+            });
+            inline || clauses
+        }
+        _ => false,
+    }
 }

@@ -3,7 +3,9 @@
 //! A fixture is a Rust file under `fixtures/<theme>/`. Its header (the leading comment
 //! lines) may hold directives:
 //! - `//@ edition: 2024` pins it to one edition (default: checked in 2021 and 2024);
-//! - `//@ compile: no <reason>` keeps it out of the differential test.
+//! - `//@ compile: no <reason>` keeps it out of the differential test;
+//! - `//@ warn: <lint>` turns on a lint that is allowed by default (`future_not_send`),
+//!   for yieldsafe and for the compiler's lint of the same name.
 //!
 //! Its lines carry expectations, as rustc's and clippy's UI tests do:
 //! - `//~ WARN await_holding_lock` on the line where the held value's primary span starts,
@@ -51,6 +53,8 @@ pub struct Fixture {
     pub differs: BTreeMap<usize, (Option<u16>, String)>,
     /// False when the header says `//@ compile: no ...`.
     pub compile: bool,
+    /// Lints the header turns on (`//@ warn: future_not_send`).
+    pub warn: Vec<String>,
 }
 
 impl Fixture {
@@ -142,6 +146,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Fixture, Vec<String>> {
 
     let mut editions: Option<Vec<u16>> = None;
     let mut compile = true;
+    let mut warn = Vec::new();
     let mut in_header = true;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
@@ -173,9 +178,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Fixture, Vec<String>> {
                 Some(reason) if !reason.trim().is_empty() => compile = false,
                 _ => err(i + 1, "expected `//@ compile: no <reason>`".into()),
             },
+            ("warn", lint) if yieldsafe::catalog::get(lint).is_some() => {
+                warn.push(lint.to_string())
+            }
+            ("warn", lint) => err(i + 1, format!("`//@ warn: {lint}`: no such lint")),
             (key, _) => err(
                 i + 1,
-                format!("unknown directive `{key}` (known: edition, compile)"),
+                format!("unknown directive `{key}` (known: edition, compile, warn)"),
             ),
         }
     }
@@ -231,6 +240,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Fixture, Vec<String>> {
             expectations,
             differs,
             compile,
+            warn,
         })
     } else {
         Err(errors)
