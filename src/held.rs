@@ -74,6 +74,9 @@ pub struct HeldValue {
     pub drop_before: Option<(usize, String)>,
     /// The `async fn` whose own body holds the value (not a nested async block).
     pub owner: Option<FnOwner>,
+    /// The path of the fn the value is in, within its file (`store::Cache::refresh`),
+    /// also for a value of an async block or closure inside it.
+    pub item: String,
 }
 
 /// An `async fn`, as the `future_not_send` lint names it.

@@ -88,7 +88,7 @@ fn workspace_metadata_applies_to_members() {
         1,
         "the excluded file is not checked: {out}"
     );
-    assert!(out.starts_with("./src/lib.rs:4:9: error: "), "{out}");
+    assert!(out.starts_with("src/lib.rs:4:9: error: "), "{out}");
 }
 
 #[test]

@@ -29,6 +29,10 @@ pub struct LintInfo {
     /// then name without a tool prefix.
     #[serde(default)]
     pub rustc_lint: bool,
+    /// The compiler's page about the lint, for a rustc lint (clippy's page follows
+    /// from the clippy name: `LintInfo::doc_url`).
+    #[serde(default)]
+    pub rustc_doc: Option<String>,
     /// One line, lower case, no trailing period.
     pub summary: String,
     /// For a lint about held values: the note of its diagnostics, why holding such a
@@ -81,6 +85,20 @@ impl LintInfo {
             *field = field.trim().to_owned();
         }
         Ok(info)
+    }
+
+    /// Where the lint is documented on the web: clippy's lint list for a lint clippy
+    /// has, the compiler's page for a rustc lint; `None` for a lint only yieldsafe has
+    /// (its `--explain` text is the documentation).
+    pub fn doc_url(&self) -> Option<String> {
+        match (&self.clippy_name, &self.rustc_doc) {
+            (Some(_), _) => Some(format!(
+                "https://rust-lang.github.io/rust-clippy/master/index.html#{}",
+                self.name
+            )),
+            (None, Some(url)) => Some(url.clone()),
+            (None, None) => None,
+        }
     }
 
     /// The type paths among `matches`.

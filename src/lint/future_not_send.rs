@@ -80,5 +80,6 @@ pub fn check(
                 .to_string(),
         ],
         suggestions: Vec::new(),
+        item: held.first().map(|h| h.item.clone()),
     })
 }

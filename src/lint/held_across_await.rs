@@ -107,6 +107,7 @@ fn build(
         notes,
         help,
         suggestions,
+        item: Some(held.item.clone()),
     }
 }
 

@@ -46,5 +46,6 @@ pub fn check(u: &Unfulfilled, source: &SourceFile, levels: &LintLevels) -> Optio
             .collect(),
         help: vec![help],
         suggestions: Vec::new(),
+        item: None,
     })
 }

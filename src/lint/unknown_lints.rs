@@ -44,5 +44,6 @@ pub fn check(u: &UnknownName, source: &SourceFile, levels: &LintLevels) -> Optio
         notes: vec![super::level_note(Lint::UnknownLints, level)],
         help,
         suggestions,
+        item: None,
     })
 }
