@@ -365,3 +365,160 @@ fn syntax_errors_are_reported_where_findings_can_be_and_everywhere_with_full_par
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("c.rs:2:"), "{err}");
 }
+
+/// The same file with `shift` blank lines at the top and, with `more`, a second
+/// finding in a new fn.
+fn held_file(shift: usize, more: bool) -> String {
+    let mut text = "\n".repeat(shift) + HELD;
+    if more {
+        text.push_str("pub async fn h(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    yield_now().await;\n}\n");
+    }
+    text
+}
+
+/// `--write-baseline` records today's findings; `--baseline` reports only new ones,
+/// also when the old ones moved.
+#[test]
+fn a_baseline_reports_only_what_is_new() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", &held_file(0, false));
+    let (code, out, err) =
+        stdout_of(yieldsafe(dir.path()).args(["--write-baseline", "baseline.json", "src"]));
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert!(err.contains("wrote 1 finding to `baseline.json`"), "{err}");
+    let recorded = fs::read_to_string(dir.path().join("baseline.json")).unwrap();
+    assert!(recorded.contains("\"value\": \"g\""), "{recorded}");
+    assert!(recorded.contains("\"item\": \"f\""), "{recorded}");
+    // Moved down three lines: still known.
+    write(dir.path(), "src/lib.rs", &held_file(3, false));
+    let (code, out, err) = stdout_of(yieldsafe(dir.path()).args([
+        "--baseline",
+        "baseline.json",
+        "-D",
+        "warnings",
+        "--format",
+        "short",
+        "src",
+    ]));
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    // A new finding is reported, the old one still not.
+    write(dir.path(), "src/lib.rs", &held_file(3, true));
+    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args([
+        "--baseline",
+        "baseline.json",
+        "--format",
+        "short",
+        "src",
+    ]));
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.starts_with("src/lib.rs:11:9: warning: "), "{out}");
+    // A file that is no baseline is an error naming it.
+    write(dir.path(), "bad.json", "{\"findings\": 3}");
+    let (code, _, err) = stdout_of(yieldsafe(dir.path()).args(["--baseline", "bad.json", "src"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.json: not a yieldsafe baseline"), "{err}");
+}
+
+/// Several formats in one run: SARIF to a file, and the human format still to the
+/// terminal; each `--output` takes the `--format` before it.
+#[test]
+fn formats_go_to_their_output_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", HELD);
+    let (code, out, err) = stdout_of(yieldsafe(dir.path()).args([
+        "--format",
+        "sarif",
+        "--output",
+        "out.sarif",
+        "--format",
+        "json",
+        "--output",
+        "out.jsonl",
+        "src",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("warning: `g` (a `std::sync::MutexGuard`)"),
+        "{out}"
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("out.sarif")).unwrap()).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["ruleId"],
+        "await_holding_lock"
+    );
+    let jsonl = fs::read_to_string(dir.path().join("out.jsonl")).unwrap();
+    assert!(
+        jsonl.starts_with("{\"schema\":2,\"type\":\"finding\""),
+        "{jsonl}"
+    );
+    // One format for stdout, the other to a file.
+    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args([
+        "--format", "github", "--format", "sarif", "-o", "x.sarif", "src",
+    ]));
+    assert_eq!(code, 0);
+    assert!(out.starts_with("::warning file=src/lib.rs,"), "{out}");
+    assert!(dir.path().join("x.sarif").is_file());
+    let (code, _, err) =
+        stdout_of(yieldsafe(dir.path()).args(["--format", "json", "--format", "short", "src"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("more than one `--format` for stdout"), "{err}");
+}
+
+/// What kept a file from being checked is where the format's reader looks: one
+/// line in `short`, an error object in `json` (and rustc's text on stderr).
+#[test]
+fn problems_are_in_the_machine_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/a_broken.rs", "async fn f( {\n");
+    write(dir.path(), "src/b_held.rs", HELD);
+    let (code, out, err) = stdout_of(yieldsafe(dir.path()).args(["--format", "short", "src"]));
+    assert_eq!(code, 2);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("src/b_held.rs:4:9: warning: "),
+        "{out}"
+    );
+    assert!(lines[1].starts_with("src/a_broken.rs:1:"), "{out}");
+    assert!(
+        lines[1].contains(": error: cannot parse this file: "),
+        "{out}"
+    );
+    assert!(err.contains("error: cannot parse this file"), "{err}");
+    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args(["--format", "json", "src"]));
+    assert_eq!(code, 2);
+    let objects: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objects.len(), 2);
+    assert_eq!(objects[1]["type"], "error");
+    assert_eq!(objects[1]["file"], "src/a_broken.rs");
+    assert_eq!(objects[1]["line"], 1);
+    assert!(objects[1]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("cannot parse"));
+}
+
+/// GitHub's annotations carry the finding's notes (the reason of a `reason = ".."`,
+/// why such a value is bad) under its message.
+#[test]
+fn github_annotations_carry_the_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = HELD.replace(
+        "pub async fn f",
+        "#[deny(clippy::await_holding_lock, reason = \"the pool deadlocks\")]\npub async fn f",
+    );
+    write(dir.path(), "a.rs", &text);
+    let (code, out, _) = stdout_of(yieldsafe(dir.path()).args(["--format", "github", "a.rs"]));
+    assert_eq!(code, 1);
+    assert!(out.starts_with("::error file=a.rs,line=5,"), "{out}");
+    assert!(out.contains("%0Anote: the pool deadlocks"), "{out}");
+    assert!(
+        out.contains("%0Anote: a blocking lock held across an await"),
+        "{out}"
+    );
+}
