@@ -708,3 +708,60 @@ fn readme_rust_analyzer_command_prints_cargo_messages() {
     assert_eq!(findings, expected().len());
     assert!(matches!(messages.last(), Some(Message::BuildFinished(_))));
 }
+
+/// What code scanning reads besides the schema: each rule's page (`helpUri`: clippy's
+/// for the lints clippy has, rustc's for rustc's), `precision` and `problem.severity`;
+/// each result's notes in its message, the fn it is in, and a fingerprint that does
+/// not change when the code above it does.
+#[test]
+fn sarif_carries_what_code_scanning_ranks_and_tracks_alerts_by() {
+    let krate = demo_crate();
+    let (_, out) = run(&krate.root, &["--format", "sarif", "src"]);
+    let log: Value = serde_json::from_str(&out).expect("one JSON document");
+    assert_valid_sarif(&log);
+    let run0 = &log["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    let rule = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(
+        rule("await_holding_lock")["helpUri"],
+        "https://rust-lang.github.io/rust-clippy/master/index.html#await_holding_lock"
+    );
+    assert_eq!(
+        rule("unknown_lints")["helpUri"],
+        "https://doc.rust-lang.org/rustc/lints/listing/warn-by-default.html#unknown-lints"
+    );
+    for r in rules {
+        assert_eq!(r["properties"]["precision"], "high");
+        let severity = r["properties"]["problem.severity"].as_str().unwrap();
+        assert!(["warning", "recommendation"].contains(&severity), "{r}");
+    }
+    let results = run0["results"].as_array().unwrap();
+    let first = &results[0];
+    let text = first["message"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("\nnote: a blocking lock held across an await can deadlock"),
+        "{text}"
+    );
+    assert_eq!(
+        first["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "größe"
+    );
+    let fingerprint = first["partialFingerprints"]["yieldsafe/v1"].clone();
+    assert_eq!(fingerprint.as_str().unwrap().len(), 16);
+    // Lines added above: every alert keeps its fingerprint.
+    let before: Vec<Value> = results
+        .iter()
+        .map(|r| r["partialFingerprints"].clone())
+        .collect();
+    fs::write(krate.root.join("src/lib.rs"), format!("// new\n\n{LIB}")).unwrap();
+    let (_, moved) = run(&krate.root, &["--format", "sarif", "src"]);
+    let moved: Value = serde_json::from_str(&moved).unwrap();
+    let after: Vec<Value> = moved["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["partialFingerprints"].clone())
+        .collect();
+    assert_eq!(before, after);
+    assert_ne!(before[0], before[2], "two guards, two alerts");
+}
