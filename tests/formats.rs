@@ -765,3 +765,45 @@ fn sarif_carries_what_code_scanning_ranks_and_tracks_alerts_by() {
     assert_eq!(before, after);
     assert_ne!(before[0], before[2], "two guards, two alerts");
 }
+
+/// docs/yieldsafe-jsonl.schema.json, the JSON Schema of the JSON Lines format, holds
+/// for real output: findings (with labels and suggestions) and error objects.
+#[test]
+fn json_lines_match_their_json_schema() {
+    let schema: Value = serde_json::from_str(
+        &fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/yieldsafe-jsonl.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the JSON Lines schema compiles");
+    let krate = demo_crate();
+    fs::write(krate.root.join("src/broken.rs"), "async fn f( {\n").unwrap();
+    let (code, out) = run(&krate.root, &["--format", "json", "src", "nowhere"]);
+    assert_eq!(code, 2);
+    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let kinds: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["finding", "finding", "finding", "error", "error"], "{out}");
+    assert!(lines.iter().any(|l| !l["suggestions"][0]["edits"].as_array().is_none_or(Vec::is_empty)));
+    assert!(lines.iter().any(|l| l["type"] == "error" && l["line"].is_null()));
+    for line in &lines {
+        let errors: Vec<String> = validator
+            .iter_errors(line)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{line}:\n{}", errors.join("\n"));
+    }
+    // The schema says something: a finding without its lint, or of another schema
+    // version, does not pass.
+    let mut wrong = lines[0].clone();
+    wrong.as_object_mut().unwrap().remove("lint");
+    assert!(!validator.is_valid(&wrong));
+    let mut wrong = lines[0].clone();
+    wrong["schema"] = Value::from(1);
+    assert!(!validator.is_valid(&wrong));
+}
