@@ -320,6 +320,34 @@ fn a_clippy_ci_job_works_unchanged() {
         out.contains("error: `g` (a `std::sync::MutexGuard`)"),
         "{out}"
     );
+    // The GitHub Actions recipe of docs/integrations.md: annotations to the log and
+    // SARIF to a file in one run.
+    let (code, out, err) = cargo_yieldsafe(
+        &ws,
+        &[
+            "yieldsafe",
+            "--workspace",
+            "--all-targets",
+            "--format",
+            "github",
+            "--format",
+            "sarif",
+            "--output",
+            "yieldsafe.sarif",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.starts_with("::error file=a/examples/demo.rs,line=4,"),
+        "{out}"
+    );
+    let sarif: Value =
+        serde_json::from_str(&fs::read_to_string(ws.join("yieldsafe.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 4);
+    assert_eq!(sarif["runs"][0]["results"][0]["level"], "error");
     let (code, _, _) = cargo_yieldsafe(
         &ws,
         &[
