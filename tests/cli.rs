@@ -381,7 +381,7 @@ fn held_file(shift: usize, more: bool) -> String {
 #[test]
 fn a_baseline_reports_only_what_is_new() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "src/lib.rs", &held_file(0, false));
+    write(dir.path(), "src/lib.rs", held_file(0, false));
     let (code, out, err) =
         stdout_of(yieldsafe(dir.path()).args(["--write-baseline", "baseline.json", "src"]));
     assert_eq!((code, out.as_str()), (0, ""), "{err}");
@@ -390,7 +390,7 @@ fn a_baseline_reports_only_what_is_new() {
     assert!(recorded.contains("\"value\": \"g\""), "{recorded}");
     assert!(recorded.contains("\"item\": \"f\""), "{recorded}");
     // Moved down three lines: still known.
-    write(dir.path(), "src/lib.rs", &held_file(3, false));
+    write(dir.path(), "src/lib.rs", held_file(3, false));
     let (code, out, err) = stdout_of(yieldsafe(dir.path()).args([
         "--baseline",
         "baseline.json",
@@ -402,7 +402,7 @@ fn a_baseline_reports_only_what_is_new() {
     ]));
     assert_eq!((code, out.as_str()), (0, ""), "{err}");
     // A new finding is reported, the old one still not.
-    write(dir.path(), "src/lib.rs", &held_file(3, true));
+    write(dir.path(), "src/lib.rs", held_file(3, true));
     let (code, out, _) = stdout_of(yieldsafe(dir.path()).args([
         "--baseline",
         "baseline.json",
