@@ -522,3 +522,49 @@ fn github_annotations_carry_the_notes() {
         "{out}"
     );
 }
+
+/// Levels hold through the module tree as rustc scopes them: a crate root's
+/// `#![deny(..)]` in every module, an attribute on `mod name;` or around it (an
+/// inline module's `#![warn(..)]`) in the module it declares. What clippy reports on
+/// the same crate, level for level: `a` error, `b` nothing, `c::d` warning, and `e`
+/// error (`#[allow(warnings)]` does not lower a denied lint).
+#[test]
+fn levels_are_inherited_through_the_module_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = HELD.replace(
+        "    yield_now().await;\n",
+        "    yield_now().await;\n    drop(g);\n",
+    );
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"inh\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "#![deny(clippy::await_holding_lock)]\npub mod a;\n#[allow(clippy::await_holding_lock)]\npub mod b;\npub mod c {\n    #![warn(clippy::await_holding_lock)]\n    pub mod d;\n}\n#[allow(warnings)]\npub mod e;\n",
+    );
+    for file in ["src/a.rs", "src/b.rs", "src/c/d.rs", "src/e.rs"] {
+        write(dir.path(), file, &held);
+    }
+    let (code, out, err) = stdout_of(yieldsafe(dir.path()).args(["--format", "short", "src"]));
+    assert_eq!(code, 1, "{err}");
+    let found: Vec<(&str, &str)> = out
+        .lines()
+        .map(|l| {
+            let mut parts = l.split(": ");
+            let place = parts.next().unwrap().split(':').next().unwrap();
+            (place, parts.next().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("src/a.rs", "error"),
+            ("src/c/d.rs", "warning"),
+            ("src/e.rs", "error")
+        ],
+        "{out}"
+    );
+}

@@ -193,7 +193,18 @@ fn analyse_and_lint(
 ) -> (Vec<Diagnostic>, Vec<Problem>) {
     let code = file.code();
     let module = table.as_ref().and_then(|t| t.module_of(&file.path));
+    let in_crate = table.clone();
     let (held, too_deep) = analysis::analyse_file_in_crate(ast, code, edition, table, module);
+    // What the modules above set (a crate root's `#![deny(..)]`) counts where there
+    // is something to report.
+    let inherited;
+    let levels = match in_crate {
+        Some(table) if !held.is_empty() => {
+            inherited = lints::inherited::levels(levels, &table, &file.path);
+            &inherited
+        }
+        _ => levels,
+    };
     // Levels written in the code matter where there are findings, and where an
     // attribute may be left unfulfilled or name a lint wrongly.
     let source_levels = if held.is_empty() && !lints::suppress::may_matter(code) {

@@ -159,24 +159,7 @@ pub fn run(options: &Options) -> Report {
             }
         }
     };
-    let paths = match &plan {
-        Some(plan) => package_paths(plan),
-        None if options.paths.is_empty() => vec![PathBuf::from(".")],
-        None => options.paths.clone(),
-    };
-    let (mut files, mut problems, notes) = discover::discover(&paths, &exclude, options.edition);
-    let roots = plan.as_ref().map(|plan| {
-        let targets = options
-            .cargo
-            .as_ref()
-            .map(|s| s.targets)
-            .unwrap_or_default();
-        selected_roots(plan, targets)
-    });
-    if let Some(roots) = &roots {
-        // A nested package that is not selected is not checked.
-        files.retain(|f| f.package.as_ref().is_some_and(|p| roots.contains_key(p)));
-    }
+    let (files, roots, mut problems, notes) = files_to_check(options, plan.as_ref(), &exclude);
     let discover_time = wall.elapsed();
     if let Some(p) = &options.progress {
         p.total
@@ -215,11 +198,7 @@ pub fn run(options: &Options) -> Report {
     report.notes = notes;
     for package in results {
         if options.verbose {
-            report.notes.extend(package.stray.iter().map(|path| Problem {
-                file: Some(path.clone()),
-                position: None,
-                message: "not checked: no target of its package reaches it through `mod` declarations".into(),
-            }));
+            report.notes.extend(package.stray.iter().map(stray_note));
         }
         add_package(&mut report, package, &mut problems);
     }
@@ -231,6 +210,48 @@ pub fn run(options: &Options) -> Report {
     report.problems = problems;
     report.stats.wall = wall.elapsed();
     report
+}
+
+/// The crate roots to check, by package directory.
+type Roots = std::collections::HashMap<Arc<Path>, cargo::Roots>;
+
+/// The files to check: those below the PATHs, or with cargo's selection (`plan`)
+/// those of the selected packages (whose crate roots come too); the problems met,
+/// and notes about what was skipped.
+fn files_to_check(
+    options: &Options,
+    plan: Option<&cargo::Plan>,
+    exclude: &globset::GlobSet,
+) -> (Vec<SourcePath>, Option<Roots>, Vec<Problem>, Vec<Problem>) {
+    let paths = match plan {
+        Some(plan) => package_paths(plan),
+        None if options.paths.is_empty() => vec![PathBuf::from(".")],
+        None => options.paths.clone(),
+    };
+    let (mut files, problems, notes) = discover::discover(&paths, exclude, options.edition);
+    let roots = plan.map(|plan| {
+        let targets = options
+            .cargo
+            .as_ref()
+            .map(|s| s.targets)
+            .unwrap_or_default();
+        selected_roots(plan, targets)
+    });
+    if let Some(roots) = &roots {
+        // A nested package that is not selected is not checked.
+        files.retain(|f| f.package.as_ref().is_some_and(|p| roots.contains_key(p)));
+    }
+    (files, roots, problems, notes)
+}
+
+/// What `-v` says about a file no target reaches.
+fn stray_note(path: &Arc<Path>) -> Problem {
+    Problem {
+        file: Some(path.clone()),
+        position: None,
+        message: "not checked: no target of its package reaches it through `mod` declarations"
+            .into(),
+    }
 }
 
 /// The directories of the packages a plan selects, as the user would name them from
@@ -247,10 +268,7 @@ fn package_paths(plan: &cargo::Plan) -> Vec<PathBuf> {
 
 /// The crate roots to check of each selected package, by the package's directory as
 /// discovery names it (canonical).
-fn selected_roots(
-    plan: &cargo::Plan,
-    targets: cargo::TargetChoice,
-) -> std::collections::HashMap<Arc<Path>, cargo::Roots> {
+fn selected_roots(plan: &cargo::Plan, targets: cargo::TargetChoice) -> Roots {
     plan.packages
         .iter()
         .map(|p| {

@@ -8,6 +8,7 @@
 
 pub mod future_not_send;
 pub mod held_across_await;
+pub mod inherited;
 pub mod suppress;
 pub mod unfulfilled_lint_expectations;
 pub mod unknown_lints;

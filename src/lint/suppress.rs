@@ -225,25 +225,66 @@ struct Collector {
     unknown: Vec<UnknownName>,
 }
 
+/// A lint attribute read: its level (`expect` is `allow` that wants a finding) and
+/// its items, `#[allow(a, b, reason = "..")]`: lint paths, and a reason rustc keeps
+/// for its messages.
+struct LintAttribute {
+    level: Level,
+    expect: bool,
+    items: syn::punctuated::Punctuated<syn::Meta, syn::Token![,]>,
+}
+
+fn lint_attribute(attr: &syn::Attribute) -> Option<LintAttribute> {
+    let ident = attr.path().get_ident()?;
+    let level = match ident.to_string().as_str() {
+        "allow" | "expect" => Level::Allow,
+        "warn" => Level::Warn,
+        "deny" => Level::Deny,
+        "forbid" => Level::Forbid,
+        _ => return None,
+    };
+    let items = attr
+        .parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    Some(LintAttribute {
+        level,
+        expect: ident == "expect",
+        items,
+    })
+}
+
+/// What the lint attributes among `attrs` set, in order, for a scope they enclose in
+/// another file (a crate root's `#![deny(..)]`, a `#[allow(..)] mod name;`). An
+/// `#[expect]` there is an `allow`: whether a finding in another file meets it is
+/// not told.
+pub fn levels_of(attrs: &[syn::Attribute]) -> Vec<(Named, Level)> {
+    let mut out = Vec::new();
+    for attr in attrs {
+        let Some(read) = lint_attribute(attr) else {
+            continue;
+        };
+        for item in &read.items {
+            let syn::Meta::Path(path) = item else {
+                continue;
+            };
+            let written = quote::quote!(#path).to_string().replace(' ', "");
+            let named =
+                Tool::split(&written).and_then(|(tool, bare)| names::in_namespace(tool, bare));
+            out.extend(named.map(|n| (n, read.level)));
+        }
+    }
+    out
+}
+
 impl Collector {
     fn add(&mut self, attrs: &[syn::Attribute], start: usize, end: usize) {
         for attr in attrs {
-            let Some(ident) = attr.path().get_ident() else {
-                continue;
-            };
-            let expect = ident == "expect";
-            let level = match ident.to_string().as_str() {
-                "allow" | "expect" => Level::Allow,
-                "warn" => Level::Warn,
-                "deny" => Level::Deny,
-                "forbid" => Level::Forbid,
-                _ => continue,
-            };
-            // `#[allow(a, b, reason = "..")]`: lint paths, and a reason rustc keeps
-            // for its messages.
-            let Ok(items) = attr.parse_args_with(
-                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
-            ) else {
+            let Some(LintAttribute {
+                level,
+                expect,
+                items,
+            }) = lint_attribute(attr)
+            else {
                 continue;
             };
             let attr_range = (
