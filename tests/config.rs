@@ -158,10 +158,15 @@ pub async fn f() {
 }
 ";
     let manifest = |lints: &str| format!("[package]\nname = \"p\"\n\n{lints}");
+    // rustc's other lints are rustc's, whatever their entries hold (tokio's manifest).
+    let check_cfg =
+        "unexpected_cfgs = { level = \"warn\", check-cfg = [\"cfg(tokio_unstable)\"] }\n";
     let dir = tree(&[
         (
             "Cargo.toml",
-            &manifest("[lints.rust]\nmust_not_suspend = \"deny\"\n"),
+            &manifest(&format!(
+                "[lints.rust]\nmust_not_suspend = \"deny\"\n{check_cfg}"
+            )),
         ),
         ("src/lib.rs", MNS),
     ]);

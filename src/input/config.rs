@@ -469,16 +469,17 @@ fn add_cargo_lints(
     ];
     for (tool, prefix, table) in tables {
         for (name, spec) in table {
-            let written = format!("{prefix}{}", name.get_ref());
-            let (level, priority) = level_of(file, text, &written, &spec)?;
-            // The tools' other lints are theirs; clippy's groups that hold ours
-            // (`suspicious`, `all`, `nursery`) apply to them.
-            let (name, group) = match in_namespace(tool, name.get_ref()) {
+            // The tools' other lints are theirs, entries and all (`unexpected_cfgs`
+            // has a `check-cfg`); clippy's groups that hold ours (`suspicious`,
+            // `all`, `nursery`) apply to them.
+            let (named, group) = match in_namespace(tool, name.get_ref()) {
                 Some(Named::Lint(lint)) => (lint.name().to_owned(), false),
                 Some(_) => (name.get_ref().clone(), true),
                 None => continue,
             };
-            levels.push((priority, !group, name, level));
+            let written = format!("{prefix}{}", name.get_ref());
+            let (level, priority) = level_of(file, text, &written, &spec)?;
+            levels.push((priority, !group, named, level));
         }
     }
     // By priority; a group before a single lint of the same priority.
