@@ -531,10 +531,11 @@ fn github_annotations_carry_the_notes() {
 #[test]
 fn levels_are_inherited_through_the_module_tree() {
     let dir = tempfile::tempdir().unwrap();
-    let held = HELD.replace(
-        "    yield_now().await;\n",
-        "    yield_now().await;\n    drop(g);\n",
-    );
+    // The file's own attributes are read after its ancestors' (whose spans must not
+    // free its own: that was an internal error once).
+    let held = HELD
+        .replace("    yield_now().await;\n", "    yield_now().await;\n    drop(g);\n")
+        .replace("pub async fn f", "#[allow(dead_code)]\npub async fn f");
     write(
         dir.path(),
         "Cargo.toml",

@@ -37,15 +37,15 @@ pub fn levels(base: &LintLevels, table: &CrateTable, path: &Path) -> LintLevels 
 }
 
 /// A file of the crate parsed for its attributes; `None` when it cannot be read or
-/// parsed (its own check reports that), or names no lint level at all.
+/// parsed (its own check reports that), or names no lint level at all. Its spans stay
+/// in proc-macro2's table until the checked file's are freed with them: freeing them
+/// now would free the checked file's too, which are still in use.
 fn parsed(file: &Arc<Path>) -> Option<syn::File> {
     let text = crate::input::fs::read_regular_text(file).ok()?;
     if !may_matter(&text) {
         return None;
     }
-    let ast = syn::parse_file(&text).ok();
-    proc_macro2::extra::invalidate_current_thread_spans();
-    ast
+    syn::parse_file(&text).ok()
 }
 
 /// The attributes of the inline modules `below[..n-1]` and of the `mod below[n-1];`
