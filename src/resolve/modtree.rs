@@ -10,7 +10,7 @@
 //! declaration reaches has no module here, and its names are resolved by name alone.
 
 use std::collections::{HashMap, VecDeque};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::prefilter::scan::ModDecl;
@@ -184,21 +184,7 @@ fn crate_roots(dir: &Path) -> Vec<PathBuf> {
 /// `path` made absolute (the package directory is, the files given as `.` are not),
 /// with `.` left out and `..` taken back, without resolving links.
 fn normalize(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path);
-    let path = absolute.as_deref().unwrap_or(path);
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::input::cargo::absolute(path)
 }
 
 #[cfg(test)]
