@@ -534,7 +534,10 @@ fn levels_are_inherited_through_the_module_tree() {
     // The file's own attributes are read after its ancestors' (whose spans must not
     // free its own: that was an internal error once).
     let held = HELD
-        .replace("    yield_now().await;\n", "    yield_now().await;\n    drop(g);\n")
+        .replace(
+            "    yield_now().await;\n",
+            "    yield_now().await;\n    drop(g);\n",
+        )
         .replace("pub async fn f", "#[allow(dead_code)]\npub async fn f");
     write(
         dir.path(),

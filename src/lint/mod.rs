@@ -75,14 +75,16 @@ pub fn file_diagnostics(
         let found = future_not_send::check(owner, &mine, source, &levels);
         out.extend(with_reasons(at, found.into_iter().collect()));
     }
-    for u in in_code.unfulfilled() {
-        let levels = levels_at(u.at.0, &[Lint::UnfulfilledLintExpectations]);
-        out.extend(unfulfilled_lint_expectations::check(&u, source, &levels));
-    }
     for u in in_code.unknown() {
         let levels = levels_at(u.at.0, &[Lint::UnknownLints]);
         let found = unknown_lints::check(u, source, &levels);
         out.extend(with_reasons(u.at.0, found.into_iter().collect()));
+    }
+    // Last: every other lint's level has been asked, so an `#[expect]` that nothing
+    // met is known.
+    for u in in_code.unfulfilled() {
+        let levels = levels_at(u.at.0, &[Lint::UnfulfilledLintExpectations]);
+        out.extend(unfulfilled_lint_expectations::check(&u, source, &levels));
     }
     out
 }
