@@ -322,3 +322,64 @@ fn glob_imports_in_circles_end() {
     );
     assert_eq!(both_ways(root), vec!["src/user.rs:4 await_holding_lock"]);
 }
+
+#[test]
+fn fns_statics_and_associated_fns_of_other_files_through_their_paths() {
+    let dir = tree::package();
+    let root = dir.path();
+    write(
+        root,
+        "src/lib.rs",
+        "pub mod a;\npub mod m;\npub mod prelude;\npub mod other;\npub mod helpers;\nmod user;\n",
+    );
+    write(
+        root,
+        "src/a.rs",
+        "use std::sync::{Mutex, MutexGuard};\n\
+         pub fn lock_state(m: &Mutex<u32>) -> MutexGuard<'_, u32> { m.lock().unwrap() }\n",
+    );
+    write(
+        root,
+        "src/prelude.rs",
+        "pub use crate::a::lock_state as state_of;\n",
+    );
+    write(
+        root,
+        "src/m.rs",
+        "use std::sync::Mutex;\npub static S: Mutex<u32> = Mutex::new(0);\n",
+    );
+    write(
+        root,
+        "src/other.rs",
+        "use std::sync::{Mutex, MutexGuard};\nstatic T: Mutex<u32> = Mutex::new(0);\npub struct State;\n\
+         impl State { pub fn guard() -> MutexGuard<'static, u32> { T.lock().unwrap() } }\n",
+    );
+    write(
+        root,
+        "src/helpers.rs",
+        "use std::ops::Deref;\nuse std::sync::Mutex;\n\
+         pub fn deref_guard(m: &Mutex<u32>) -> impl Deref<Target = u32> + '_ { m.lock().unwrap() }\n\
+         pub fn plain(m: &Mutex<u32>) -> impl Deref<Target = u32> + '_ { Box::new(*m.lock().unwrap()) }\n",
+    );
+    write(
+        root,
+        "src/user.rs",
+        format!(
+            "use crate::prelude::*;\nuse crate::m::{{self}};\nuse crate::other;\nuse std::sync::Mutex;\n{YIELD}\
+             pub async fn reexported(s: &Mutex<u32>) {{\n    let g = state_of(s);\n    yield_now().await;\n}}\n\
+             pub async fn module_static() {{\n    let g = m::S.lock().unwrap();\n    yield_now().await;\n}}\n\
+             pub async fn assoc_path() {{\n    let g = other::State::guard();\n    yield_now().await;\n}}\n\
+             pub async fn deref_helper(s: &Mutex<u32>) {{\n    let g = crate::helpers::deref_guard(s);\n    yield_now().await;\n}}\n\
+             pub async fn owned_helper(s: &Mutex<u32>) {{\n    let g = crate::helpers::plain(s);\n    yield_now().await;\n}}\n"
+        ),
+    );
+    assert_eq!(
+        both_ways(root),
+        vec![
+            "src/user.rs:7 await_holding_lock",
+            "src/user.rs:11 await_holding_lock",
+            "src/user.rs:15 await_holding_lock",
+            "src/user.rs:19 await_holding_lock",
+        ]
+    );
+}

@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use yieldsafe::sketch::summary as crate_table;
+use yieldsafe::analysis::summary as crate_table;
 use yieldsafe::{run, Options, Report};
 
 mod tree;

@@ -7,6 +7,7 @@ use typed_arena::Arena;
 
 mod drop_fix;
 pub mod dump;
+pub mod summary;
 
 use crate::dataflow;
 use crate::held::{BodyKind, FnOwner, HeldValue, YieldInfo};
@@ -58,11 +59,7 @@ fn lower_bodies(
     }
     let index = FileIndex::build_in_crate(file, text, table, module);
     let arena = Arena::new();
-    let mut finder = BodyFinder {
-        bodies: Vec::new(),
-        self_ty: Vec::new(),
-        module: Vec::new(),
-    };
+    let mut finder = BodyFinder::default();
     finder.visit_file(file);
     let opaque = opaque_returns(&finder.bodies, &index, &arena, edition);
     let sketch = Sketch::new(&index).with_opaque_returns(opaque);
@@ -190,7 +187,7 @@ fn collect_held(
             .shapes
             .iter()
             .filter(|s| s.is_held())
-            .all(|s| !s.hazard.drop_glue);
+            .all(|s| !s.has_drop_glue());
         let mut yields: Vec<(YieldInfo, bool)> = holding
             .yields
             .iter()
@@ -246,6 +243,7 @@ impl FoundBody<'_> {
     }
 }
 
+#[derive(Default)]
 struct BodyFinder<'ast> {
     bodies: Vec<FoundBody<'ast>>,
     self_ty: Vec<Option<String>>,

@@ -252,7 +252,7 @@ fn crate_table(
             .iter_mut()
             .map(|s| (s.file.path.clone(), std::mem::take(&mut s.declared)))
             .collect();
-        CrateTable::lazy(dir, files, crate::sketch::summary::summarize_shallow)
+        CrateTable::lazy(dir, files, crate::analysis::summary::summarize_shallow)
     };
     table.with_lists(invalid_types, hazard_methods)
 }
@@ -365,7 +365,7 @@ fn scan_text(scanned: &mut Scanned, text: &str, in_crate: bool, full: bool) {
         scanned.analyse = true;
         if in_crate {
             let summarizing = Instant::now();
-            scanned.summary = crate::sketch::summary::summarize_text(text, false);
+            scanned.summary = crate::analysis::summary::summarize_text(text, false);
             proc_macro2::extra::invalidate_current_thread_spans();
             scanned.summary_time = summarizing.elapsed();
         }

@@ -18,6 +18,9 @@ pub struct LockEvidence {
     pub std_file_lock: bool,
     /// The file uses `tracing`.
     pub tracing: bool,
+    /// The first crate of the parking_lot family the file refers to (`spin`), whose
+    /// paths name a guard of a lock of unknown type.
+    pub blocking_crate: Option<&'static str>,
 }
 
 /// The imported names whose origin is evidence of a lock family (`note_path`).
@@ -64,7 +67,12 @@ pub fn note_path(ev: &mut LockEvidence, path: &[String]) {
                 ev.std_file_lock = true;
             }
         }
-        r if is_parking_lot_crate(r) => ev.parking_lot = true,
+        r if is_parking_lot_crate(r) => {
+            ev.parking_lot = true;
+            ev.blocking_crate = ev
+                .blocking_crate
+                .or(super::families::crate_row(r).map(|c| c.root));
+        }
         r if is_async_crate(r) && mentions_lock => ev.async_lock = true,
         _ => {}
     }

@@ -46,6 +46,19 @@ pub fn is_lock_guard_name(name: &str) -> bool {
     guard_row(name).is_some_and(|g| g.class == HazardClass::Lock)
 }
 
+/// The family a guard belongs to, by its type path (`std::sync::MutexGuard` is std's).
+pub fn guard_family(hazard: &Hazard) -> Option<Family> {
+    let root = hazard.type_path.split("::").next()?;
+    if is_std_root(root) {
+        return match hazard.class {
+            HazardClass::Lock => Some(Family::Std),
+            HazardClass::RefCellRef => Some(Family::RefCell),
+            _ => None,
+        };
+    }
+    crate_row(root).map(|c| c.family)
+}
+
 /// Classify a fully resolved type path (`["std", "sync", "Mutex"]`).
 pub fn classify_lock_path(path: &[String]) -> Option<Receiver> {
     let last = path.last()?.as_str();
@@ -72,7 +85,12 @@ pub fn classify_lock_path(path: &[String]) -> Option<Receiver> {
             _ => Family::Other,
         }
     };
-    Some(Receiver { family, kind })
+    let krate = crate_row(root).map(|c| c.root);
+    Some(Receiver {
+        family,
+        kind,
+        krate,
+    })
 }
 
 /// Whether `name` is the last segment of a lock, guard, cell or `Rc` type whose
@@ -106,7 +124,7 @@ pub fn guard_type_hazard(path: &[String], evidence: &LockEvidence) -> Option<Haz
     // An unresolved single name: only where the file gives no reason to doubt it.
     if lock_guard && !(evidence.async_lock && !evidence.std_lock && !evidence.parking_lot) {
         let root = if evidence.parking_lot && !evidence.std_lock {
-            "parking_lot"
+            evidence.blocking_crate.unwrap_or("parking_lot")
         } else {
             "std::sync"
         };
@@ -153,9 +171,12 @@ fn std_lock_method(method: &str, kind: LockKind) -> Option<Shape> {
     })
 }
 
-fn parking_lot_method(method: &str, kind: LockKind) -> Option<Shape> {
+/// A method of the parking_lot family's locks; its guard named by the lock's own
+/// crate (`spin::MutexGuard`), parking_lot's when that is not known.
+fn parking_lot_method(method: &str, kind: LockKind, krate: Option<&str>) -> Option<Shape> {
+    let krate = krate.unwrap_or("parking_lot");
     method_row(PARKING_LOT_METHODS, method, kind, |g| {
-        Hazard::new(HazardClass::Lock, format!("parking_lot::{g}"))
+        Hazard::new(HazardClass::Lock, format!("{krate}::{g}"))
     })
 }
 
@@ -203,7 +224,7 @@ pub fn lock_method_result(
     };
     match receiver.family {
         Family::Std => std_lock_method(method, receiver.kind),
-        Family::ParkingLot => parking_lot_method(method, receiver.kind),
+        Family::ParkingLot => parking_lot_method(method, receiver.kind, receiver.krate),
         Family::RefCell => refcell_method(method),
         Family::Tracing => span_method(method),
         Family::Async | Family::Other => None,
@@ -233,14 +254,16 @@ fn unknown_receiver_method(method: &str, next: NextUse, ev: &LockEvidence) -> Op
                 return None;
             }
             if ev.parking_lot && !ev.std_lock && try_method {
-                return parking_lot_method(method, *kind);
+                return parking_lot_method(method, *kind, ev.blocking_crate);
             }
             if ev.std_file_lock && method == "lock" && !ev.std_lock {
                 return None;
             }
             std_lock_method(method, *kind)
         }
-        NextUse::Other if ev.parking_lot && !ev.async_lock => parking_lot_method(method, *kind),
+        NextUse::Other if ev.parking_lot && !ev.async_lock => {
+            parking_lot_method(method, *kind, ev.blocking_crate)
+        }
         _ => None,
     }
 }
@@ -289,18 +312,12 @@ mod tests {
 
     #[test]
     fn lock_methods_by_family() {
-        let std = Receiver {
-            family: Family::Std,
-            kind: LockKind::Mutex,
-        };
+        let std = Receiver::new(Family::Std, LockKind::Mutex);
         let shape = lock_method_result("lock", Some(std), NextUse::Other, &Default::default())
             .expect("a std guard");
         assert_eq!(shape.hazard.type_path, "std::sync::MutexGuard");
         assert_eq!(shape.layers, [Layer::Result]);
-        let pl = Receiver {
-            family: Family::ParkingLot,
-            kind: LockKind::RwLock,
-        };
+        let pl = Receiver::new(Family::ParkingLot, LockKind::RwLock);
         let shape = lock_method_result("try_read", Some(pl), NextUse::Other, &Default::default())
             .expect("a parking_lot guard");
         assert_eq!(shape.hazard.type_path, "parking_lot::RwLockReadGuard");
@@ -308,6 +325,15 @@ mod tests {
         assert!(
             lock_method_result("lock", Some(std), NextUse::Await, &Default::default()).is_none()
         );
+    }
+
+    #[test]
+    fn guards_are_named_by_their_crate() {
+        let spin = classify_lock_path(&path("spin::Mutex"));
+        let shape = lock_method_result("lock", spin, NextUse::Other, &Default::default())
+            .expect("a spin guard");
+        assert_eq!(shape.hazard.type_path, "spin::MutexGuard");
+        assert!(!shape.hazard.is_not_send());
     }
 
     #[test]

@@ -149,6 +149,13 @@ impl Shape {
         self.layers.last()
     }
 
+    /// Whether a value of this shape has drop glue: the hazard's own, or a `Box`'s
+    /// around it (a `Box` of a plain `#[must_not_suspend]` type is freed at its
+    /// scope's end, so it is held there).
+    pub fn has_drop_glue(&self) -> bool {
+        self.hazard.drop_glue || self.layers.contains(&Layer::Box)
+    }
+
     /// Whether the outermost layer is field `member`.
     pub fn in_field(&self, member: &Member) -> bool {
         matches!(self.outer(), Some(Layer::Field(m)) if m == member)
@@ -244,6 +251,8 @@ pub enum LockKind {
     RwLock,
     Reentrant,
     Cell,
+    /// A condition variable: no lock of its own, it gives back the guard it waits with.
+    Condvar,
     Unknown,
 }
 
@@ -252,12 +261,20 @@ pub enum LockKind {
 pub struct Receiver {
     pub family: Family,
     pub kind: LockKind,
+    /// The crate whose lock it is, when its path tells (`spin`): its guards are
+    /// named by that crate's paths.
+    pub krate: Option<&'static str>,
 }
 
 impl Receiver {
     /// A known type that is no lock (a struct of the crate, `StdoutLock`...).
-    pub const OTHER: Receiver = Receiver {
-        family: Family::Other,
-        kind: LockKind::Unknown,
-    };
+    pub const OTHER: Receiver = Receiver::new(Family::Other, LockKind::Unknown);
+
+    pub const fn new(family: Family, kind: LockKind) -> Receiver {
+        Receiver {
+            family,
+            kind,
+            krate: None,
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! sketch) and never tests a type or method name itself; adding a lock family is
 //! adding rows here.
 
-use super::{Family, HazardClass, Layer, LockKind};
+use super::{Family, HazardClass, Layer, LockKind, Member};
 
 /// A crate whose locks (or cells, or spans) belong to one family.
 pub struct CrateRow {
@@ -152,6 +152,10 @@ pub const LOCK_TYPES: &[LockTypeRow] = &[
     LockTypeRow {
         name: "RefCell",
         kind: LockKind::Cell,
+    },
+    LockTypeRow {
+        name: "Condvar",
+        kind: LockKind::Condvar,
     },
 ];
 
@@ -673,6 +677,42 @@ pub const TRANSITIONS: &[TransitionRow] = &[
         fallible: false,
     },
 ];
+
+/// A method that takes a guard by value and gives it back: `Condvar::wait(g)`
+/// returns the `MutexGuard` it was given, re-locked (docs.rs/std/sync/struct.Condvar.html).
+pub struct ReturnsArgumentRow {
+    /// The receiver's family and kind (a receiver of unknown type counts when the
+    /// argument holds a guard of this family).
+    pub family: Family,
+    pub kind: LockKind,
+    pub methods: &'static [&'static str],
+    /// Which argument it returns, and inside which layers (innermost first).
+    pub argument: usize,
+    pub layers: &'static [Layer],
+}
+
+pub const RETURNS_ARGUMENT: &[ReturnsArgumentRow] = &[
+    // `LockResult<MutexGuard<'a, T>>`
+    ReturnsArgumentRow {
+        family: Family::Std,
+        kind: LockKind::Condvar,
+        methods: &["wait", "wait_while"],
+        argument: 0,
+        layers: &[Layer::Result],
+    },
+    // `LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)>`
+    ReturnsArgumentRow {
+        family: Family::Std,
+        kind: LockKind::Condvar,
+        methods: &["wait_timeout", "wait_timeout_ms", "wait_timeout_while"],
+        argument: 0,
+        layers: &[Layer::Field(Member::Unnamed(0)), Layer::Result],
+    },
+];
+
+/// Methods that take a guard by value and end it, returning no guard:
+/// `EnteredSpan::exit(self) -> Span` (docs.rs/tracing/span/struct.EnteredSpan.html).
+pub const ENDING_METHODS: &[(&str, &[&str])] = &[("tracing::span::EnteredSpan", &["exit"])];
 
 /// What a method of `Option` or `Result` does to a hazard it wraps, called on a
 /// value that holds one inside such a wrapper.

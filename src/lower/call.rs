@@ -163,14 +163,20 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let mut result = self.use_receiver(&method, recv, &recv_shapes, m.args.is_empty());
         let receiver_local = self.root_local(&m.receiver);
         let stores = inserting_layer(&method);
+        let mut arg_shapes = Vec::new();
         for arg in &m.args {
             let op = self.lower_expr(arg, Ctx::PLAIN)?;
             let shapes = self.consume(op);
             if let (Some(layer), Some(l), false) = (stores, receiver_local, shapes.is_empty()) {
                 if self.locals[l].shapes.is_empty() {
-                    self.give_shapes(l, wrap_all(shapes, layer));
+                    self.give_shapes(l, wrap_all(shapes.clone(), layer));
                 }
             }
+            arg_shapes.push(shapes);
+        }
+        if let Some(given_back) = self.sketch.returned_argument(m, &arg_shapes, self) {
+            // `cv.wait(g)`: the guard moved in comes back.
+            result = given_back;
         }
         if recv_plain && YIELDING_ADAPTERS.contains(&method.as_str()) {
             // `iter.map(|s| s.lock().unwrap())` yields guards.

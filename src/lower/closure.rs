@@ -263,6 +263,23 @@ impl<'ast> syn::visit::Visit<'ast> for Mentions {
         syn::visit::visit_pat_ident(self, p);
     }
 
+    /// A `let` binds its names after its initialiser runs: `let g = g;` uses the `g`
+    /// from outside, so its bindings count from the end of the statement.
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let Some(init) = &l.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+        }
+        let end = crate::span::local(l).1;
+        let mut names = Mentions::default();
+        names.visit_pat(&l.pat);
+        self.idents.extend(names.idents);
+        self.bindings
+            .extend(names.bindings.into_iter().map(|(n, _)| (n, (end, end))));
+    }
+
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         let mut await_at = None;
         super::macros::scan_idents(&m.tokens, &mut self.idents, &mut await_at);

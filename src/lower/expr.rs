@@ -231,20 +231,21 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             Operand::Place(l, _) => {
                 // `&checkout`: the reference is held while used, like rustc's
                 // "reference to `Checkout`".
-                let refs: Vec<Shape> = self.locals[l]
+                let referent: Vec<Shape> = self.locals[l]
                     .shapes
                     .iter()
                     .filter(|s| {
                         s.layers.is_empty() && s.hazard.class == hazard::HazardClass::MustNotSuspend
                     })
-                    .map(|s| {
-                        let mut s = s.clone().wrapped(Layer::Ref);
-                        s.hazard.drop_glue = false;
-                        s
-                    })
+                    .cloned()
                     .collect();
                 self.mention(l);
-                value(refs, span)
+                value(reference_to(referent), span)
+            }
+            Operand::None => {
+                // `&mut self.token`: a field whose declared type is annotated.
+                let referent = self.sketch.field_place_hazards(&r.expr, self);
+                value(reference_to(referent), span)
             }
             op => {
                 self.borrow(op);
@@ -506,6 +507,18 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             _ => None,
         }
     }
+}
+
+/// A reference to each of `referents`: held only while used (no drop glue).
+fn reference_to(referents: Vec<Shape>) -> Vec<Shape> {
+    referents
+        .into_iter()
+        .map(|s| {
+            let mut s = s.wrapped(Layer::Ref);
+            s.hazard.drop_glue = false;
+            s
+        })
+        .collect()
 }
 
 /// Whether the right side of a compound assignment suggests an overloaded operator

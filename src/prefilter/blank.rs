@@ -9,8 +9,10 @@ use super::scan::{Lexer, Token};
 /// `text` with the body of every fn item (free, in impls and traits, nested in
 /// modules and blocks) replaced by `{}`, for parsing a file's items without the
 /// cost of its code: what emptying the bodies of the parsed file gives, done
-/// before lexing. Comments go too, and the tokens of macro invocations other than
-/// `macro_rules!` (a parser does not look into them); attributes stay.
+/// before lexing. The bodies of fns whose signature says `impl` stay (what a fn
+/// returning `impl Trait` returns is read from its body). Comments go too, and the
+/// tokens of macro invocations other than `macro_rules!` and `lazy_static!` (a
+/// parser does not look into them); attributes stay.
 pub fn strip_fn_bodies(text: &str) -> Option<String> {
     Rewriter::new(text, None).run()
 }
@@ -189,6 +191,15 @@ impl<'t, 'a> Rewriter<'t, 'a> {
                     b';' if *depth <= 0 => frame.signature = None,
                     _ => {}
                 }
+            }
+            Item::Group(b'{')
+                if cut && frame.signature == Some(0) && self.text[frame.fn_at..start].contains("impl") =>
+            {
+                // What a fn returning `impl Trait` returns is read from its body: it
+                // stays, its own nested bodies and macro invocations cut.
+                frame.signature = None;
+                self.stack.push(Frame::new(b'{', false));
+                return Some(());
             }
             Item::Group(open)
                 if (open == b'{' && frame.signature == Some(0))

@@ -32,10 +32,8 @@ pub fn too_deep(text: &str) -> Option<usize> {
                     continue;
                 }
             }
-            b'(' | b'[' | b'{' | b')' | b']' | b'}' | b';' | b'<' | b'>' => {
-                if nesting.step(b, i) {
-                    return Some(i);
-                }
+            b'(' | b'[' | b'{' | b')' | b']' | b'}' | b';' | b'<' | b'>' if nesting.step(b, i) => {
+                return Some(i);
             }
             _ => {}
         }

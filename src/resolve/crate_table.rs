@@ -895,6 +895,19 @@ impl CrateTable {
         }
     }
 
+    /// What the free fn at `path` (from the crate root `root`) returns, from the
+    /// file that declares it (under its own name: `pub use a::lock as held` leads
+    /// to `lock`); `None` where the module tree does not place it on a fn.
+    pub fn function_at(&self, root: usize, path: &[String]) -> Option<Vec<Shape>> {
+        let (file, name) = self.item_at(root, path)?;
+        let summary = self.file_summary(file)?;
+        summary
+            .fns
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    }
+
     pub fn field(&self, ty: &str, field: &str) -> Option<FieldEntry> {
         match &self.answers {
             Answers::Merged(m) => m.fields.get(&(ty.to_string(), field.to_string()))?.clone(),

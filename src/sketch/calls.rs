@@ -5,8 +5,8 @@
 //! lowering decides what the call does to the places it is given (moves, borrows).
 
 use crate::hazard::table::{
-    CallEffect, WrapperEffect, INSERTING_METHODS, ITERATOR_ADAPTERS, MEM_END, NOT_GUARD_GETTERS,
-    STD_CALLS, STD_IDENTITY_FNS, WRAPPER_METHODS,
+    CallEffect, WrapperEffect, ENDING_METHODS, INSERTING_METHODS, ITERATOR_ADAPTERS, MEM_END,
+    NOT_GUARD_GETTERS, RETURNS_ARGUMENT, STD_CALLS, STD_IDENTITY_FNS, WRAPPER_METHODS,
 };
 use crate::hazard::{self, Hazard, HazardClass, Layer, NextUse, Receiver, Shape};
 
@@ -55,7 +55,12 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
         if type_seg.is_none() && STD_IDENTITY_FNS.contains(&last) && self.imported_from_std(last) {
             return first();
         }
-        if let Some(mapped) = type_seg.and_then(|ty| hazard::guard_assoc_fn(ty, last)) {
+        // The type as imported (`use parking_lot::MutexGuard as G; G::map(..)`).
+        let type_name = type_seg.map(|ty| self.resolved_name(&path[..path.len() - 1], ty));
+        if let Some(mapped) = type_name
+            .as_deref()
+            .and_then(|ty| hazard::guard_assoc_fn(ty, last))
+        {
             // `Ref::clone(&r)` clones what `r` holds, which is not moved.
             let source = if last == "clone" {
                 referents.first().cloned().unwrap_or_default()
@@ -83,25 +88,48 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
         }
         let module_path = type_seg.is_some_and(|t| t.starts_with(char::is_lowercase) && t != "mem");
         match type_seg {
-            None => self.call_shapes(last, args),
+            None => self.path_call_shapes(path, args),
             Some("Self") => self.method_shapes(self_ty, last, args),
             // `pool::grab(..)`, `crate::pool::grab(..)`: a fn of some module.
-            Some(_) if module_path => self.call_shapes(last, args),
-            // `Queue::guard(&q)`: a method of a type of this file.
+            Some(_) if module_path => self.path_call_shapes(path, args),
+            // `Queue::guard(&q)`: a method of a type of this file, or of the type
+            // the path leads to (`other::State::guard()`).
             Some(ty) => {
                 let known = self
                     .index
                     .methods
                     .contains_key(&(ty.to_string(), last.to_string()));
                 if known {
-                    self.method_shapes(Some(ty), last, args)
-                } else {
-                    // `Guard::new(..)` of an annotated type declared elsewhere: a
-                    // constructor, as such associated fns almost always are.
-                    self.annotated(ty, self_ty)
+                    return self.method_shapes(Some(ty), last, args);
                 }
+                let ty_path = &path[..path.len() - 1];
+                let key = self.index.resolve_segments(ty_path.to_vec());
+                let via_crate = match key.first() {
+                    Some(first) if first == "crate" => {
+                        self.method_shapes(Some(&key.join("::")), last, args)
+                    }
+                    _ => Vec::new(),
+                };
+                if !via_crate.is_empty() {
+                    return via_crate;
+                }
+                // `Guard::new(..)` of an annotated type declared elsewhere: a
+                // constructor, as such associated fns almost always are.
+                self.annotated(ty, self_ty)
             }
         }
+    }
+
+    /// The last name of the type path `path` (ending in `written`) as this file's
+    /// imports resolve it.
+    fn resolved_name(&self, path: &[String], written: &str) -> String {
+        if path.len() == 1 && !self.index.uses.contains_key(written) {
+            return written.to_string();
+        }
+        self.index
+            .resolve_segments(path.to_vec())
+            .pop()
+            .unwrap_or_else(|| written.to_string())
     }
 
     /// `drop(g)`, `mem::drop(g)`, `mem::forget(g)`: std's, unless this file defines
@@ -144,6 +172,10 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
                 result,
             })
         };
+        if ends_guard(method, recv) {
+            // `entered.exit()`: the guard ends, what it returns holds none.
+            return consume(Vec::new());
+        }
         if let Some(effect) = wrapper.then(|| wrapper_effect(method)).flatten() {
             return consume(apply_wrapper_effect(effect, recv));
         }
@@ -158,9 +190,16 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
                 result: recv.iter().filter(|s| is_rc(s)).cloned().collect(),
             });
         }
-        if !recv.is_empty() && ITERATOR_ADAPTERS.contains(&method) {
+        let elements = recv.iter().all(|s| {
+            matches!(
+                s.outer(),
+                Some(Layer::Element | Layer::Index(_) | Layer::Iterator)
+            )
+        });
+        if !recv.is_empty() && elements && ITERATOR_ADAPTERS.contains(&method) {
             // An iterator (or collection) of hazards passes them on; collecting a
-            // lazy iterator makes a collection that holds them.
+            // lazy iterator makes a collection that holds them. (A guard itself is
+            // no iterator: `g.take()` is a method of the data it derefs to.)
             let result = if method == "collect" {
                 recv.iter()
                     .map(|s| match s.peel(|l| *l == Layer::Iterator) {
@@ -240,6 +279,37 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
         Vec::new()
     }
 
+    /// What a method that gives back the guard it was given returns
+    /// (`cv.wait(g)`): from a row for its receiver or, when the receiver's type
+    /// cannot be told, for a guard of the row's family in that argument.
+    pub fn returned_argument(
+        &self,
+        m: &syn::ExprMethodCall,
+        args: &[Vec<Shape>],
+        locals: &dyn Locals<'ast>,
+    ) -> Option<Vec<Shape>> {
+        let method = m.method.to_string();
+        let receiver = self.receiver_of(&m.receiver, locals);
+        RETURNS_ARGUMENT
+            .iter()
+            .filter(|row| row.methods.contains(&method.as_str()))
+            .filter(|row| receiver.is_none_or(|r| r.family == row.family && r.kind == row.kind))
+            .find_map(|row| {
+                let guards: Vec<Shape> = args
+                    .get(row.argument)?
+                    .iter()
+                    .filter(|s| s.layers.is_empty())
+                    .filter(|s| hazard::families::guard_family(&s.hazard) == Some(row.family))
+                    .map(|s| {
+                        row.layers
+                            .iter()
+                            .fold(s.clone(), |s, layer| s.wrapped(layer.clone()))
+                    })
+                    .collect();
+                (!guards.is_empty()).then_some(guards)
+            })
+    }
+
     /// What is known of the lock a method `method` is called on.
     fn method_receiver(
         &self,
@@ -261,13 +331,24 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
             .iter()
             .any(|(m, _)| *m == method);
         if found.is_none() && span_method && self.looks_like_span(receiver) {
-            found = Some(Receiver {
-                family: hazard::Family::Tracing,
-                kind: hazard::LockKind::Unknown,
-            });
+            found = Some(Receiver::new(
+                hazard::Family::Tracing,
+                hazard::LockKind::Unknown,
+            ));
         }
         found
     }
+}
+
+/// Whether `method` takes the guards `recv` holds by value and ends them.
+fn ends_guard(method: &str, recv: &[Shape]) -> bool {
+    !recv.is_empty()
+        && recv.iter().all(|s| {
+            s.layers.is_empty()
+                && ENDING_METHODS
+                    .iter()
+                    .any(|(ty, methods)| s.hazard.type_path == *ty && methods.contains(&method))
+        })
 }
 
 /// The layer a method that stores its argument in the receiver holds it in.

@@ -9,12 +9,13 @@
 //!   annotated or built as a lock, a static, `Span::current()`);
 //! - `calls`: a call or method call → what its result holds, from the std rows of
 //!   the hazard table (`Some(g)`, `Box::new(g)`, `opt.take()`, `.lock()` on a known
-//!   receiver, `MutexGuard::map`...);
-//! - `summary`: another file of the crate → its summary for the crate table.
+//!   receiver, `MutexGuard::map`...).
+//!
+//! The summaries of the crate's other files, which need the lowering for what their
+//! `impl Trait` fns return, are written above it (`analysis::summary`).
 
 pub mod calls;
 pub mod receiver;
-pub mod summary;
 pub mod types;
 
 use std::collections::HashMap;

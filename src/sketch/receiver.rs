@@ -10,10 +10,7 @@ use crate::resolve::file_index::{path_names, FieldDecl};
 
 use super::{Locals, Sketch, TyHint};
 
-const TRACING: Receiver = Receiver {
-    family: Family::Tracing,
-    kind: LockKind::Unknown,
-};
+const TRACING: Receiver = Receiver::new(Family::Tracing, LockKind::Unknown);
 
 /// How deep a receiver expression is followed (`&*self.a.clone()`).
 const MAX_RECEIVER_DEPTH: usize = 8;
@@ -242,6 +239,31 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
                 None => TyHint::None,
             },
         }
+    }
+
+    /// The `#[must_not_suspend]` hazards of the value a field place names
+    /// (`self.token`), from the field's declared type: what `&mut self.token` refers to.
+    pub fn field_place_hazards(&self, e: &syn::Expr, locals: &dyn Locals<'ast>) -> Vec<Shape> {
+        let syn::Expr::Field(f) = strip_parens(e) else {
+            return Vec::new();
+        };
+        let Some(base) = self.struct_of(&f.base, locals) else {
+            return Vec::new();
+        };
+        let shapes = match self.index.field_decl(&base, &member_name(&f.member)) {
+            Some(FieldDecl::Here(ty)) => self.shapes_of_type(ty),
+            Some(FieldDecl::Crate(entry)) => entry
+                .type_path
+                .and_then(|p| self.must_not_suspend_hazard_path(&p))
+                .map(Shape::new)
+                .into_iter()
+                .collect(),
+            None => Vec::new(),
+        };
+        shapes
+            .into_iter()
+            .filter(|s| s.layers.is_empty() && s.hazard.class == HazardClass::MustNotSuspend)
+            .collect()
     }
 
     /// `stdout().lock()`: a `StdoutLock` is `!Send` (only `future_not_send` cares),

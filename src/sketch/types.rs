@@ -48,10 +48,7 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
                         {
                             return None;
                         }
-                        return Some(Receiver {
-                            family: Family::Other,
-                            kind: hazard::LockKind::Unknown,
-                        });
+                        return Some(Receiver::OTHER);
                     }
                 }
                 let full = self.index.resolve(&p.path);
@@ -76,10 +73,7 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
                     hazard::classify_lock_path(&["std".into(), "cell".into(), "RefCell".into()])
                 }
                 "Mutex" | "RwLock" | "ReentrantMutex" | "ReentrantLock" => None,
-                _ => Some(Receiver {
-                    family: Family::Other,
-                    kind: hazard::LockKind::Unknown,
-                }),
+                _ => Some(Receiver::OTHER),
             };
         }
         hazard::classify_lock_path(&full)
@@ -384,6 +378,42 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
     /// The hazards returned by a call of the fn or method called `name` with
     /// arguments carrying `args`, when every declaration of that name in the file
     /// agrees. An `async fn` returns them inside a `Future` layer.
+    /// `call_shapes` for a fn named by a path as written (`state_of`, `pool::grab`,
+    /// `crate::a::lock`): followed through the module tree and the imports on the
+    /// way to the file that declares it, else by its last name.
+    pub fn path_call_shapes(&self, path: &[String], args: &[Vec<Shape>]) -> Vec<Shape> {
+        let Some(name) = path.last() else {
+            return Vec::new();
+        };
+        if path.len() == 1 && self.index.fns.contains_key(name) {
+            return self.call_shapes(name, args);
+        }
+        let resolved = self.index.resolve_segments(path.to_vec());
+        if let Some(shapes) = self.crate_item(&resolved, |t, root, at| t.function_at(root, at)) {
+            return shapes;
+        }
+        // An import of a fn of this file under another name (in an inline module).
+        match resolved.last() {
+            Some(original) if original != name && self.index.fns.contains_key(original) => {
+                self.call_shapes(original, args)
+            }
+            _ => self.call_shapes(name, args),
+        }
+    }
+
+    /// What `answer` says of the item of the crate a resolved path (`crate::a::f`)
+    /// leads to.
+    fn crate_item<T>(
+        &self,
+        resolved: &[String],
+        answer: impl Fn(&crate::resolve::crate_table::CrateTable, usize, &[String]) -> Option<T>,
+    ) -> Option<T> {
+        let table = self.index.crate_table.as_ref()?;
+        let module = self.index.module.as_ref()?;
+        let (first, rest) = resolved.split_first()?;
+        (first == "crate").then(|| answer(table, module.root, rest))?
+    }
+
     pub fn call_shapes(&self, name: &str, args: &[Vec<Shape>]) -> Vec<Shape> {
         match self.local_call_shapes(name, args) {
             Some(shapes) => shapes,

@@ -10,7 +10,8 @@ use syn::visit::Visit;
 use crate::resolve::crate_table::{AliasEntry, FieldEntry, FileSummary, ScopeEntry};
 use crate::resolve::file_index::FileIndex;
 
-use super::Sketch;
+use crate::input::edition::Edition;
+use crate::sketch::Sketch;
 
 /// The summary a lazy crate table asks for (`Summarizer`): shallow, as only items
 /// outside fn bodies are summarised.
@@ -50,36 +51,71 @@ pub fn parse_shallow(text: &str) -> Option<syn::File> {
 /// must equal.
 pub fn parse_without_fn_bodies(text: &str) -> Option<syn::File> {
     let mut ast = syn::parse_file(text).ok()?;
-    syn::visit_mut::VisitMut::visit_file_mut(&mut ClearFnBodies, &mut ast);
+    let mut clear = ClearFnBodies {
+        // syn's offsets start after a byte order mark.
+        text: text.strip_prefix('\u{feff}').unwrap_or(text),
+        in_kept_body: 0,
+    };
+    syn::visit_mut::VisitMut::visit_file_mut(&mut clear, &mut ast);
     Some(ast)
 }
 
-/// Empties every fn body of a parsed file (outside macro invocations).
-pub struct ClearFnBodies;
+/// Empties the fn bodies of a parsed file as `strip_fn_bodies` cuts them from its
+/// text: every body but those of fns whose signature says `impl`, and in those the
+/// tokens of macro invocations (but `macro_rules!` and `lazy_static!`).
+pub struct ClearFnBodies<'t> {
+    text: &'t str,
+    in_kept_body: usize,
+}
 
-impl syn::visit_mut::VisitMut for ClearFnBodies {
+impl ClearFnBodies<'_> {
+    /// Empty `block` unless the signature before it says `impl`; then what is left.
+    fn body(&mut self, sig: &syn::Signature, block: &mut syn::Block) {
+        let from = sig.fn_token.span.byte_range().start;
+        let to = block.brace_token.span.open().byte_range().start;
+        let keep = self.text.get(from..to).is_some_and(|s| s.contains("impl"));
+        if !keep {
+            block.stmts.clear();
+        }
+        self.in_kept_body += usize::from(keep);
+        syn::visit_mut::visit_block_mut(self, block);
+        self.in_kept_body -= usize::from(keep);
+    }
+}
+
+impl syn::visit_mut::VisitMut for ClearFnBodies<'_> {
     fn visit_item_fn_mut(&mut self, f: &mut syn::ItemFn) {
-        f.block.stmts.clear();
-        syn::visit_mut::visit_item_fn_mut(self, f);
+        self.body(&f.sig, &mut f.block);
     }
 
     fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
-        f.block.stmts.clear();
-        syn::visit_mut::visit_impl_item_fn_mut(self, f);
+        self.body(&f.sig, &mut f.block);
     }
 
     fn visit_trait_item_fn_mut(&mut self, f: &mut syn::TraitItemFn) {
         if let Some(b) = &mut f.default {
-            b.stmts.clear();
+            self.body(&f.sig, b);
         }
-        syn::visit_mut::visit_trait_item_fn_mut(self, f);
+    }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        let kept = m.path.is_ident("macro_rules") || m.path.is_ident("lazy_static");
+        if self.in_kept_body > 0 && !kept {
+            m.tokens = proc_macro2::TokenStream::new();
+        }
     }
 }
 
 /// Summarise one parsed file for its crate's table.
 pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
     let index = FileIndex::build(file, text);
-    let sketch = Sketch::new(&index);
+    // What the file's `impl Trait` fns return, from their bodies (which the shallow
+    // parse keeps): the edition does not change what a body returns.
+    let arena = typed_arena::Arena::new();
+    let mut finder = super::BodyFinder::default();
+    finder.visit_file(file);
+    let opaque = super::opaque_returns(&finder.bodies, &index, &arena, Edition::E2021);
+    let sketch = Sketch::new(&index).with_opaque_returns(opaque);
     let mut summary = FileSummary {
         awaiting_macros: index.awaiting_macros.iter().cloned().collect(),
         must_not_suspend: index
