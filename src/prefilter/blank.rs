@@ -193,7 +193,9 @@ impl<'t, 'a> Rewriter<'t, 'a> {
                 }
             }
             Item::Group(b'{')
-                if cut && frame.signature == Some(0) && self.text[frame.fn_at..start].contains("impl") =>
+                if cut
+                    && frame.signature == Some(0)
+                    && self.text[frame.fn_at..start].contains("impl") =>
             {
                 // What a fn returning `impl Trait` returns is read from its body: it
                 // stays, its own nested bodies and macro invocations cut.
