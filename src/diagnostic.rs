@@ -141,6 +141,10 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     pub help: Vec<String>,
     pub suggestions: Vec<Suggestion>,
+    /// The fn the held value is in, as a path within its file
+    /// (`store::Cache::refresh`); `None` for a finding about an attribute. Baselines
+    /// and SARIF's logical locations name findings by it, as it moves less than a line.
+    pub item: Option<String>,
 }
 
 impl Diagnostic {

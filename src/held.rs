@@ -78,6 +78,9 @@ pub struct HeldValue {
     /// after a borrow, so the future still keeps its storage (and rustc counts it
     /// when deciding whether the future is `Send`). Only `future_not_send` reports it.
     pub storage_only: bool,
+    /// The path of the fn the value is in, within its file (`store::Cache::refresh`),
+    /// also for a value of an async block or closure inside it.
+    pub item: String,
 }
 
 /// The future a held value is part of, as the `future_not_send` lint names it: an

@@ -16,6 +16,7 @@
 //! (what the lowering produces and the lints read).
 
 pub mod analysis;
+pub mod baseline;
 pub mod catalog;
 pub mod dataflow;
 pub mod diagnostic;

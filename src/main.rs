@@ -1,14 +1,16 @@
 //! The `yieldsafe` command: parse arguments, run the library, render, exit.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
+use yieldsafe::baseline::Baseline;
 use yieldsafe::diagnostic::Level;
 use yieldsafe::edition::Edition;
-use yieldsafe::render::{self, Format};
+use yieldsafe::input::cargo::{FeatureSelection, PackageChoice, Selection, TargetChoice};
+use yieldsafe::render::{self, CargoStyle, Format, Rendered};
 use yieldsafe::{catalog, Options};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -38,17 +40,23 @@ struct Cli {
     /// `--manifest-path`, else `.`]
     paths: Vec<PathBuf>,
 
-    /// Check the package or workspace of this `Cargo.toml` (its directory) when no
-    /// PATH is given. `cargo yieldsafe` passes the current workspace's.
+    /// Check the package of this `Cargo.toml` as cargo would (its targets' files), or
+    /// with `--workspace` its whole workspace, when no PATH is given. `cargo
+    /// yieldsafe` passes the nearest one of the current directory.
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
 
     /// Output format: `human` (rustc style), `short` (one line per finding), `json`
     /// (JSON Lines), `sarif` (SARIF 2.1.0), `cargo` (cargo's `--message-format=json`
     /// lines, for rust-analyzer's `check.overrideCommand`), `github` (GitHub Actions
-    /// annotations).
-    #[arg(long, value_enum, default_value = "human")]
-    format: FormatArg,
+    /// annotations). Repeatable, each with its own `--output` [default: human]
+    #[arg(long, value_enum)]
+    format: Vec<FormatArg>,
+
+    /// Write the `--format` given before it to FILE instead of stdout (repeatable, one
+    /// per format); the findings still go to the terminal in the human format.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Vec<PathBuf>,
 
     /// When to colour the output.
     #[arg(long, value_enum, default_value = "auto")]
@@ -123,6 +131,98 @@ struct Cli {
     /// List the lints with their default levels and exit.
     #[arg(long)]
     list_lints: bool,
+
+    /// Report only the findings that are not in this baseline (written by
+    /// `--write-baseline`).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Record the findings of this run in a baseline file, report nothing and exit.
+    #[arg(long, value_name = "FILE", conflicts_with = "fix")]
+    write_baseline: Option<PathBuf>,
+
+    /// Say what was left out on purpose and why (files no target reaches).
+    #[arg(long, short = 'v', action = ArgAction::Count)]
+    verbose: u8,
+
+    /// cargo's output format, as `cargo check` takes it: `human`, `short`, or the JSON
+    /// lines of `json`, `json-diagnostic-short`, `json-diagnostic-rendered-ansi`,
+    /// `json-render-diagnostics` (comma-separated, as cargo combines them).
+    #[arg(
+        long,
+        value_name = "FMT",
+        help_heading = "Cargo options",
+        conflicts_with = "format"
+    )]
+    message_format: Vec<String>,
+
+    /// Check every member of the workspace (of `--manifest-path`, else of the current
+    /// directory).
+    #[arg(long, visible_alias = "all", help_heading = "Cargo options")]
+    workspace: bool,
+
+    /// Check this package of the workspace (repeatable; `name`, `name@version` or a
+    /// glob).
+    #[arg(long, short = 'p', value_name = "SPEC", help_heading = "Cargo options")]
+    package: Vec<String>,
+
+    /// With `--workspace`, leave this package out (cargo's `--exclude`; `cargo
+    /// yieldsafe --exclude NAME` passes it here).
+    #[arg(long, value_name = "SPEC", help_heading = "Cargo options")]
+    exclude_package: Vec<String>,
+
+    /// Check the library target.
+    #[arg(long, help_heading = "Cargo options")]
+    lib: bool,
+
+    /// Check every binary target.
+    #[arg(long, help_heading = "Cargo options")]
+    bins: bool,
+
+    /// Check the targets built as tests: library, binaries, `tests/`.
+    #[arg(long, help_heading = "Cargo options")]
+    tests: bool,
+
+    /// Check the targets built as benchmarks: library, binaries, `benches/`.
+    #[arg(long, help_heading = "Cargo options")]
+    benches: bool,
+
+    /// Check every example target.
+    #[arg(long, help_heading = "Cargo options")]
+    examples: bool,
+
+    /// Check every target: library, binaries, tests, benchmarks, examples.
+    #[arg(long, help_heading = "Cargo options")]
+    all_targets: bool,
+
+    /// Features to choose `#[cfg(feature = "..")]` code by (comma-separated,
+    /// repeatable; `cargo yieldsafe -F` passes them here).
+    #[arg(long, value_name = "FEATURES", help_heading = "Cargo options")]
+    features: Vec<String>,
+
+    /// Choose code as if every feature were on.
+    #[arg(long, help_heading = "Cargo options")]
+    all_features: bool,
+
+    /// Choose code as if the default features were off.
+    #[arg(long, help_heading = "Cargo options")]
+    no_default_features: bool,
+
+    /// Accepted for cargo's sake: yieldsafe always checks every file it can.
+    #[arg(long, hide = true)]
+    keep_going: bool,
+
+    /// Accepted for cargo's sake: yieldsafe reads no registry and writes no lock file.
+    #[arg(long, hide = true)]
+    frozen: bool,
+
+    /// Accepted for cargo's sake (see `--frozen`).
+    #[arg(long, hide = true)]
+    locked: bool,
+
+    /// Accepted for cargo's sake (see `--frozen`).
+    #[arg(long, hide = true)]
+    offline: bool,
 }
 
 /// cargo-style progress on stderr, shown once the run has taken a second; the line
@@ -160,18 +260,28 @@ fn parse_edition(s: &str) -> Result<Edition, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let (cli, matches) = match parse_arguments() {
+        Ok(parsed) => parsed,
+        Err(code) => return code,
+    };
     if let Some(code) = catalog_request(&cli) {
         return code;
     }
-    let options = match options(&cli) {
-        Ok(options) => options,
+    let prepared = options(&cli).and_then(|options| {
+        let sinks = sinks(&cli, &matches)?;
+        let baseline = match &cli.baseline {
+            Some(file) => Some(Baseline::read(file).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        Ok((options, sinks, baseline))
+    });
+    let (options, sinks, baseline) = match prepared {
+        Ok(prepared) => prepared,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let color_out = color_for(cli.color, &std::io::stdout());
     let color_err = color_for(cli.color, &std::io::stderr());
     // On a terminal, a run that takes more than a second shows how far it is.
     let show_progress = !cli.quiet && std::io::stderr().is_terminal();
@@ -191,17 +301,57 @@ fn main() -> ExitCode {
         }
         report.problems.extend(outcome.problems);
     }
+    if let Some(file) = &cli.write_baseline {
+        return write_baseline(file, &report, &cli, color_err);
+    }
+    let known = match &baseline {
+        Some(baseline) => {
+            let all = std::mem::take(&mut report.diagnostics);
+            let (fresh, known) = baseline.new_findings(all, &report.sources);
+            report.diagnostics = fresh;
+            known
+        }
+        None => 0,
+    };
     let rendering = std::time::Instant::now();
-    if let Err(code) = render_report(&cli, &report, color_out, color_err) {
+    if let Err(code) = render_report(&cli, &sinks, &report, color_err) {
         return code;
     }
     if cli.stats {
         print_stats(&report, rendering.elapsed());
     }
     if show_progress {
-        print_summary(&report);
+        eprint!("{}", summary(&report, known));
     }
     ExitCode::from(report.exit_code() as u8)
+}
+
+/// The arguments, or the exit status of a run that ends with printing help, the
+/// version or an error. An unknown flag is named in words for `cargo yieldsafe`'s
+/// sake, where clap's tip to put it after `--` would be wrong (`--` takes lint flags).
+fn parse_arguments() -> Result<(Cli, clap::ArgMatches), ExitCode> {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let e = match parsed {
+        Ok(parsed) => return Ok(parsed),
+        Err(e) => e,
+    };
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        let _ = e.print();
+        return Err(ExitCode::from(if e.use_stderr() { 2 } else { 0 }));
+    }
+    let flag = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(flag)) => flag.clone(),
+        _ => String::from("?"),
+    };
+    let hint = match e.get(ContextKind::SuggestedArg) {
+        Some(ContextValue::String(similar)) => format!("; did you mean `{similar}`?"),
+        _ => "; `yieldsafe --help` lists the flags it takes (of cargo's: those that choose packages, targets, features and the message format)".into(),
+    };
+    eprintln!("error: unknown flag `{flag}`{hint}");
+    Err(ExitCode::from(2))
 }
 
 /// `--list-lints` and `--explain`, which print from the catalog and exit.
@@ -217,29 +367,46 @@ fn catalog_request(cli: &Cli) -> Option<ExitCode> {
             ExitCode::SUCCESS
         }
         None => {
-            eprintln!("error: no lint named `{name}`; `yieldsafe --list-lints` lists them");
+            eprintln!(
+                "error: no lint named `{name}`{}; `yieldsafe --list-lints` lists them",
+                catalog::names::did_you_mean(name)
+            );
             ExitCode::from(2)
         }
     })
 }
 
-/// The run the arguments ask for: paths, settings files, then the level flags.
+/// The run the arguments ask for: paths or cargo's selection, settings files, then
+/// the level flags.
 fn options(cli: &Cli) -> Result<Options, String> {
-    let paths = match (&cli.manifest_path, cli.paths.is_empty()) {
-        (Some(manifest), true) => vec![manifest_dir(manifest)?],
-        _ => cli.paths.clone(),
+    let cargo = cargo_selection(cli)?;
+    let mut features = FeatureSelection {
+        all_features: cli.all_features,
+        no_default_features: cli.no_default_features,
+        ..FeatureSelection::default()
     };
+    for list in &cli.features {
+        features.add(list);
+    }
     let mut options = Options {
-        paths,
+        paths: cli.paths.clone(),
         exclude: cli.exclude.clone(),
         edition: cli.edition,
         jobs: cli.jobs,
         full_parse: cli.full_parse,
+        features,
+        verbose: cli.verbose > 0,
         ..Options::default()
     };
-    // Cargo's `[lints.clippy]`, then the yieldsafe settings, then the flags.
-    let config = yieldsafe::config::load(cli.config.as_deref(), &options.paths)
-        .map_err(|e| e.to_string())?;
+    // The settings are looked up from the first PATH, or the manifest's directory.
+    let start = match &cargo {
+        Some(selection) => vec![manifest_dir(&selection.manifest)],
+        None => options.paths.clone(),
+    };
+    options.cargo = cargo;
+    // Cargo's `[lints]`, then the yieldsafe settings, then the flags.
+    let config =
+        yieldsafe::config::load(cli.config.as_deref(), &start).map_err(|e| e.to_string())?;
     config.apply(&mut options.levels);
     options.exclude.extend(config.exclude);
     options.invalid_types = config.invalid_types;
@@ -250,12 +417,219 @@ fn options(cli: &Cli) -> Result<Options, String> {
     for (level, lint) in level_flags_in_order(cli) {
         if !options.levels.set(&lint, level) {
             return Err(format!(
-                "unknown lint `{lint}`; `yieldsafe --list-lints` lists them"
+                "unknown lint `{lint}`{}; `yieldsafe --list-lints` lists them",
+                catalog::names::did_you_mean(&lint)
             ));
         }
         options.flags.push((lint, level));
     }
     Ok(options)
+}
+
+/// cargo's selection of packages and targets, when the run checks a package or
+/// workspace rather than PATHs: a `--manifest-path`, or any of cargo's selection
+/// flags (then from the nearest `Cargo.toml` of the current directory, as cargo).
+fn cargo_selection(cli: &Cli) -> Result<Option<Selection>, String> {
+    let packages = if cli.workspace {
+        PackageChoice::Workspace
+    } else if !cli.package.is_empty() {
+        PackageChoice::Named(cli.package.clone())
+    } else {
+        PackageChoice::Current
+    };
+    let targets = if cli.all_targets {
+        TargetChoice::all()
+    } else {
+        TargetChoice {
+            lib: cli.lib,
+            bins: cli.bins,
+            tests: cli.tests,
+            benches: cli.benches,
+            examples: cli.examples,
+        }
+    };
+    let selecting = packages != PackageChoice::Current
+        || !cli.exclude_package.is_empty()
+        || targets != TargetChoice::default();
+    if !cli.paths.is_empty() {
+        if selecting {
+            return Err("PATHs cannot be combined with cargo's package and target flags (`--workspace`, `-p`, `--lib`, ...), which choose the files themselves".into());
+        }
+        return Ok(None);
+    }
+    let manifest = match &cli.manifest_path {
+        Some(manifest) if manifest.is_file() => manifest.clone(),
+        Some(manifest) => {
+            return Err(format!(
+                "--manifest-path `{}`: no such file (it names a `Cargo.toml`)",
+                manifest.display()
+            ))
+        }
+        None if !selecting => return Ok(None),
+        None => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| format!("cannot read the current directory: {e}"))?;
+            yieldsafe::input::cargo::nearest_manifest(&cwd).ok_or_else(|| {
+                format!(
+                    "could not find `Cargo.toml` in `{}` or any parent directory",
+                    cwd.display()
+                )
+            })?
+        }
+    };
+    Ok(Some(Selection {
+        manifest,
+        packages,
+        exclude: cli.exclude_package.clone(),
+        targets,
+    }))
+}
+
+/// Where one format goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Destination {
+    Stdout,
+    Stderr,
+    File(PathBuf),
+}
+
+/// One format of the run's output and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Sink {
+    format: Format,
+    /// For `Format::Cargo`: the `--message-format` variant's style.
+    cargo: CargoStyle,
+    /// For `Format::Human` on stderr (`json-render-diagnostics`): colour, as cargo's
+    /// `json-diagnostic-rendered-ansi` asks.
+    ansi: bool,
+    to: Destination,
+}
+
+impl Sink {
+    fn new(format: Format, to: Destination) -> Sink {
+        Sink {
+            format,
+            cargo: CargoStyle::default(),
+            ansi: false,
+            to,
+        }
+    }
+}
+
+/// The formats of the run and where each goes: `--message-format` (cargo's), or each
+/// `--format` with the `--output` that follows it; the rest to stdout, where at
+/// most one format can go. When every format goes to a file, the human one still
+/// goes to the terminal.
+fn sinks(cli: &Cli, matches: &clap::ArgMatches) -> Result<Vec<Sink>, String> {
+    if !cli.message_format.is_empty() {
+        if !cli.output.is_empty() {
+            return Err("`--output` goes with `--format`, not cargo's `--message-format`".into());
+        }
+        return message_format(&cli.message_format);
+    }
+    let formats: Vec<Format> = cli.format.iter().map(|f| f.format()).collect();
+    let formats = if formats.is_empty() {
+        vec![Format::Human]
+    } else {
+        formats
+    };
+    let format_at: Vec<usize> = matches
+        .indices_of("format")
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let output_at: Vec<usize> = matches
+        .indices_of("output")
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let mut to: Vec<Destination> = vec![Destination::Stdout; formats.len()];
+    for (file, at) in cli.output.iter().zip(output_at) {
+        // The last `--format` before this `--output`, else the first.
+        let which = format_at.iter().rposition(|&f| f < at).unwrap_or(0);
+        if to[which] != Destination::Stdout {
+            return Err(format!(
+                "two `--output`s for one `--format`: `{}`",
+                file.display()
+            ));
+        }
+        to[which] = Destination::File(file.clone());
+    }
+    if to.iter().filter(|t| **t == Destination::Stdout).count() > 1 {
+        return Err(
+            "more than one `--format` for stdout; give each but one an `--output FILE`".into(),
+        );
+    }
+    let mut out: Vec<Sink> = formats
+        .into_iter()
+        .zip(to)
+        .map(|(f, t)| Sink::new(f, t))
+        .collect();
+    if !out.iter().any(|s| s.to == Destination::Stdout) {
+        out.push(Sink::new(Format::Human, Destination::Stdout));
+    }
+    Ok(out)
+}
+
+/// cargo's `--message-format` values (repeatable, comma-separated, combined as cargo
+/// combines them): `human` and `short` are ours; the `json` family is the `cargo`
+/// format, whose `rendered` is short or coloured as asked; `json-render-diagnostics`
+/// draws the findings for people on stderr and keeps them out of the JSON lines.
+fn message_format(values: &[String]) -> Result<Vec<Sink>, String> {
+    let (mut json, mut short, mut ansi, mut render, mut human) =
+        (false, false, false, false, false);
+    for value in values.iter().flat_map(|v| v.split(',')).map(str::trim) {
+        match value {
+            "human" => human = true,
+            "short" => short = true,
+            "json" => json = true,
+            "json-diagnostic-short" => (json, short) = (true, true),
+            "json-diagnostic-rendered-ansi" => (json, ansi) = (true, true),
+            "json-render-diagnostics" => (json, render) = (true, true),
+            other => {
+                return Err(format!(
+                    "unknown `--message-format` `{other}`; expected human, short, json, json-diagnostic-short, json-diagnostic-rendered-ansi or json-render-diagnostics"
+                ))
+            }
+        }
+    }
+    if json && human {
+        return Err("`--message-format` cannot be both `human` and a `json` variant".into());
+    }
+    if !json {
+        let format = if short { Format::Short } else { Format::Human };
+        return Ok(vec![Sink::new(format, Destination::Stdout)]);
+    }
+    let rendered = match (short, ansi) {
+        (true, _) => Rendered::Short,
+        (false, true) => Rendered::HumanAnsi,
+        (false, false) => Rendered::Human,
+    };
+    let mut cargo = Sink::new(Format::Cargo, Destination::Stdout);
+    cargo.cargo = CargoStyle {
+        rendered,
+        leave_out_diagnostics: render,
+        root: None,
+    };
+    let mut sinks = vec![cargo];
+    if render {
+        let format = if short { Format::Short } else { Format::Human };
+        let mut people = Sink::new(format, Destination::Stderr);
+        people.ansi = ansi;
+        sinks.insert(0, people);
+    }
+    Ok(sinks)
+}
+
+impl FormatArg {
+    fn format(self) -> Format {
+        match self {
+            FormatArg::Human => Format::Human,
+            FormatArg::Short => Format::Short,
+            FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Cargo => Format::Cargo,
+            FormatArg::Github => Format::Github,
+        }
+    }
 }
 
 /// Whether to colour what goes to `stream`.
@@ -286,21 +660,13 @@ fn run_with_progress(mut options: Options, show_progress: bool) -> yieldsafe::Re
     report
 }
 
-/// Problems and notes to stderr, the findings in the chosen format to stdout.
+/// Problems and notes to stderr, then each format where it goes.
 fn render_report(
     cli: &Cli,
+    sinks: &[Sink],
     report: &yieldsafe::Report,
-    color_out: bool,
     color_err: bool,
 ) -> Result<(), ExitCode> {
-    let format = match cli.format {
-        FormatArg::Human => Format::Human,
-        FormatArg::Short => Format::Short,
-        FormatArg::Json => Format::Json,
-        FormatArg::Sarif => Format::Sarif,
-        FormatArg::Cargo => Format::Cargo,
-        FormatArg::Github => Format::Github,
-    };
     let mut err = std::io::stderr().lock();
     for p in &report.problems {
         let _ = render::render_problem(p, color_err, &mut err);
@@ -310,22 +676,92 @@ fn render_report(
             let _ = writeln!(err, "note: {n}");
         }
     }
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = render::render_with_problems(
-        format,
-        &report.diagnostics,
-        &report.problems,
-        &report.sources,
-        color_out,
-        &mut out,
-    ) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            let _ = writeln!(err, "error: cannot write the report: {e}");
-            return Err(ExitCode::from(2));
+    drop(err);
+    for sink in sinks {
+        if let Err(e) = render_sink(cli, sink, report) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                let what = match &sink.to {
+                    Destination::File(file) => format!("cannot write `{}`", file.display()),
+                    _ => "cannot write the report".to_owned(),
+                };
+                eprintln!("error: {what}: {e}");
+                return Err(ExitCode::from(2));
+            }
         }
     }
-    let _ = out.flush();
     Ok(())
+}
+
+/// One format, written where it goes.
+fn render_sink(cli: &Cli, sink: &Sink, report: &yieldsafe::Report) -> std::io::Result<()> {
+    let (mut out, color): (Box<dyn Write>, bool) = match &sink.to {
+        Destination::Stdout => {
+            let color = color_for(cli.color, &std::io::stdout());
+            (Box::new(std::io::stdout().lock()), color)
+        }
+        Destination::Stderr => {
+            let color = sink.ansi || color_for(cli.color, &std::io::stderr());
+            (Box::new(std::io::stderr().lock()), color)
+        }
+        Destination::File(file) => (
+            Box::new(std::io::BufWriter::new(std::fs::File::create(file)?)),
+            false,
+        ),
+    };
+    let problems: &[yieldsafe::diagnostic::Problem] = match sink.to {
+        // rustc's problems are already on stderr.
+        Destination::Stderr => &[],
+        _ => &report.problems,
+    };
+    if sink.format == Format::Cargo {
+        let mut style = sink.cargo.clone();
+        style.root = report.workspace_root.clone();
+        render::render_cargo(
+            &report.diagnostics,
+            problems,
+            &report.sources,
+            &style,
+            &mut out,
+        )?;
+    } else {
+        render::render_with_problems(
+            sink.format,
+            &report.diagnostics,
+            problems,
+            &report.sources,
+            color,
+            &mut out,
+        )?;
+    }
+    out.flush()
+}
+
+/// `--write-baseline FILE`: the findings recorded, nothing reported; exit status 2 if
+/// some file could not be checked (its findings are missing from the baseline).
+fn write_baseline(file: &Path, report: &yieldsafe::Report, cli: &Cli, color_err: bool) -> ExitCode {
+    let mut err = std::io::stderr().lock();
+    for p in &report.problems {
+        let _ = render::render_problem(p, color_err, &mut err);
+    }
+    let baseline = Baseline::of(&report.diagnostics, &report.sources);
+    if let Err(e) = std::fs::write(file, baseline.to_json()) {
+        let _ = writeln!(
+            err,
+            "error: cannot write the baseline `{}`: {e}",
+            file.display()
+        );
+        return ExitCode::from(2);
+    }
+    if !cli.quiet {
+        let _ = writeln!(
+            err,
+            "yieldsafe: wrote {} to `{}`; `--baseline {}` reports only what is new",
+            count(baseline.len(), "finding", "findings"),
+            file.display(),
+            file.display()
+        );
+    }
+    ExitCode::from(if report.problems.is_empty() { 0 } else { 2 })
 }
 
 /// `--stats`: figures about the run on stderr.
@@ -333,7 +769,7 @@ fn print_stats(report: &yieldsafe::Report, rendering: std::time::Duration) {
     let s = &report.stats;
     let secs = |d: std::time::Duration| d.as_secs_f64();
     eprintln!(
-        "stats: {} files, {} lines, {} bytes, {} crates, {} findings; {} files parsed, {} indexed\n\
+        "stats: {} files, {} lines, {} bytes, {} crates, {} findings; {} files parsed, {} indexed; {} files no target reaches\n\
          stats: wall {:.3}s: discover {:.3}s, render {:.3}s; summed over threads: read+scan {:.3}s, index {:.3}s, parse {:.3}s, analyse {:.3}s",
         s.files,
         s.lines,
@@ -342,6 +778,7 @@ fn print_stats(report: &yieldsafe::Report, rendering: std::time::Duration) {
         report.diagnostics.len(),
         s.parsed,
         s.indexed,
+        s.stray,
         secs(s.wall + rendering),
         secs(s.discover),
         secs(rendering),
@@ -352,36 +789,82 @@ fn print_stats(report: &yieldsafe::Report, rendering: std::time::Duration) {
     );
 }
 
-/// The one-line summary a terminal gets at the end.
-fn print_summary(report: &yieldsafe::Report) {
+/// `n thing` or `n things`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The lines a terminal gets at the end, as cargo and rustc end a build: what was
+/// found ("2 warnings, 1 error, 1 file could not be checked"), how many findings
+/// `--fix` would fix, and, once, where a lint is explained.
+fn summary(report: &yieldsafe::Report, in_baseline: usize) -> String {
     let warnings = report
         .diagnostics
         .iter()
         .filter(|d| !d.level.is_error())
         .count();
     let errors = report.diagnostics.len() - warnings;
-    eprintln!(
-        "yieldsafe: checked {} file(s) in {:.2}s: {} warning(s), {} error(s), {} problem(s)",
-        report.stats.files,
-        report.stats.wall.as_secs_f64(),
-        warnings,
-        errors,
-        report.problems.len()
-    );
-}
-
-/// The directory `--manifest-path` names, as given (relative stays relative).
-fn manifest_dir(manifest: &std::path::Path) -> Result<PathBuf, String> {
-    if !manifest.is_file() {
-        return Err(format!(
-            "--manifest-path `{}`: no such file (it names a `Cargo.toml`)",
-            manifest.display()
+    let unchecked = report
+        .problems
+        .iter()
+        .filter_map(|p| p.file.as_ref())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let mut parts = Vec::new();
+    if warnings > 0 {
+        parts.push(count(warnings, "warning", "warnings"));
+    }
+    if errors > 0 {
+        parts.push(count(errors, "error", "errors"));
+    }
+    if unchecked > 0 {
+        parts.push(format!(
+            "{} could not be checked",
+            count(unchecked, "file", "files")
         ));
     }
-    Ok(match manifest.parent() {
+    let other = report.problems.iter().filter(|p| p.file.is_none()).count();
+    if other > 0 {
+        parts.push(count(other, "other problem", "other problems"));
+    }
+    if in_baseline > 0 {
+        parts.push(format!(
+            "{} in the baseline not shown",
+            count(in_baseline, "finding", "findings")
+        ));
+    }
+    let found = if parts.is_empty() {
+        "no findings".to_owned()
+    } else {
+        parts.join(", ")
+    };
+    let mut text = format!(
+        "yieldsafe: {found} ({} checked in {:.2}s)\n",
+        count(report.stats.files, "file", "files"),
+        report.stats.wall.as_secs_f64()
+    );
+    let fixable = yieldsafe::fix::plan(&report.diagnostics, &report.sources).applied();
+    if fixable > 0 {
+        text.push_str(&format!(
+            "yieldsafe: run `yieldsafe --fix` to apply {}\n",
+            count(fixable, "suggestion", "suggestions")
+        ));
+    }
+    if let Some(first) = report.diagnostics.first() {
+        text.push_str(&format!(
+            "For more information about a lint, try `yieldsafe --explain {}`.\n",
+            first.lint
+        ));
+    }
+    text
+}
+
+/// The directory of a `Cargo.toml`, as given (relative stays relative).
+fn manifest_dir(manifest: &Path) -> PathBuf {
+    match manifest.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
-    })
+    }
 }
 
 /// `--fix --dry-run`: the fixes as a unified diff on stdout, problems on stderr.

@@ -88,7 +88,7 @@ fn workspace_metadata_applies_to_members() {
         1,
         "the excluded file is not checked: {out}"
     );
-    assert!(out.starts_with("./src/lib.rs:4:9: error: "), "{out}");
+    assert!(out.starts_with("src/lib.rs:4:9: error: "), "{out}");
 }
 
 #[test]
@@ -140,6 +140,85 @@ fn cargo_lints_clippy_sets_the_levels_of_clippy_named_lints() {
     // A yieldsafe setting is more specific than Cargo's table.
     fs::write(dir.path().join("yieldsafe.toml"), ALLOW).unwrap();
     assert_eq!(run(dir.path(), &["src"]), (0, String::new(), String::new()));
+}
+
+/// Cargo's `[lints.rust]` names rustc's lints: `must_not_suspend`, and `warnings`
+/// (what warn means, for every lint); `[lints.clippy]` names clippy's only, so a
+/// `must_not_suspend` there is clippy's unknown lint and does nothing.
+#[test]
+fn cargo_lints_rust_names_rustcs_lints_and_warnings() {
+    const MNS: &str = "#![feature(must_not_suspend)]
+async fn yield_now() {}
+#[must_not_suspend]
+pub struct Lease;
+impl Drop for Lease { fn drop(&mut self) {} }
+pub async fn f() {
+    let _l = Lease;
+    yield_now().await;
+}
+";
+    let manifest = |lints: &str| format!("[package]\nname = \"p\"\n\n{lints}");
+    // rustc's other lints are rustc's, whatever their entries hold (tokio's manifest).
+    let check_cfg =
+        "unexpected_cfgs = { level = \"warn\", check-cfg = [\"cfg(tokio_unstable)\"] }\n";
+    let dir = tree(&[
+        (
+            "Cargo.toml",
+            &manifest(&format!(
+                "[lints.rust]\nmust_not_suspend = \"deny\"\n{check_cfg}"
+            )),
+        ),
+        ("src/lib.rs", MNS),
+    ]);
+    let (code, out, err) = run(dir.path(), &["src"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains(": error: `_l` (a `Lease`)"), "{out}");
+    fs::write(
+        dir.path().join("Cargo.toml"),
+        manifest("[lints.clippy]\nmust_not_suspend = \"deny\"\n"),
+    )
+    .unwrap();
+    let (code, out, _) = run(dir.path(), &["src"]);
+    assert_eq!(code, 0, "clippy has no `must_not_suspend`: {out}");
+    fs::write(
+        dir.path().join("Cargo.toml"),
+        manifest(
+            "[lints.rust]\nwarnings = \"deny\"\n\n[lints.clippy]\nfuture_not_send = \"allow\"\n",
+        ),
+    )
+    .unwrap();
+    fs::write(dir.path().join("src/lib.rs"), HELD).unwrap();
+    let (code, out, _) = run(dir.path(), &["src"]);
+    assert_eq!(code, 1);
+    assert!(out.contains(": error: `g`"), "{out}");
+}
+
+/// A misspelled lint name gets the nearest one of the catalog, in the settings and
+/// on the command line alike.
+#[test]
+fn unknown_lint_names_get_did_you_mean() {
+    let err = config_error(
+        &[("yieldsafe.toml", "[lints]\nawait_holding_lok = \"deny\"\n")],
+        &["src"],
+    );
+    assert!(
+        err.contains(
+            "unknown lint `await_holding_lok` in `[lints]`; did you mean `await_holding_lock`?"
+        ),
+        "{err}"
+    );
+    let err = config_error(&[], &["-D", "clippy::await_holding_lokc", "src"]);
+    assert!(
+        err.contains(
+            "unknown lint `clippy::await_holding_lokc`; did you mean `clippy::await_holding_lock`?"
+        ),
+        "{err}"
+    );
+    let err = config_error(&[], &["-W", "unused_variables", "src"]);
+    assert!(
+        err.contains("unknown lint `unused_variables`; `yieldsafe --list-lints`"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -206,13 +206,26 @@ fn compile(
             Err(_) => outcome.problems.push(format!("compiler said: {line}")),
         }
     }
-    if !output.status.success() && outcome.problems.is_empty() {
+    if !output.status.success() && outcome.problems.is_empty() && !denied_lint(&stderr) {
         outcome.problems.push(format!(
             "compile failed ({}) without an error diagnostic",
             output.status
         ));
     }
     outcome
+}
+
+/// Whether the compiler failed because a lint was at deny level (`aborting due to`
+/// follows the lints' own errors then).
+fn denied_lint(stderr: &str) -> bool {
+    stderr.lines().any(|line| {
+        serde_json::from_str::<Value>(line).is_ok_and(|d| {
+            d["level"] == "error"
+                && d["code"]["code"].as_str().is_some_and(|c| {
+                    c.starts_with("clippy::await_holding") || c == "must_not_suspend"
+                })
+        })
+    })
 }
 
 /// Records one JSON diagnostic: an error, an oracle finding, or nothing we care about.
@@ -226,7 +239,10 @@ fn record(diagnostic: &Value, outcome: &mut Outcome) {
         .and_then(|span| span["line_start"].as_u64())
         .map_or(0, |l| l as usize);
 
-    if text("level").starts_with("error") {
+    // A lint set to deny (`#[deny(clippy::await_holding_lock)]`) is an error of that
+    // lint, not a compile error.
+    let lint_error = code.starts_with("clippy::await_holding") || code == "must_not_suspend";
+    if text("level").starts_with("error") && !lint_error {
         if !message.starts_with("aborting due to") {
             let rendered = diagnostic["rendered"].as_str().unwrap_or(message);
             outcome
@@ -240,6 +256,7 @@ fn record(diagnostic: &Value, outcome: &mut Outcome) {
         "clippy::await_holding_refcell_ref" => ("clippy", "await_holding_refcell_ref"),
         "clippy::future_not_send" => ("clippy", "future_not_send"),
         "unfulfilled_lint_expectations" => ("rustc", "unfulfilled_lint_expectations"),
+        "unknown_lints" => ("rustc", "unknown_lints"),
         "must_not_suspend" => match must_not_suspend_lint(message) {
             Some(lint) => ("must_not_suspend", lint),
             None => {

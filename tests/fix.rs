@@ -239,6 +239,7 @@ fn a_fix_that_would_not_parse_is_not_written() {
                 replacement: "drop(g;\n    ".into(),
             }],
         }],
+        item: None,
     };
     let plan = yieldsafe::fix::plan(&[diagnostic], &sources);
     assert!(plan.files.is_empty());

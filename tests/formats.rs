@@ -619,16 +619,17 @@ fn the_sarif_schema_rejects_what_it_should() {
     })));
 }
 
-/// The ```json blocks of the README, as written there.
+/// The ```json blocks of docs/integrations.md (the recipes), as written there.
 fn readme_json_blocks() -> Vec<Value> {
-    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/integrations.md")).unwrap();
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
     for line in readme.lines() {
         match (&mut current, line.trim()) {
             (None, "```json") => current = Some(String::new()),
             (Some(block), "```") => {
-                blocks.push(serde_json::from_str(block).expect("README json block parses"));
+                blocks.push(serde_json::from_str(block).expect("a json block parses"));
                 current = None;
             }
             (Some(block), _) => {
@@ -641,46 +642,70 @@ fn readme_json_blocks() -> Vec<Value> {
     blocks
 }
 
+/// The VS Code task of docs/integrations.md, run as VS Code runs it (`cargo
+/// yieldsafe ...`), with its problem matcher over what it prints: every finding, and
+/// the file that could not be checked.
 #[test]
 fn readme_vscode_task_matches_the_short_format() {
     let blocks = readme_json_blocks();
     let task = blocks
         .iter()
         .find_map(|b| b["tasks"].as_array().map(|t| &t[0]))
-        .expect("the README's tasks.json");
-    assert_eq!(task["command"], "yieldsafe");
+        .expect("the recipe's tasks.json");
+    assert_eq!(task["command"], "cargo");
     let args: Vec<&str> = task["args"]
         .as_array()
         .unwrap()
         .iter()
         .map(|a| a.as_str().unwrap())
         .collect();
+    assert_eq!(args[0], "yieldsafe");
     let pattern = &task["problemMatcher"]["pattern"];
     let re = js_regex(pattern["regexp"].as_str().unwrap());
     let group = |name: &str| pattern[name].as_u64().unwrap() as usize;
     let krate = demo_crate();
-    let mut all_args = args.clone();
-    all_args.push("src");
-    let (_, out) = run(&krate.root, &all_args);
-    let found: Vec<(String, usize, usize, String)> = out
+    fs::write(krate.root.join("src/lib.rs"), format!("{LIB}mod broken;\n")).unwrap();
+    fs::write(krate.root.join("src/broken.rs"), "async fn f( {\n").unwrap();
+    let out = Command::cargo_bin("cargo-yieldsafe")
+        .unwrap()
+        .current_dir(&krate.root)
+        .args(&args)
+        .output()
+        .unwrap();
+    let out = String::from_utf8(out.stdout).unwrap();
+    let found: Vec<(String, usize, usize, String, String)> = out
         .lines()
         .map(|l| {
             let c = re.captures(l).unwrap_or_else(|| panic!("no match: {l}"));
-            assert_eq!(&c[group("severity")], "warning");
-            assert!(c[group("message")].ends_with("is held across an await point"));
             (
                 c[group("file")].to_owned(),
                 c[group("line")].parse().unwrap(),
                 c[group("column")].parse().unwrap(),
-                c[group("code")].to_owned(),
+                c[group("severity")].to_owned(),
+                c.get(group("code")).map_or("", |m| m.as_str()).to_owned(),
             )
         })
         .collect();
-    let want: Vec<(String, usize, usize, String)> = expected()
+    let mut want: Vec<(String, usize, usize, String, String)> = expected()
         .iter()
-        .map(|&(line, column, _, lint)| ("src/lib.rs".to_owned(), line, column, lint.to_owned()))
+        .map(|&(line, column, _, lint)| {
+            (
+                "src/lib.rs".to_owned(),
+                line,
+                column,
+                "warning".to_owned(),
+                lint.to_owned(),
+            )
+        })
         .collect();
-    assert_eq!(found, want);
+    want.push((
+        "src/broken.rs".to_owned(),
+        1,
+        13,
+        "error".to_owned(),
+        String::new(),
+    ));
+    assert_eq!(found, want, "{out}");
 }
 
 #[test]
@@ -707,4 +732,114 @@ fn readme_rust_analyzer_command_prints_cargo_messages() {
         .count();
     assert_eq!(findings, expected().len());
     assert!(matches!(messages.last(), Some(Message::BuildFinished(_))));
+}
+
+/// What code scanning reads besides the schema: each rule's page (`helpUri`: clippy's
+/// for the lints clippy has, rustc's for rustc's), `precision` and `problem.severity`;
+/// each result's notes in its message, the fn it is in, and a fingerprint that does
+/// not change when the code above it does.
+#[test]
+fn sarif_carries_what_code_scanning_ranks_and_tracks_alerts_by() {
+    let krate = demo_crate();
+    let (_, out) = run(&krate.root, &["--format", "sarif", "src"]);
+    let log: Value = serde_json::from_str(&out).expect("one JSON document");
+    assert_valid_sarif(&log);
+    let run0 = &log["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    let rule = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(
+        rule("await_holding_lock")["helpUri"],
+        "https://rust-lang.github.io/rust-clippy/master/index.html#await_holding_lock"
+    );
+    assert_eq!(
+        rule("unknown_lints")["helpUri"],
+        "https://doc.rust-lang.org/rustc/lints/listing/warn-by-default.html#unknown-lints"
+    );
+    for r in rules {
+        assert_eq!(r["properties"]["precision"], "high");
+        let severity = r["properties"]["problem.severity"].as_str().unwrap();
+        assert!(["warning", "recommendation"].contains(&severity), "{r}");
+    }
+    let results = run0["results"].as_array().unwrap();
+    let first = &results[0];
+    let text = first["message"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("\nnote: a blocking lock held across an await can deadlock"),
+        "{text}"
+    );
+    assert_eq!(
+        first["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "größe"
+    );
+    let fingerprint = first["partialFingerprints"]["yieldsafe/v1"].clone();
+    assert_eq!(fingerprint.as_str().unwrap().len(), 16);
+    // Lines added above: every alert keeps its fingerprint.
+    let before: Vec<Value> = results
+        .iter()
+        .map(|r| r["partialFingerprints"].clone())
+        .collect();
+    fs::write(krate.root.join("src/lib.rs"), format!("// new\n\n{LIB}")).unwrap();
+    let (_, moved) = run(&krate.root, &["--format", "sarif", "src"]);
+    let moved: Value = serde_json::from_str(&moved).unwrap();
+    let after: Vec<Value> = moved["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["partialFingerprints"].clone())
+        .collect();
+    assert_eq!(before, after);
+    assert_ne!(before[0], before[2], "two guards, two alerts");
+}
+
+/// docs/yieldsafe-jsonl.schema.json, the JSON Schema of the JSON Lines format, holds
+/// for real output: findings (with labels and suggestions) and error objects.
+#[test]
+fn json_lines_match_their_json_schema() {
+    let schema: Value = serde_json::from_str(
+        &fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/yieldsafe-jsonl.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the JSON Lines schema compiles");
+    let krate = demo_crate();
+    fs::write(krate.root.join("src/broken.rs"), "async fn f( {\n").unwrap();
+    let (code, out) = run(&krate.root, &["--format", "json", "src", "nowhere"]);
+    assert_eq!(code, 2);
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["finding", "finding", "finding", "error", "error"],
+        "{out}"
+    );
+    assert!(lines.iter().any(|l| !l["suggestions"][0]["edits"]
+        .as_array()
+        .is_none_or(Vec::is_empty)));
+    assert!(lines
+        .iter()
+        .any(|l| l["type"] == "error" && l["line"].is_null()));
+    for line in &lines {
+        let errors: Vec<String> = validator
+            .iter_errors(line)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{line}:\n{}", errors.join("\n"));
+    }
+    // The schema says something: a finding without its lint, or of another schema
+    // version, does not pass.
+    let mut wrong = lines[0].clone();
+    wrong.as_object_mut().unwrap().remove("lint");
+    assert!(!validator.is_valid(&wrong));
+    let mut wrong = lines[0].clone();
+    wrong["schema"] = Value::from(1);
+    assert!(!validator.is_valid(&wrong));
 }

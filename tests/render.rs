@@ -76,6 +76,7 @@ fn diagnostic(message: &str, primary: Span, primary_label: &str) -> Diagnostic {
         notes: Vec::new(),
         help: Vec::new(),
         suggestions: Vec::new(),
+        item: None,
     }
 }
 
@@ -339,7 +340,8 @@ fn json_lines_carry_every_field() {
 
     let v = &lines[0];
     assert_eq!(v["schema"], SCHEMA_VERSION);
-    assert_eq!(v["schema"], 1);
+    assert_eq!(v["schema"], 2);
+    assert_eq!(v["type"], "finding");
     assert_eq!(v["lint"], "await_holding_lock");
     assert_eq!(v["level"], "warn");
     assert_eq!(v["severity"], "warning");

@@ -20,7 +20,7 @@ pub fn lowering(text: &str, edition: Edition) -> Result<String, String> {
     let ast = syn::parse_file(text).map_err(|e| e.to_string())?;
     let source = SourceFile::new(Arc::from(Path::new("dump.rs")), Arc::from(text));
     let mut out = String::new();
-    let error = super::lower_bodies(&ast, text, edition, None, None, &mut |body, owner| {
+    let error = super::lower_bodies(&ast, text, edition, None, None, &mut |body, owner, _| {
         if body.kind.is_coroutine() {
             let name = owner.map(|o| format!(" `{}`", o.name)).unwrap_or_default();
             let _ = writeln!(out, "{:?}{name}", body.kind);

@@ -27,16 +27,23 @@ pub fn analyse_file_in_crate(
     module: Option<crate::resolve::modtree::Module>,
 ) -> (Vec<HeldValue>, Option<TooDeep>) {
     let mut out = Vec::new();
-    let error = lower_bodies(file, text, edition, table, module, &mut |body, owner| {
-        collect_held(body, owner, text, &mut out);
-    });
+    let error = lower_bodies(
+        file,
+        text,
+        edition,
+        table,
+        module,
+        &mut |body, owner, item| {
+            collect_held(body, owner, item, text, &mut out);
+        },
+    );
     out.sort_by_key(|h| (h.value.span, h.yields.first().map(|y| y.0.span)));
     (out, error)
 }
 
 /// Lower every body of the file that can hold something across a yield point (fns,
 /// methods, and the async blocks and closures inside them), giving each to `visit`
-/// with its `async fn`. The first body nested too deeply to walk is returned; the
+/// with its `async fn` and the path of the fn it is in. The first body nested too deeply to walk is returned; the
 /// others are still lowered.
 fn lower_bodies(
     file: &syn::File,
@@ -44,7 +51,7 @@ fn lower_bodies(
     edition: Edition,
     table: Option<std::sync::Arc<crate::resolve::crate_table::CrateTable>>,
     module: Option<crate::resolve::modtree::Module>,
-    visit: &mut dyn FnMut(&LoweredBody<'_>, Option<FnOwner>),
+    visit: &mut dyn FnMut(&LoweredBody<'_>, Option<FnOwner>, &str),
 ) -> Option<TooDeep> {
     // No async code, no coroutine: nothing can be held across a yield point.
     if !text.contains("async") && !text.contains("yield") {
@@ -70,9 +77,13 @@ fn lower_bodies(
         let lowerer = Lowerer::new(&sketch, &arena, edition, body.kind, body.self_ty.clone())
             .with_signature(body.sig);
         let owner = (body.kind == BodyKind::AsyncFn).then(|| body.owner.clone());
+        let item = body.item_path();
         let walked = lowerer
             .lower_fn(&body.params, &[], BodyRef::Block(body.block))
-            .and_then(|lowered| lower_children(lowered, owner, &sketch, &arena, edition, visit));
+            .and_then(|lowered| {
+                let mut visit = |b: &LoweredBody<'_>, o: Option<FnOwner>| visit(b, o, &item);
+                lower_children(lowered, owner, &sketch, &arena, edition, &mut visit)
+            });
         if let Err(e) = walked {
             error.get_or_insert(e);
         }
@@ -165,6 +176,7 @@ fn lower_children<'ast>(
 fn collect_held(
     body: &LoweredBody<'_>,
     owner: Option<FnOwner>,
+    item: &str,
     text: &str,
     out: &mut Vec<HeldValue>,
 ) {
@@ -185,9 +197,9 @@ fn collect_held(
     for (id, (value, holding)) in body.values.iter().zip(holdings).enumerate() {
         let held = if holding.yields.is_empty() {
             kept.as_ref()
-                .and_then(|k| storage_only(value, &k[id], body, owner.clone()))
+                .and_then(|k| storage_only(value, &k[id], body, owner.clone(), item))
         } else {
-            held_value(id, value, holding, body, owner.clone(), text)
+            held_value(id, value, holding, body, owner.clone(), item, text)
         };
         out.extend(held);
     }
@@ -201,6 +213,7 @@ fn held_value(
     holding: dataflow::Holding,
     body: &LoweredBody<'_>,
     owner: Option<FnOwner>,
+    item: &str,
     text: &str,
 ) -> Option<HeldValue> {
     let no_glue = value
@@ -226,6 +239,7 @@ fn held_value(
         drop_before: None,
         owner,
         storage_only: false,
+        item: item.to_owned(),
     };
     held.drop_before = drop_fix::drop_insertion(&held, body, text);
     Some(held)
@@ -238,6 +252,7 @@ fn storage_only(
     kept: &[usize],
     body: &LoweredBody<'_>,
     owner: Option<FnOwner>,
+    item: &str,
 ) -> Option<HeldValue> {
     let binding = matches!(value.origin, Origin::Binding | Origin::Parameter);
     if kept.is_empty() || !binding || !value.shapes.iter().any(|s| s.hazard.is_not_send()) {
@@ -254,6 +269,7 @@ fn storage_only(
         drop_before: None,
         owner,
         storage_only: true,
+        item: item.to_owned(),
     })
 }
 
@@ -275,6 +291,17 @@ struct FoundBody<'ast> {
     self_ty: Option<String>,
     /// The inline modules it is in.
     module: Vec<String>,
+}
+
+impl FoundBody<'_> {
+    /// The fn's path within its file: inline modules, the `impl`'s type, the name
+    /// (`cache::Store::refresh`).
+    fn item_path(&self) -> String {
+        let mut parts: Vec<&str> = self.module.iter().map(String::as_str).collect();
+        parts.extend(self.self_ty.as_deref());
+        parts.push(&self.name);
+        parts.join("::")
+    }
 }
 
 #[derive(Default)]

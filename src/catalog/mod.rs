@@ -3,6 +3,7 @@
 //! `--explain` and `--list-lints` print from here, and the default levels and clippy
 //! names come from here, so the documentation and the behaviour cannot drift apart.
 
+pub mod names;
 mod registry;
 
 use std::sync::OnceLock;
@@ -10,7 +11,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Deserializer};
 
 use crate::diagnostic::Level;
-pub use registry::{covers, group, Lint, LintLevels};
+pub use registry::{group, Lint, LintLevels};
 
 /// What a user can read about one lint.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -28,6 +29,10 @@ pub struct LintInfo {
     /// then name without a tool prefix.
     #[serde(default)]
     pub rustc_lint: bool,
+    /// The compiler's page about the lint, for a rustc lint (clippy's page follows
+    /// from the clippy name: `LintInfo::doc_url`).
+    #[serde(default)]
+    pub rustc_doc: Option<String>,
     /// One line, lower case, no trailing period.
     pub summary: String,
     /// For a lint about held values: the note of its diagnostics, why holding such a
@@ -80,6 +85,20 @@ impl LintInfo {
             *field = field.trim().to_owned();
         }
         Ok(info)
+    }
+
+    /// Where the lint is documented on the web: clippy's lint list for a lint clippy
+    /// has, the compiler's page for a rustc lint; `None` for a lint only yieldsafe has
+    /// (its `--explain` text is the documentation).
+    pub fn doc_url(&self) -> Option<String> {
+        match (&self.clippy_name, &self.rustc_doc) {
+            (Some(_), _) => Some(format!(
+                "https://rust-lang.github.io/rust-clippy/master/index.html#{}",
+                self.name
+            )),
+            (None, Some(url)) => Some(url.clone()),
+            (None, None) => None,
+        }
     }
 
     /// The type paths among `matches`.
@@ -277,6 +296,7 @@ mod tests {
                         | "future_not_send"
                         | "await_holding_invalid_type"
                         | "unfulfilled_lint_expectations"
+                        | "unknown_lints"
                 ) || info.matched_methods().next().is_some(),
                 "{name}: no methods"
             );

@@ -15,11 +15,12 @@ pub enum Lint {
     FutureNotSend,
     MustNotSuspend,
     UnfulfilledLintExpectations,
+    UnknownLints,
 }
 
 impl Lint {
     /// Every lint, sorted by name.
-    pub const ALL: [Lint; 7] = [
+    pub const ALL: [Lint; 8] = [
         Lint::AwaitHoldingInvalidType,
         Lint::AwaitHoldingLock,
         Lint::AwaitHoldingRefcellRef,
@@ -27,6 +28,7 @@ impl Lint {
         Lint::FutureNotSend,
         Lint::MustNotSuspend,
         Lint::UnfulfilledLintExpectations,
+        Lint::UnknownLints,
     ];
 
     /// The name without tool prefix, as attributes and flags write it.
@@ -39,6 +41,7 @@ impl Lint {
             Lint::FutureNotSend => "future_not_send",
             Lint::MustNotSuspend => "must_not_suspend",
             Lint::UnfulfilledLintExpectations => "unfulfilled_lint_expectations",
+            Lint::UnknownLints => "unknown_lints",
         }
     }
 
@@ -60,18 +63,13 @@ impl Lint {
             Lint::UnfulfilledLintExpectations => {
                 include_str!("../../lints/unfulfilled_lint_expectations.toml")
             }
+            Lint::UnknownLints => include_str!("../../lints/unknown_lints.toml"),
         }
     }
 
     /// The lint of this name (without tool prefix).
     pub fn from_name(name: &str) -> Option<Lint> {
         Lint::ALL.into_iter().find(|l| l.name() == name)
-    }
-
-    /// The lint its record calls `clippy::name` or `name` in an attribute.
-    pub fn from_attribute(name: &str) -> Option<Lint> {
-        let bare = name.strip_prefix("clippy::").unwrap_or(name);
-        Lint::from_name(bare)
     }
 
     fn index(self) -> usize {
@@ -94,18 +92,18 @@ pub fn group(name: &str) -> Option<&'static [Lint]> {
     }
 }
 
-/// Whether an attribute's lint name or group (`warnings`, `clippy::all`...) covers
-/// `lint`.
-pub fn covers(name: &str, lint: Lint) -> bool {
-    name == "warnings"
-        || Lint::from_attribute(name) == Some(lint)
-        || group(name).is_some_and(|g| g.contains(&lint))
-}
-
-/// The level each lint runs at (after defaults and command-line flags).
+/// The level each lint runs at (after defaults, configuration and command-line flags).
+/// As in rustc, `warnings` is not a group of lints but what a warn level means: a lint
+/// whose own level is `warn` runs at the level `warnings` was last set to (`-D
+/// warnings` makes it an error, `-A warnings` silences it), and a lint set to `allow`
+/// or `deny` is left as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LintLevels {
     levels: [Level; Lint::ALL.len()],
+    warnings: Level,
+    /// Lints whose level was decided where a finding is (attributes in the code
+    /// included), which `warnings` no longer changes.
+    decided: [bool; Lint::ALL.len()],
 }
 
 impl Default for LintLevels {
@@ -113,37 +111,39 @@ impl Default for LintLevels {
         LintLevels {
             // The default comes from the lint's record in `lints/`.
             levels: Lint::ALL.map(|l| l.record().default_level),
+            warnings: Level::Warn,
+            decided: [false; Lint::ALL.len()],
         }
     }
 }
 
 impl LintLevels {
-    /// Set `lint` (a lint name, its clippy name, a group, or `warnings` for every
-    /// lint at warn) to `level`. As in rustc, `forbid` cannot be lowered afterwards.
-    /// Returns false for an unknown name.
+    /// Set `lint` (a lint name, its clippy name, a group, or `warnings`) to `level`.
+    /// As in rustc, `forbid` cannot be lowered afterwards. Returns false for an
+    /// unknown name.
     pub fn set(&mut self, lint: &str, level: Level) -> bool {
-        let name = lint.strip_prefix("clippy::").unwrap_or(lint);
-        let targets: Vec<Lint> = if name == "warnings" {
-            // `-D warnings` turns every warning into an error, as in rustc.
-            Lint::ALL
-                .into_iter()
-                .filter(|l| self.get(*l) == Level::Warn || level == Level::Allow)
-                .collect()
-        } else if let Some(group) = group(name) {
-            group.to_vec()
-        } else {
-            match Lint::from_name(name) {
-                Some(l) => vec![l],
-                None => return false,
+        match super::names::anywhere(lint) {
+            Some(named) => {
+                self.set_named(named, level);
+                true
             }
-        };
-        for t in targets {
-            self.set_lint(t, level);
+            None => false,
         }
-        true
     }
 
-    /// Set one lint's level; `forbid` is never lowered.
+    /// Set what `named` names to `level`.
+    pub fn set_named(&mut self, named: super::names::Named, level: Level) {
+        match named {
+            super::names::Named::Warnings => self.set_warnings(level),
+            _ => {
+                for lint in Lint::ALL.into_iter().filter(|&l| named.names(l)) {
+                    self.set_lint(lint, level);
+                }
+            }
+        }
+    }
+
+    /// Set one lint's own level; `forbid` is never lowered.
     pub fn set_lint(&mut self, lint: Lint, level: Level) {
         let cur = &mut self.levels[lint.index()];
         if *cur != Level::Forbid {
@@ -151,8 +151,38 @@ impl LintLevels {
         }
     }
 
+    /// Set what a warn level means (`warnings`); `forbid` is never lowered.
+    pub fn set_warnings(&mut self, level: Level) {
+        if self.warnings != Level::Forbid {
+            self.warnings = level;
+        }
+    }
+
+    /// Fix `lint`'s level at one place of the code, where attributes have decided it.
+    pub fn decide(&mut self, lint: Lint, level: Level) {
+        self.levels[lint.index()] = level;
+        self.decided[lint.index()] = true;
+    }
+
+    /// The level `lint` runs at: its own, or, when that is `warn`, the level of
+    /// `warnings`.
     pub fn get(&self, lint: Lint) -> Level {
+        let own = self.own(lint);
+        if own == Level::Warn && !self.decided[lint.index()] {
+            self.warnings
+        } else {
+            own
+        }
+    }
+
+    /// `lint`'s own level, before `warnings` applies.
+    pub fn own(&self, lint: Lint) -> Level {
         self.levels[lint.index()]
+    }
+
+    /// The level `warnings` was set to (`warn` when it was not).
+    pub fn warnings(&self) -> Level {
+        self.warnings
     }
 }
 
@@ -174,10 +204,32 @@ mod tests {
 
     #[test]
     fn groups_cover_their_members_only() {
-        assert!(covers("clippy::suspicious", Lint::AwaitHoldingInvalidType));
-        assert!(covers("warnings", Lint::MustNotSuspend));
-        assert!(!covers("clippy::all", Lint::FutureNotSend));
-        assert!(covers("clippy::nursery", Lint::FutureNotSend));
-        assert!(covers("clippy::await_holding_lock", Lint::AwaitHoldingLock));
+        let mut levels = LintLevels::default();
+        assert!(levels.set("clippy::suspicious", Level::Deny));
+        assert_eq!(levels.get(Lint::AwaitHoldingInvalidType), Level::Deny);
+        assert_eq!(levels.get(Lint::FutureNotSend), Level::Allow);
+        assert!(levels.set("clippy::nursery", Level::Warn));
+        assert_eq!(levels.get(Lint::FutureNotSend), Level::Warn);
+        assert!(!levels.set("clippy::no_such_lint", Level::Warn));
+    }
+
+    /// rustc: `-D warnings` raises the lints at warn, also those set to warn later;
+    /// `-A warnings` silences them and leaves a denied lint denied.
+    #[test]
+    fn warnings_is_what_a_warn_level_means() {
+        let mut levels = LintLevels::default();
+        levels.set("warnings", Level::Deny);
+        levels.set("future_not_send", Level::Warn);
+        assert_eq!(levels.get(Lint::FutureNotSend), Level::Deny);
+        assert_eq!(levels.get(Lint::AwaitHoldingLock), Level::Deny);
+        levels.set("await_holding_lock", Level::Allow);
+        assert_eq!(levels.get(Lint::AwaitHoldingLock), Level::Allow);
+        let mut levels = LintLevels::default();
+        levels.set("must_not_suspend", Level::Deny);
+        levels.set("warnings", Level::Allow);
+        assert_eq!(levels.get(Lint::MustNotSuspend), Level::Deny);
+        assert_eq!(levels.get(Lint::AwaitHoldingLock), Level::Allow);
+        levels.decide(Lint::AwaitHoldingLock, Level::Warn);
+        assert_eq!(levels.get(Lint::AwaitHoldingLock), Level::Warn);
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::catalog::{Lint, LintLevels};
+use crate::catalog::LintLevels;
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::input::edition::Edition;
 use crate::input::fs::read_regular_file_into;
@@ -193,26 +193,26 @@ fn analyse_and_lint(
 ) -> (Vec<Diagnostic>, Vec<Problem>) {
     let code = file.code();
     let module = table.as_ref().and_then(|t| t.module_of(&file.path));
+    let in_crate = table.clone();
     let (held, too_deep) = analysis::analyse_file_in_crate(ast, code, edition, table, module);
-    // Levels written in the code matter where there are findings, and where an
-    // `#[expect]` or a `yieldsafe:` comment may be left unfulfilled.
-    let source_levels =
-        if held.is_empty() && !code.contains("expect") && !code.contains("yieldsafe:") {
-            lints::suppress::SourceLevels::default()
-        } else {
-            lints::suppress::SourceLevels::collect(ast, code)
-        };
-    let level_at = |lint: Lint, at: usize| {
-        let line = file.code_line_column(at).0;
-        source_levels.level(lint, at, line, levels.get(lint))
+    // What the modules above set (a crate root's `#![deny(..)]`) counts where there
+    // is something to report.
+    let inherited;
+    let levels = match in_crate {
+        Some(table) if !held.is_empty() => {
+            inherited = lints::inherited::levels(levels, &table, &file.path);
+            &inherited
+        }
+        _ => levels,
     };
-    let mut diagnostics = lints::file_diagnostics(&held, file, levels, &level_at);
-    for u in source_levels.unfulfilled() {
-        let lint = Lint::UnfulfilledLintExpectations;
-        let mut here = levels.clone();
-        here.set_lint(lint, level_at(lint, u.at.0));
-        diagnostics.extend(lints::unfulfilled_lint_expectations::check(&u, file, &here));
-    }
+    // Levels written in the code matter where there are findings, and where an
+    // attribute may be left unfulfilled or name a lint wrongly.
+    let source_levels = if held.is_empty() && !lints::suppress::may_matter(code) {
+        lints::suppress::SourceLevels::default()
+    } else {
+        lints::suppress::SourceLevels::collect(ast, code)
+    };
+    let diagnostics = lints::file_diagnostics(&held, file, levels, &source_levels);
     let problems = too_deep
         .map(|e| problem(&file.path, Some(file.code_line_column(e.at)), e.to_string()))
         .into_iter()

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use crate::catalog::LintLevels;
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::hazard::listed::Listed;
+use crate::input::cargo::{self, FeatureSelection, Selection};
 use crate::input::discover::{self, SourcePath};
 use crate::input::edition::Edition;
 use crate::input::source::Sources;
@@ -49,6 +50,17 @@ pub struct Options {
     /// their analysis asks about. The findings are the same; this is the reference
     /// the shortcut is tested against, and it reports syntax errors in every file.
     pub full_parse: bool,
+    /// Check packages as cargo selects them (`--manifest-path`, `-p`, `--workspace`,
+    /// the target flags): the files their targets reach through the module tree,
+    /// instead of every file below `paths`.
+    pub cargo: Option<Selection>,
+    /// Cargo's feature flags (`--features`, `--all-features`,
+    /// `--no-default-features`), for the choice between `#[cfg(feature)]`
+    /// alternatives.
+    pub features: FeatureSelection,
+    /// `-v`: say, as notes, what was left out on purpose and why (files no target
+    /// reaches, ...). Off, those notes are not collected.
+    pub verbose: bool,
 }
 
 /// How far a run is: files checked of the total (known after discovery).
@@ -85,6 +97,9 @@ pub struct Stats {
     /// Analysing them; summed over threads.
     pub analyse: Duration,
     pub wall: Duration,
+    /// Files of the checked packages that no selected target reaches (a template,
+    /// a disabled module): not checked.
+    pub stray: usize,
 }
 
 /// Everything a run found.
@@ -97,8 +112,12 @@ pub struct Report {
     /// The texts of the files that have diagnostics.
     pub sources: Sources,
     pub stats: Stats,
-    /// What was skipped on purpose (symbolic links, special files): said, not errors.
+    /// What was skipped on purpose (symbolic links, special files; with
+    /// `Options::verbose`, files no target reaches): said, not errors.
     pub notes: Vec<Problem>,
+    /// The workspace root when packages were checked as cargo selects them: cargo's
+    /// paths are relative to it.
+    pub workspace_root: Option<PathBuf>,
 }
 
 impl Report {
@@ -127,12 +146,20 @@ pub fn run(options: &Options) -> Report {
             }
         }
     };
-    let paths = if options.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        options.paths.clone()
+    let plan = match options.cargo.as_ref().map(cargo::plan).transpose() {
+        Ok(plan) => plan,
+        Err(e) => {
+            return Report {
+                problems: vec![Problem {
+                    file: Some(Arc::from(e.file.as_path())),
+                    position: None,
+                    message: e.message,
+                }],
+                ..Report::default()
+            }
+        }
     };
-    let (files, mut problems, notes) = discover::discover(&paths, &exclude, options.edition);
+    let (files, roots, mut problems, notes) = files_to_check(options, plan.as_ref(), &exclude);
     let discover_time = wall.elapsed();
     if let Some(p) = &options.progress {
         p.total
@@ -146,7 +173,8 @@ pub fn run(options: &Options) -> Report {
             .par_iter()
             .map(|(package, members)| {
                 let config = package.as_ref().and_then(|p| package_levels.get(p));
-                check_package(package.as_ref(), members, config, options)
+                let targets = package.as_ref().and_then(|p| roots.as_ref()?.get(p));
+                check_package(package.as_ref(), members, config, targets, options)
             })
             .collect()
     };
@@ -167,17 +195,87 @@ pub fn run(options: &Options) -> Report {
     };
     let mut report = Report::default();
     report.stats.discover = discover_time;
+    report.notes = notes;
     for package in results {
+        if options.verbose {
+            report.notes.extend(package.stray.iter().map(stray_note));
+        }
         add_package(&mut report, package, &mut problems);
     }
+    report.workspace_root = plan.map(|p| p.root);
     report
         .diagnostics
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     problems.sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
     report.problems = problems;
-    report.notes = notes;
     report.stats.wall = wall.elapsed();
     report
+}
+
+/// The crate roots to check, by package directory.
+type Roots = std::collections::HashMap<Arc<Path>, cargo::Roots>;
+
+/// The files to check: those below the PATHs, or with cargo's selection (`plan`)
+/// those of the selected packages (whose crate roots come too); the problems met,
+/// and notes about what was skipped.
+fn files_to_check(
+    options: &Options,
+    plan: Option<&cargo::Plan>,
+    exclude: &globset::GlobSet,
+) -> (Vec<SourcePath>, Option<Roots>, Vec<Problem>, Vec<Problem>) {
+    let paths = match plan {
+        Some(plan) => package_paths(plan),
+        None if options.paths.is_empty() => vec![PathBuf::from(".")],
+        None => options.paths.clone(),
+    };
+    let (mut files, problems, notes) = discover::discover(&paths, exclude, options.edition);
+    let roots = plan.map(|plan| {
+        let targets = options
+            .cargo
+            .as_ref()
+            .map(|s| s.targets)
+            .unwrap_or_default();
+        selected_roots(plan, targets)
+    });
+    if let Some(roots) = &roots {
+        // A nested package that is not selected is not checked.
+        files.retain(|f| f.package.as_ref().is_some_and(|p| roots.contains_key(p)));
+    }
+    (files, roots, problems, notes)
+}
+
+/// What `-v` says about a file no target reaches.
+fn stray_note(path: &Arc<Path>) -> Problem {
+    Problem {
+        file: Some(path.clone()),
+        position: None,
+        message: "not checked: no target of its package reaches it through `mod` declarations"
+            .into(),
+    }
+}
+
+/// The directories of the packages a plan selects, as the user would name them from
+/// the current directory (relative, as cargo shows paths).
+fn package_paths(plan: &cargo::Plan) -> Vec<PathBuf> {
+    let cwd = std::env::current_dir()
+        .map(|d| cargo::absolute(&d))
+        .unwrap_or_default();
+    plan.packages
+        .iter()
+        .map(|p| cargo::shown_from(&cwd, &p.dir))
+        .collect()
+}
+
+/// The crate roots to check of each selected package, by the package's directory as
+/// discovery names it (canonical).
+fn selected_roots(plan: &cargo::Plan, targets: cargo::TargetChoice) -> Roots {
+    plan.packages
+        .iter()
+        .map(|p| {
+            let dir = std::fs::canonicalize(&p.dir).unwrap_or_else(|_| p.dir.clone());
+            (Arc::from(dir.as_path()), plan.roots(&p.dir, targets))
+        })
+        .collect()
 }
 
 /// The files grouped by package (`None`: outside any), the biggest first, so that
@@ -201,6 +299,7 @@ fn by_package(files: &[SourcePath]) -> Vec<(Option<Arc<Path>>, Vec<&SourcePath>)
 fn add_package(report: &mut Report, package: PackageResult, problems: &mut Vec<Problem>) {
     let stats = &mut report.stats;
     stats.crates += usize::from(package.crate_);
+    stats.stray += package.stray.len();
     stats.indexed += package.indexed;
     stats.index += package.index_time;
     // Summaries made on demand ran inside the analysis.

@@ -30,6 +30,8 @@ pub(super) struct PackageResult {
     pub(super) index_time: Duration,
     /// The part of `index_time` spent inside the files' analysis.
     pub(super) index_in_analysis: Duration,
+    /// The files no selected target reaches, left unchecked.
+    pub(super) stray: Vec<Arc<Path>>,
 }
 
 /// A package's own configured lists, to put on its crate table.
@@ -117,11 +119,13 @@ struct Scanned<'a> {
 /// Check the files of one package: read and scan each, then parse and analyse those
 /// that can have findings, with an index of the crate that summarises the other
 /// files as the analysis asks about the names they declare (or, with
-/// `full_parse`, every file up front).
+/// `full_parse`, every file up front). With `targets` (the crate roots cargo's
+/// selection wants), only the files those roots reach are checked.
 pub(super) fn check_package(
     package: Option<&Arc<Path>>,
     members: &[&SourcePath],
     config: Option<&(LintLevels, PackageLists)>,
+    targets: Option<&crate::input::cargo::Roots>,
     options: &Options,
 ) -> PackageResult {
     let done = |n: usize| {
@@ -150,6 +154,12 @@ pub(super) fn check_package(
         .par_iter()
         .map(|f| scan_file(f, in_crate, full, &kept))
         .collect();
+    let before = scanned.len();
+    let stray = match targets {
+        Some(roots) => leave_out_stray(&mut scanned, roots),
+        None => Vec::new(),
+    };
+    done(before - scanned.len());
     let table = Arc::new(crate_table(package, &mut scanned, config, options));
     // A file that invokes a macro of its crate that awaits has yield points too.
     for s in &mut scanned {
@@ -179,7 +189,35 @@ pub(super) fn check_package(
         index_time: up_front + lazy_time,
         index_in_analysis: lazy_time.saturating_sub(before_analysis),
         files,
+        stray,
     }
+}
+
+/// Take the files the selected targets do not reach out of `scanned`, with what
+/// reading them met (a template need not be readable or valid Rust); the paths of
+/// those no target of the package reaches at all (the stray ones).
+fn leave_out_stray(
+    scanned: &mut Vec<Scanned>,
+    roots: &crate::input::cargo::Roots,
+) -> Vec<Arc<Path>> {
+    use crate::resolve::modtree::ModTree;
+    let view: Vec<(Arc<Path>, &[crate::prefilter::scan::ModDecl])> = scanned
+        .iter()
+        .map(|s| (s.file.path.clone(), s.declared.mods.as_slice()))
+        .collect();
+    let selected = ModTree::reached(&roots.selected, &view);
+    let any = ModTree::reached(&roots.all, &view);
+    let mut stray = Vec::new();
+    let mut i = 0;
+    scanned.retain(|s| {
+        let (keep, reached) = (selected[i], any[i]);
+        i += 1;
+        if !reached {
+            stray.push(s.file.path.clone());
+        }
+        keep
+    });
+    stray
 }
 
 /// The package's crate table: summaries made up front (`--full-parse`) merged, or

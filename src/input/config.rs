@@ -194,10 +194,16 @@ fn entries_of(
                 reason: None,
             },
             toml::Value::Table(table) => {
-                if let Some(key) = table.keys().find(|k| *k != "path" && *k != "reason") {
+                // clippy's `allow-invalid` (do not warn when the path names nothing):
+                // yieldsafe never warns about that, so it is accepted and changes nothing.
+                let known = ["path", "reason", "allow-invalid"];
+                if let Some(key) = table.keys().find(|k| !known.contains(&k.as_str())) {
                     return Err(wrong(format!(
-                        "`{KEY}`: unknown key `{key}`, expected `path` or `reason`"
+                        "`{KEY}`: unknown key `{key}`, expected `path`, `reason` or `allow-invalid`"
                     )));
+                }
+                if table.get("allow-invalid").is_some_and(|v| !v.is_bool()) {
+                    return Err(wrong(format!("`{KEY}`: `allow-invalid` must be `true` or `false`")));
                 }
                 let path = table.get("path").and_then(toml::Value::as_str).ok_or_else(|| {
                     wrong(format!("`{KEY}`: an entry needs `path = \"crate::Type\"`"))
@@ -334,7 +340,10 @@ fn check(file: &Path, text: &str, raw: RawSettings) -> Result<Settings, ConfigEr
                 file,
                 text,
                 name.span(),
-                format!("unknown lint `{lint}` in `[lints]`; `yieldsafe --list-lints` lists them"),
+                format!(
+                    "unknown lint `{lint}` in `[lints]`{}; `yieldsafe --list-lints` lists them",
+                    crate::catalog::names::did_you_mean(lint)
+                ),
             ));
         }
         let (level, priority) = level_of(file, text, lint, spec)?;
@@ -377,11 +386,14 @@ struct MetadataTable {
     yieldsafe: Option<RawSettings>,
 }
 
-/// `[lints]`: `workspace = true`, or tools' tables of which only `clippy` is ours.
+/// `[lints]`: `workspace = true`, or tools' tables of which `rust` and `clippy` name
+/// lints of ours.
 #[derive(Debug, Default, Deserialize)]
 struct LintsTable {
     #[serde(default)]
     workspace: bool,
+    #[serde(default)]
+    rust: BTreeMap<Spanned<String>, Spanned<LevelSpec>>,
     #[serde(default)]
     clippy: BTreeMap<Spanned<String>, Spanned<LevelSpec>>,
 }
@@ -406,9 +418,11 @@ fn manifest_settings(file: &Path, text: &str) -> Result<Option<Settings>, Config
     raw.map(|raw| check(file, text, raw)).transpose()
 }
 
-/// The `[lints.clippy]` of the nearest package at or above `dir` (through
-/// `[lints] workspace = true` to its workspace's `[workspace.lints.clippy]`), or of the
-/// workspace whose root `dir` is in. Lints clippy has and we do not are skipped.
+/// The `[lints.rust]` and `[lints.clippy]` of the nearest package at or above `dir`
+/// (through `[lints] workspace = true` to its workspace's `[workspace.lints]`), or of
+/// the workspace whose root `dir` is in. Each table names what its tool names
+/// (`rust`: `warnings`, `must_not_suspend`; `clippy`: clippy's lints and groups);
+/// the tools' other lints are skipped.
 fn cargo_lints(dir: &Path, config: &mut Config) -> Result<(), ConfigError> {
     let mut inherit = false;
     for d in dir.ancestors() {
@@ -421,7 +435,7 @@ fn cargo_lints(dir: &Path, config: &mut Config) -> Result<(), ConfigError> {
         if !inherit {
             if let Some(lints) = manifest.lints {
                 if !lints.workspace {
-                    return add_cargo_lints(&file, &text, lints.clippy, config);
+                    return add_cargo_lints(&file, &text, lints, config);
                 }
                 inherit = true;
             }
@@ -429,8 +443,8 @@ fn cargo_lints(dir: &Path, config: &mut Config) -> Result<(), ConfigError> {
         if let Some(ws) = manifest.workspace {
             // A package that does not inherit keeps its own (no) lints.
             if inherit || !is_package {
-                let clippy = ws.lints.map(|l| l.clippy).unwrap_or_default();
-                return add_cargo_lints(&file, &text, clippy, config);
+                let lints = ws.lints.unwrap_or_default();
+                return add_cargo_lints(&file, &text, lints, config);
             }
             return Ok(());
         }
@@ -444,19 +458,28 @@ fn cargo_lints(dir: &Path, config: &mut Config) -> Result<(), ConfigError> {
 fn add_cargo_lints(
     file: &Path,
     text: &str,
-    clippy: BTreeMap<Spanned<String>, Spanned<LevelSpec>>,
+    lints: LintsTable,
     config: &mut Config,
 ) -> Result<(), ConfigError> {
+    use crate::catalog::names::{in_namespace, Named, Tool};
     let mut levels = Vec::new();
-    for (name, spec) in clippy {
-        let lint = format!("clippy::{}", name.get_ref());
-        let (level, priority) = level_of(file, text, &lint, &spec)?;
-        // Clippy's other lints and groups are clippy's business; its groups that
-        // contain ours (`suspicious`, `all`, `nursery`) apply to them.
-        let name = name.get_ref().as_str();
-        let group = crate::catalog::group(name).is_some();
-        if Lint::from_name(name).is_some() || group {
-            levels.push((priority, !group, name.to_string(), level));
+    let tables = [
+        (Tool::Rustc, "", lints.rust),
+        (Tool::Clippy, "clippy::", lints.clippy),
+    ];
+    for (tool, prefix, table) in tables {
+        for (name, spec) in table {
+            // The tools' other lints are theirs, entries and all (`unexpected_cfgs`
+            // has a `check-cfg`); clippy's groups that hold ours (`suspicious`,
+            // `all`, `nursery`) apply to them.
+            let (named, group) = match in_namespace(tool, name.get_ref()) {
+                Some(Named::Lint(lint)) => (lint.name().to_owned(), false),
+                Some(_) => (name.get_ref().clone(), true),
+                None => continue,
+            };
+            let written = format!("{prefix}{}", name.get_ref());
+            let (level, priority) = level_of(file, text, &written, &spec)?;
+            levels.push((priority, !group, named, level));
         }
     }
     // By priority; a group before a single lint of the same priority.

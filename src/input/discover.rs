@@ -1,6 +1,8 @@
 //! Discovery: walk the given paths for `.rs` files (skipping `target/`, hidden
 //! directories and excluded globs, not following symlinks), and tell each file's
-//! edition from the nearest `Cargo.toml` (with workspace inheritance).
+//! edition from the nearest `Cargo.toml` (with workspace inheritance). Files are
+//! named as cargo and rustc name them: relative stays relative, without a leading
+//! `./` (a walk of `.` finds `src/lib.rs`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -32,7 +34,7 @@ pub fn discover(
     let mut found = Found::default();
     for root in paths {
         match std::fs::metadata(root) {
-            Ok(meta) if meta.is_file() => found.files.push(root.clone()),
+            Ok(meta) if meta.is_file() => found.files.push(without_cur_dir(root)),
             Ok(meta) if meta.is_dir() => found.walk(root, exclude),
             Ok(_) => found.skip(root, NOT_REGULAR),
             Err(e) => found.problems.push(Problem {
@@ -97,7 +99,7 @@ impl Found {
                     let rs = e.path().extension().is_some_and(|x| x == "rs");
                     let ft = e.file_type();
                     if ft.is_file() && rs && !excluded(exclude, e.path()) {
-                        self.files.push(e.into_path());
+                        self.files.push(without_cur_dir(e.path()));
                     } else if ft.is_symlink() && !excluded(exclude, e.path()) {
                         self.skip(e.path(), "a symbolic link (links are not followed)");
                     } else if rs && !ft.is_file() && !ft.is_dir() {
@@ -118,6 +120,21 @@ impl Found {
                 }),
             }
         }
+    }
+}
+
+/// `path` without its leading `.` components (`./src/lib.rs` is `src/lib.rs`); `.`
+/// alone stays.
+fn without_cur_dir(path: &Path) -> PathBuf {
+    let mut components = path.components().peekable();
+    while components.peek() == Some(&std::path::Component::CurDir) {
+        components.next();
+    }
+    let rest: PathBuf = components.collect();
+    if rest.as_os_str().is_empty() {
+        path.to_path_buf()
+    } else {
+        rest
     }
 }
 

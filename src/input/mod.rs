@@ -1,7 +1,9 @@
 //! What is read from disk, before any Rust is parsed: the files to check and the
 //! packages they belong to (`discover`), their text (`fs`, `source`), the edition of
-//! each crate (`edition`) and the settings files (`config`).
+//! each crate (`edition`), the settings files (`config`), and cargo's view of
+//! workspaces, packages and targets (`cargo`).
 
+pub mod cargo;
 pub mod config;
 pub mod discover;
 pub mod edition;

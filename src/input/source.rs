@@ -119,4 +119,9 @@ impl Sources {
     pub fn get(&self, path: &Path) -> Option<&str> {
         self.files.get(path).map(|t| &**t)
     }
+
+    /// The text of `path`, shared.
+    pub fn text(&self, path: &Path) -> Option<Arc<str>> {
+        self.files.get(path).cloned()
+    }
 }

@@ -107,6 +107,7 @@ pub fn check(
         notes,
         help: vec![help(&culprits)],
         suggestions: Vec::new(),
+        item: held.first().map(|h| h.item.clone()),
     })
 }
 

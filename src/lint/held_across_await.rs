@@ -110,6 +110,7 @@ fn build(
         notes,
         help,
         suggestions,
+        item: Some(held.item.clone()),
     }
 }
 

@@ -3,36 +3,46 @@
 //! message, labels, notes and suggestion. The five lints about one held value differ
 //! only in their words and are rows of one table (`held_across_await`, as clippy
 //! declares its await lints in one file); a lint with logic of its own has its own
-//! file. Lint levels written in the checked code are read by `suppress`.
+//! file. Lint levels written in the checked code are read by `suppress`; what they
+//! get wrong (`unfulfilled_lint_expectations`, `unknown_lints`) is reported from there.
 
 pub mod future_not_send;
 pub mod held_across_await;
+pub mod inherited;
 pub mod suppress;
 pub mod unfulfilled_lint_expectations;
+pub mod unknown_lints;
 
 use crate::catalog::{Lint, LintLevels};
 use crate::dataflow::ByteRange;
 use crate::diagnostic::{Diagnostic, Level};
 use crate::held::{FnOwner, HeldValue};
 use crate::input::source::SourceFile;
+use suppress::SourceLevels;
 
-/// Every diagnostic of a file: per held value, then `future_not_send` per `async fn`.
-/// `level_at(lint, byte)` is the lint's level at a place of the file (command line,
-/// configuration and attributes in the code).
+/// Every diagnostic of a file: per held value, then `future_not_send` per `async fn`,
+/// then what the lint attributes get wrong. Levels are those of `levels` (command
+/// line and configuration) with the attributes and comments of the code on top.
 pub fn file_diagnostics(
     held: &[HeldValue],
     source: &SourceFile,
     levels: &LintLevels,
-    level_at: &dyn Fn(Lint, usize) -> Level,
+    in_code: &SourceLevels,
 ) -> Vec<Diagnostic> {
     // Only the lints that have a finding there are asked, so that an `#[expect]`
     // is met exactly when one of its lints fires under it.
     let levels_at = |at: usize, lints: &[Lint]| {
-        let mut here = levels.clone();
-        for &lint in lints {
-            here.set_lint(lint, level_at(lint, at));
+        let line = source.code_line_column(at).0;
+        in_code.levels_at(lints, at, line, levels)
+    };
+    // rustc notes the `reason = ".."` of the attribute that set the level.
+    let with_reasons = |at: usize, mut found: Vec<Diagnostic>| {
+        let line = source.code_line_column(at).0;
+        for d in &mut found {
+            let reason = Lint::from_name(d.lint).and_then(|l| in_code.reason(l, at, line, levels));
+            d.notes.extend(reason.map(str::to_owned));
         }
-        here
+        found
     };
     let mut out = Vec::new();
     for h in held.iter().filter(|h| !h.storage_only) {
@@ -43,11 +53,9 @@ pub fn file_diagnostics(
             .filter(|s| s.is_held())
             .filter_map(|s| held_across_await::lint_of(s.hazard.class))
             .collect();
-        out.extend(held_across_await::check(
-            h,
-            source,
-            &levels_at(h.value.span.0, &lints),
-        ));
+        let at = h.value.span.0;
+        let found = held_across_await::check(h, source, &levels_at(at, &lints));
+        out.extend(with_reasons(at, found));
     }
     // Group the values by their `async fn` once (a file may have thousands).
     let mut by_owner: std::collections::BTreeMap<ByteRange, (&FnOwner, Vec<&HeldValue>)> =
@@ -62,8 +70,21 @@ pub fn file_diagnostics(
         }
     }
     for (_, (owner, mine)) in by_owner {
-        let levels = levels_at(owner.name_span.0, &[Lint::FutureNotSend]);
-        out.extend(future_not_send::check(owner, &mine, source, &levels));
+        let at = owner.name_span.0;
+        let levels = levels_at(at, &[Lint::FutureNotSend]);
+        let found = future_not_send::check(owner, &mine, source, &levels);
+        out.extend(with_reasons(at, found.into_iter().collect()));
+    }
+    for u in in_code.unknown() {
+        let levels = levels_at(u.at.0, &[Lint::UnknownLints]);
+        let found = unknown_lints::check(u, source, &levels);
+        out.extend(with_reasons(u.at.0, found.into_iter().collect()));
+    }
+    // Last: every other lint's level has been asked, so an `#[expect]` that nothing
+    // met is known.
+    for u in in_code.unfulfilled() {
+        let levels = levels_at(u.at.0, &[Lint::UnfulfilledLintExpectations]);
+        out.extend(unfulfilled_lint_expectations::check(&u, source, &levels));
     }
     out
 }

@@ -7,7 +7,8 @@ use std::cell::Cell;
 
 use syn::visit::Visit;
 
-use crate::catalog::{covers, Lint};
+use crate::catalog::names::{self, Named, Tool};
+use crate::catalog::{Lint, LintLevels};
 use crate::dataflow::ByteRange;
 use crate::diagnostic::Level;
 
@@ -15,8 +16,8 @@ use crate::diagnostic::Level;
 struct Region {
     start: usize,
     end: usize,
-    /// A lint name without tool prefix, or a group (`warnings`, `all`, `suspicious`).
-    lint: String,
+    /// What the attribute's lint name means (a lint, a group, `warnings`).
+    named: Named,
     level: Level,
     /// `#[expect(..)]`, and whether a finding met it.
     expect: bool,
@@ -24,6 +25,8 @@ struct Region {
     /// The lint as written in the attribute, and where.
     written: String,
     attr: ByteRange,
+    /// The attribute's `reason = ".."`.
+    reason: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +43,7 @@ struct AllowComment {
 pub struct SourceLevels {
     regions: Vec<Region>,
     comments: Vec<AllowComment>,
+    unknown: Vec<UnknownName>,
 }
 
 /// An `#[expect]` that no finding met, or a `// yieldsafe: allow` comment that
@@ -49,49 +53,118 @@ pub struct Unfulfilled {
     pub at: ByteRange,
     pub lint: String,
     pub comment: bool,
+    /// The expectation's `reason = ".."`.
+    pub reason: Option<String>,
+}
+
+/// A lint name in an attribute that names none of our lints where it is written,
+/// though it is one of ours in another namespace or a misspelling of one
+/// (`clippy::must_not_suspend`, `clippy::await_holding_lok`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownName {
+    /// The name in the attribute.
+    pub at: ByteRange,
+    pub written: String,
+    /// The lint it most likely means.
+    pub meant: Lint,
 }
 
 impl SourceLevels {
     pub fn collect(file: &syn::File, text: &str) -> SourceLevels {
         let mut c = Collector {
             regions: Vec::new(),
+            unknown: Vec::new(),
         };
         c.add(&file.attrs, 0, text.len());
         c.visit_file(file);
         SourceLevels {
             regions: c.regions,
             comments: allow_comments(text),
+            unknown: c.unknown,
         }
     }
 
     /// The level of `lint` for a finding whose value starts at byte `at` on 1-based
-    /// `line`, given the level from the command line or configuration.
+    /// `line`, given the levels of the command line and configuration. As in rustc,
+    /// the innermost attribute naming the lint (or a group holding it) decides its
+    /// own level; when that is `warn`, the innermost `warnings` decides what warn
+    /// means; a `forbid` around it is never lowered.
     /// Call it only for a lint that has a finding there: it marks the `#[expect]`
     /// or comment that decides as fulfilled.
-    pub fn level(&self, lint: Lint, at: usize, line: usize, base: Level) -> Level {
-        if base == Level::Forbid {
-            return base;
+    pub fn level(&self, lint: Lint, at: usize, line: usize, base: &LintLevels) -> Level {
+        let (level, decided_by) = self.deciding(lint, at, line, base);
+        if let Some(r) = decided_by {
+            r.used.set(true);
+        }
+        level
+    }
+
+    /// The `reason = ".."` of the attribute that decides `lint`'s level at `at`, which
+    /// rustc adds to the finding as a note.
+    pub fn reason(&self, lint: Lint, at: usize, line: usize, base: &LintLevels) -> Option<&str> {
+        self.deciding(lint, at, line, base).1?.reason.as_deref()
+    }
+
+    /// `level`, and the attribute that decides it (`None`: the command line, the
+    /// configuration or a comment).
+    fn deciding(
+        &self,
+        lint: Lint,
+        at: usize,
+        line: usize,
+        base: &LintLevels,
+    ) -> (Level, Option<&Region>) {
+        if base.own(lint) == Level::Forbid {
+            return (Level::Forbid, None);
         }
         if let Some(c) = self
             .comments
             .iter()
-            .find(|c| c.line + 1 == line && covers(&c.lint, lint))
+            .find(|c| c.line + 1 == line && comment_covers(&c.lint, lint))
         {
             c.used.set(true);
-            return Level::Allow;
+            return (Level::Allow, None);
         }
-        match self
-            .regions
-            .iter()
-            .filter(|r| r.start <= at && at < r.end && covers(&r.lint, lint))
-            .min_by_key(|r| r.end - r.start)
-        {
-            Some(r) => {
-                r.used.set(true);
-                r.level
-            }
-            None => base,
+        let around = || {
+            self.regions
+                .iter()
+                .filter(move |r| r.start <= at && at < r.end)
+        };
+        let innermost = |pick: &dyn Fn(&Region) -> bool| {
+            around().filter(|r| pick(r)).min_by_key(|r| r.end - r.start)
+        };
+        if let Some(r) = innermost(&|r| r.level == Level::Forbid && r.named.names(lint)) {
+            return (Level::Forbid, Some(r));
         }
+        let own = innermost(&|r| r.named.names(lint));
+        let level = own.map_or(base.own(lint), |r| r.level);
+        if level != Level::Warn {
+            return (level, own);
+        }
+        if let Some(r) = own {
+            // The attribute that set `warn` is met, whatever `warnings` makes of it.
+            r.used.set(true);
+        }
+        match innermost(&|r| r.named == Named::Warnings) {
+            Some(r) => (r.level, Some(r)),
+            None => (base.warnings(), own),
+        }
+    }
+
+    /// The levels of `lints` at byte `at` on `line`: `base` with each decided as
+    /// `level` decides it.
+    pub fn levels_at(
+        &self,
+        lints: &[Lint],
+        at: usize,
+        line: usize,
+        base: &LintLevels,
+    ) -> LintLevels {
+        let mut here = base.clone();
+        for &lint in lints {
+            here.decide(lint, self.level(lint, at, line, base));
+        }
+        here
     }
 
     /// The expectations and comments about yieldsafe's lints that nothing met.
@@ -100,11 +173,12 @@ impl SourceLevels {
         let mut out: Vec<Unfulfilled> = self
             .regions
             .iter()
-            .filter(|r| r.expect && !r.used.get() && ours(&r.lint))
+            .filter(|r| r.expect && !r.used.get() && matches!(r.named, Named::Lint(_)))
             .map(|r| Unfulfilled {
                 at: r.attr,
                 lint: r.written.clone(),
                 comment: false,
+                reason: r.reason.clone(),
             })
             .chain(
                 self.comments
@@ -114,6 +188,7 @@ impl SourceLevels {
                         at: c.at,
                         lint: c.lint.clone(),
                         comment: true,
+                        reason: None,
                     }),
             )
             .collect();
@@ -121,56 +196,145 @@ impl SourceLevels {
         out.dedup();
         out
     }
+
+    /// The lint names in attributes that mean none of our lints where they are
+    /// written but look like one of them.
+    pub fn unknown(&self) -> &[UnknownName] {
+        &self.unknown
+    }
+}
+
+/// Whether the lint attributes of a file without findings may still say something:
+/// an `#[expect]` left unfulfilled, a comment that silences nothing, a lint name
+/// written wrongly. A cheap look at the text, to skip collecting them.
+pub fn may_matter(code: &str) -> bool {
+    code.contains("yieldsafe:")
+        || ["expect", "allow", "warn", "deny", "forbid"]
+            .iter()
+            .any(|level| code.contains(&format!("{level}(")))
+}
+
+/// Whether a `// yieldsafe: allow(name)` comment's name covers `lint`: any of the
+/// lint's names, a group holding it, or `warnings`.
+fn comment_covers(name: &str, lint: Lint) -> bool {
+    names::anywhere(name).is_some_and(|n| n == Named::Warnings || n.names(lint))
 }
 
 struct Collector {
     regions: Vec<Region>,
+    unknown: Vec<UnknownName>,
+}
+
+/// A lint attribute read: its level (`expect` is `allow` that wants a finding) and
+/// its items, `#[allow(a, b, reason = "..")]`: lint paths, and a reason rustc keeps
+/// for its messages.
+struct LintAttribute {
+    level: Level,
+    expect: bool,
+    items: syn::punctuated::Punctuated<syn::Meta, syn::Token![,]>,
+}
+
+fn lint_attribute(attr: &syn::Attribute) -> Option<LintAttribute> {
+    let ident = attr.path().get_ident()?;
+    let level = match ident.to_string().as_str() {
+        "allow" | "expect" => Level::Allow,
+        "warn" => Level::Warn,
+        "deny" => Level::Deny,
+        "forbid" => Level::Forbid,
+        _ => return None,
+    };
+    let items = attr
+        .parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    Some(LintAttribute {
+        level,
+        expect: ident == "expect",
+        items,
+    })
+}
+
+/// What the lint attributes among `attrs` set, in order, for a scope they enclose in
+/// another file (a crate root's `#![deny(..)]`, a `#[allow(..)] mod name;`). An
+/// `#[expect]` there is an `allow`: whether a finding in another file meets it is
+/// not told.
+pub fn levels_of(attrs: &[syn::Attribute]) -> Vec<(Named, Level)> {
+    let mut out = Vec::new();
+    for attr in attrs {
+        let Some(read) = lint_attribute(attr) else {
+            continue;
+        };
+        for item in &read.items {
+            let syn::Meta::Path(path) = item else {
+                continue;
+            };
+            let written = quote::quote!(#path).to_string().replace(' ', "");
+            let named =
+                Tool::split(&written).and_then(|(tool, bare)| names::in_namespace(tool, bare));
+            out.extend(named.map(|n| (n, read.level)));
+        }
+    }
+    out
 }
 
 impl Collector {
     fn add(&mut self, attrs: &[syn::Attribute], start: usize, end: usize) {
         for attr in attrs {
-            let Some(ident) = attr.path().get_ident() else {
+            let Some(LintAttribute {
+                level,
+                expect,
+                items,
+            }) = lint_attribute(attr)
+            else {
                 continue;
             };
-            let expect = ident == "expect";
-            let level = match ident.to_string().as_str() {
-                "allow" | "expect" => Level::Allow,
-                "warn" => Level::Warn,
-                "deny" => Level::Deny,
-                "forbid" => Level::Forbid,
-                _ => continue,
-            };
-            let Ok(paths) = attr.parse_args_with(
-                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-            ) else {
-                continue;
-            };
-            for path in paths {
+            let attr_range = (
+                crate::span::range(attr.pound_token.span).0,
+                crate::span::range(attr.bracket_token.span.close()).1,
+            );
+            let reason = items.iter().find_map(reason_of);
+            for item in items {
+                let syn::Meta::Path(path) = item else {
+                    continue;
+                };
                 let written = quote::quote!(#path).to_string().replace(' ', "");
-                let attr_range = crate::span::range(attr.pound_token.span);
-                let attr_range = (
-                    attr_range.0,
-                    crate::span::range(attr.bracket_token.span.close()).1,
-                );
-                let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-                let lint = match segs.as_slice() {
-                    [tool, name] if tool == "clippy" || tool == "yieldsafe" => name.clone(),
-                    [name] => name.clone(),
-                    _ => continue,
+                let Some(named) = self.named(&path, &written) else {
+                    continue;
                 };
                 self.regions.push(Region {
                     start,
                     end,
-                    lint,
+                    named,
                     level,
                     expect,
                     used: Cell::new(false),
                     written,
                     attr: attr_range,
+                    reason: reason.clone(),
                 });
             }
         }
+    }
+
+    /// What a lint path in an attribute means; a name that means none of ours but
+    /// looks like one is recorded as unknown.
+    fn named(&mut self, path: &syn::Path, written: &str) -> Option<Named> {
+        let (tool, bare) = Tool::split(written)?;
+        if let Some(named) = names::in_namespace(tool, bare) {
+            return Some(named);
+        }
+        // Ours under another tool's name (`clippy::must_not_suspend`), anything
+        // unknown in our own namespace, or a misspelling of one of ours.
+        let meant = Lint::from_name(bare).or_else(|| names::misspelled_lint(bare));
+        if let Some(meant) = meant {
+            use syn::spanned::Spanned;
+            let r = path.span().byte_range();
+            self.unknown.push(UnknownName {
+                at: (r.start, r.end),
+                written: written.to_owned(),
+                meant,
+            });
+        }
+        None
     }
 
     fn add_node<T: syn::spanned::Spanned>(&mut self, attrs: &[syn::Attribute], node: &T) {
@@ -178,6 +342,20 @@ impl Collector {
             let r = node.span().byte_range();
             self.add(attrs, r.start, r.end);
         }
+    }
+}
+
+/// The text of a `reason = ".."` item of a lint attribute.
+fn reason_of(item: &syn::Meta) -> Option<String> {
+    let syn::Meta::NameValue(nv) = item else {
+        return None;
+    };
+    match &nv.value {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) if nv.path.is_ident("reason") => Some(s.value()),
+        _ => None,
     }
 }
 

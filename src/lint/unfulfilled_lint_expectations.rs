@@ -37,8 +37,15 @@ pub fn check(u: &Unfulfilled, source: &SourceFile, levels: &LintLevels) -> Optio
         primary_label: label,
         labels: Vec::new(),
         yield_points: Vec::new(),
-        notes: vec![super::level_note(Lint::UnfulfilledLintExpectations, level)],
+        // rustc notes the expectation's own reason first.
+        notes: u
+            .reason
+            .iter()
+            .cloned()
+            .chain([super::level_note(Lint::UnfulfilledLintExpectations, level)])
+            .collect(),
         help: vec![help],
         suggestions: Vec::new(),
+        item: None,
     })
 }

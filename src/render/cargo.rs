@@ -3,7 +3,9 @@
 //! lines, children for notes and help, suggestions with `suggested_replacement` and
 //! `suggestion_applicability`, the human text in `rendered`), then one
 //! `{"reason":"build-finished", …}`. That is what rust-analyzer's
-//! `check.overrideCommand` and `cargo_metadata::Message` read.
+//! `check.overrideCommand` and `cargo_metadata::Message` read. `rendered` holds what
+//! cargo's `--message-format` variant asks for (the human text, coloured or not, or
+//! the short line), and paths are relative to the workspace root, as cargo's are.
 //!
 //! cargo names the package and target each message came from. We have no build plan,
 //! so both are read from the nearest `Cargo.toml` above the file and the file's place
@@ -18,6 +20,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::{CargoStyle, Rendered};
 use crate::diagnostic::{Applicability, Diagnostic, Level, Problem, Span};
 use crate::input::source::{SourceFile, Sources};
 
@@ -25,24 +28,29 @@ pub(super) fn render(
     diagnostics: &[Diagnostic],
     problems: &[Problem],
     sources: &Sources,
+    style: &CargoStyle,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut packages = Packages::default();
-    let mut texts = Texts::new(sources);
-    for d in diagnostics {
-        let package = packages.of(&d.primary.file);
-        let mut rendered = Vec::new();
-        super::human::render(std::slice::from_ref(d), sources, false, &mut rendered)?;
-        let message = RustcDiagnostic::new(d, &String::from_utf8_lossy(&rendered), &mut texts);
-        write_line(out, &package.compiler_message(&d.primary.file, &message))?;
-    }
-    for p in problems {
-        let Some(file) = &p.file else {
-            continue;
-        };
-        let package = packages.of(file);
-        let message = RustcDiagnostic::problem(p, file);
-        write_line(out, &package.compiler_message(file, &message))?;
+    let paths = Paths {
+        root: style.root.as_deref(),
+    };
+    if !style.leave_out_diagnostics {
+        let mut texts = Texts::new(sources);
+        for d in diagnostics {
+            let package = packages.of(&d.primary.file);
+            let rendered = rendered(d, sources, style, &paths)?;
+            let message = RustcDiagnostic::new(d, &rendered, &mut texts, &paths);
+            write_line(out, &package.compiler_message(&d.primary.file, &message))?;
+        }
+        for p in problems {
+            let Some(file) = &p.file else {
+                continue;
+            };
+            let package = packages.of(file);
+            let message = RustcDiagnostic::problem(p, file, &paths);
+            write_line(out, &package.compiler_message(file, &message))?;
+        }
     }
     let success = problems.is_empty() && !diagnostics.iter().any(|d| d.level.is_error());
     write_line(
@@ -50,6 +58,84 @@ pub(super) fn render(
         &json!({"reason": "build-finished", "success": success}),
     )?;
     out.flush()
+}
+
+/// The `rendered` text of a finding, as cargo's `--message-format` variant asks:
+/// rustc's human text (coloured for `json-diagnostic-rendered-ansi`) or its short
+/// line, with the paths the JSON gives.
+fn rendered(
+    d: &Diagnostic,
+    sources: &Sources,
+    style: &CargoStyle,
+    paths: &Paths,
+) -> io::Result<String> {
+    let shown = paths.rebase(d);
+    let mut texts = Sources::default();
+    for file in [&d.primary.file]
+        .into_iter()
+        .chain(d.labels.iter().map(|l| &l.span.file))
+    {
+        if let Some(text) = sources.text(file) {
+            texts.insert(paths.arc(file), text);
+        }
+    }
+    let mut out = Vec::new();
+    let one = std::slice::from_ref(&shown);
+    match style.rendered {
+        Rendered::Human => super::human::render(one, &texts, false, &mut out)?,
+        Rendered::HumanAnsi => super::human::render(one, &texts, true, &mut out)?,
+        Rendered::Short => super::short::render(one, &[], false, &mut out)?,
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The paths cargo writes: relative to the workspace root for the files inside it,
+/// absolute for the others; without a root, as given.
+struct Paths<'a> {
+    root: Option<&'a Path>,
+}
+
+impl Paths<'_> {
+    fn shown(&self, file: &Path) -> PathBuf {
+        let Some(root) = self.root else {
+            return file.to_path_buf();
+        };
+        let abs = crate::input::cargo::absolute(file);
+        match abs.strip_prefix(root) {
+            Ok(rel) => rel.to_path_buf(),
+            Err(_) => abs,
+        }
+    }
+
+    fn name(&self, file: &Path) -> String {
+        self.shown(file).to_string_lossy().into_owned()
+    }
+
+    fn arc(&self, file: &Arc<Path>) -> Arc<Path> {
+        match self.root {
+            None => file.clone(),
+            Some(_) => Arc::from(self.shown(file).as_path()),
+        }
+    }
+
+    /// The finding with every span's file as cargo writes it.
+    fn rebase(&self, d: &Diagnostic) -> Diagnostic {
+        let mut d = d.clone();
+        if self.root.is_none() {
+            return d;
+        }
+        d.primary.file = self.arc(&d.primary.file);
+        for l in &mut d.labels {
+            l.span.file = self.arc(&l.span.file);
+        }
+        for y in &mut d.yield_points {
+            y.span.file = self.arc(&y.span.file);
+        }
+        for e in d.suggestions.iter_mut().flat_map(|s| &mut s.edits) {
+            e.span.file = self.arc(&e.span.file);
+        }
+        d
+    }
 }
 
 fn write_line(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
@@ -103,12 +189,13 @@ struct SpanLine {
 }
 
 impl RustcDiagnostic {
-    fn new(d: &Diagnostic, rendered: &str, texts: &mut Texts<'_>) -> Self {
+    fn new(d: &Diagnostic, rendered: &str, texts: &mut Texts<'_>, paths: &Paths) -> Self {
         let mut spans = vec![RustcSpan::new(
             &d.primary,
             true,
             Some(d.primary_label.clone()),
             texts,
+            paths,
         )];
         for label in &d.labels {
             spans.push(RustcSpan::new(
@@ -116,6 +203,7 @@ impl RustcDiagnostic {
                 false,
                 Some(label.message.clone()),
                 texts,
+                paths,
             ));
         }
         let mut children: Vec<RustcDiagnostic> = Vec::new();
@@ -126,7 +214,7 @@ impl RustcDiagnostic {
                 .edits
                 .iter()
                 .map(|e| {
-                    let mut span = RustcSpan::new(&e.span, true, None, texts);
+                    let mut span = RustcSpan::new(&e.span, true, None, texts, paths);
                     span.suggested_replacement = Some(e.replacement.clone());
                     span.suggestion_applicability = Some(s.applicability);
                     span
@@ -162,7 +250,7 @@ impl RustcDiagnostic {
 
     /// A file that could not be checked, as an error at its place (when known), so
     /// that an editor shows it where it shows findings.
-    fn problem(p: &Problem, file: &Arc<Path>) -> Self {
+    fn problem(p: &Problem, file: &Arc<Path>, paths: &Paths) -> Self {
         let mut spans = Vec::new();
         if let Some((line, column)) = p.position {
             // The file is not among the sources (it has no findings); read it again
@@ -175,7 +263,7 @@ impl RustcDiagnostic {
             let span = source.span(byte, byte);
             let mut texts = Texts::default();
             texts.files.insert(file.clone(), Some(source));
-            let mut rustc = RustcSpan::new(&span, true, None, &mut texts);
+            let mut rustc = RustcSpan::new(&span, true, None, &mut texts, paths);
             // The position stands even where the file changed since.
             rustc.line_start = line;
             rustc.line_end = line;
@@ -183,7 +271,7 @@ impl RustcDiagnostic {
             rustc.column_end = column;
             spans.push(rustc);
         }
-        let rendered = format!("error: {}\n{}\n\n", p.message, location(p));
+        let rendered = format!("error: {}\n{}\n\n", p.message, location(p, paths));
         RustcDiagnostic {
             message_type: "diagnostic",
             message: p.message.clone(),
@@ -196,10 +284,10 @@ impl RustcDiagnostic {
     }
 }
 
-fn location(p: &Problem) -> String {
+fn location(p: &Problem, paths: &Paths) -> String {
     match (&p.file, p.position) {
-        (Some(f), Some((line, col))) => format!(" --> {}:{line}:{col}", f.to_string_lossy()),
-        (Some(f), None) => format!(" --> {}", f.to_string_lossy()),
+        (Some(f), Some((line, col))) => format!(" --> {}:{line}:{col}", paths.name(f)),
+        (Some(f), None) => format!(" --> {}", paths.name(f)),
         _ => String::new(),
     }
 }
@@ -233,9 +321,15 @@ fn level_word(level: Level) -> &'static str {
 }
 
 impl RustcSpan {
-    fn new(span: &Span, is_primary: bool, label: Option<String>, texts: &mut Texts<'_>) -> Self {
+    fn new(
+        span: &Span,
+        is_primary: bool,
+        label: Option<String>,
+        texts: &mut Texts<'_>,
+        paths: &Paths,
+    ) -> Self {
         RustcSpan {
-            file_name: span.file.to_string_lossy().into_owned(),
+            file_name: paths.name(&span.file),
             byte_start: span.byte_start,
             byte_end: span.byte_end,
             line_start: span.line,

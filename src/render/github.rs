@@ -1,6 +1,7 @@
 //! GitHub Actions workflow commands: one `::warning file=…,line=…,col=…,endLine=…,
 //! endColumn=…,title=…::message` line per finding (`::error` at deny level), which the
-//! runner turns into annotations on the pull request. Problems become `::error` lines.
+//! runner turns into annotations on the pull request; the message carries the notes
+//! and help under it. Problems become `::error` lines.
 //!
 //! The runner splits a command at `::` and its properties at `,` and `=`, so data is
 //! escaped as the Actions toolkit does (`escapeData` / `escapeProperty`).
@@ -22,6 +23,10 @@ pub(super) fn render(
             "warning"
         };
         let mut message = d.message.clone();
+        for note in &d.notes {
+            message.push_str("\nnote: ");
+            message.push_str(note);
+        }
         for help in d
             .help
             .iter()

@@ -1,6 +1,7 @@
-//! JSON Lines: one object per finding, in the versioned schema documented in
-//! docs/json-schema.md. Adding a field keeps `schema`; renaming, removing or changing
-//! the meaning of one bumps it.
+//! JSON Lines: one object per finding, then one per problem that kept a file from
+//! being checked, in the versioned schema documented in docs/json-schema.md (and
+//! given as a JSON Schema in docs/yieldsafe-jsonl.schema.json). Adding a field keeps
+//! `schema`; renaming, removing or changing the meaning of one bumps it.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -8,18 +9,58 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::diagnostic::{
-    Applicability, Diagnostic, Label, LabelKind, Level, Span, Suggestion, YieldKind, YieldPoint,
+    Applicability, Diagnostic, Label, LabelKind, Level, Problem, Span, Suggestion, YieldKind,
+    YieldPoint,
 };
 
-/// The value of every object's `schema` field.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The value of every object's `schema` field. 2: every object has a `type`, and
+/// problems are `"type": "error"` objects in the stream.
+pub const SCHEMA_VERSION: u32 = 2;
 
-pub(super) fn render(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(
+    diagnostics: &[Diagnostic],
+    problems: &[Problem],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     for d in diagnostics {
         serde_json::to_writer(&mut *out, &JsonDiagnostic::new(d))?;
         out.write_all(b"\n")?;
     }
+    for p in problems {
+        serde_json::to_writer(&mut *out, &JsonError::new(p))?;
+        out.write_all(b"\n")?;
+    }
     out.flush()
+}
+
+/// A problem that kept the tool from doing part of its job: a file that cannot be
+/// read or parsed, a bad path, an internal error.
+#[derive(Serialize)]
+struct JsonError<'a> {
+    schema: u32,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    level: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    file: Option<Cow<'a, str>>,
+    line: Option<usize>,
+    column: Option<usize>,
+}
+
+impl<'a> JsonError<'a> {
+    fn new(p: &'a Problem) -> Self {
+        JsonError {
+            schema: SCHEMA_VERSION,
+            kind: "error",
+            level: "error",
+            severity: "error",
+            message: &p.message,
+            file: p.file.as_ref().map(|f| f.to_string_lossy()),
+            line: p.position.map(|(l, _)| l),
+            column: p.position.map(|(_, c)| c),
+        }
+    }
 }
 
 fn file_name(span: &Span) -> Cow<'_, str> {
@@ -29,6 +70,8 @@ fn file_name(span: &Span) -> Cow<'_, str> {
 #[derive(Serialize)]
 struct JsonDiagnostic<'a> {
     schema: u32,
+    #[serde(rename = "type")]
+    kind: &'static str,
     lint: &'a str,
     level: Level,
     severity: &'static str,
@@ -53,6 +96,7 @@ impl<'a> JsonDiagnostic<'a> {
         let p = &d.primary;
         JsonDiagnostic {
             schema: SCHEMA_VERSION,
+            kind: "finding",
             lint: d.lint,
             level: d.level,
             severity: d.level.severity_word(),

@@ -40,6 +40,31 @@ pub enum Format {
     Github,
 }
 
+/// How the `cargo` format writes, as cargo's `--message-format` variants ask.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CargoStyle {
+    /// What each message's `rendered` holds.
+    pub rendered: Rendered,
+    /// cargo's `json-render-diagnostics`: the diagnostics are rendered for people
+    /// (the caller writes them to stderr) and left out of the JSON lines.
+    pub leave_out_diagnostics: bool,
+    /// The workspace root, absolute: file names inside it are written relative to it,
+    /// as cargo writes them; others absolute. `None`: as given.
+    pub root: Option<std::path::PathBuf>,
+}
+
+/// The `rendered` text of cargo's messages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Rendered {
+    /// rustc's human text (`--message-format=json`).
+    #[default]
+    Human,
+    /// The same with ANSI colours (`json-diagnostic-rendered-ansi`).
+    HumanAnsi,
+    /// rustc's short line (`json-diagnostic-short`).
+    Short,
+}
+
 /// Write `diagnostics` (already sorted) to `out` in `format`. `color` selects ANSI
 /// colours (as rustc prints them) or plain text; machine formats are never coloured.
 pub fn render(
@@ -52,10 +77,10 @@ pub fn render(
     render_with_problems(format, diagnostics, &[], sources, color, out)
 }
 
-/// As `render`, and for the formats a machine reads instead of stderr (`cargo`,
-/// `sarif`, `github`) also the problems that kept the run from doing its whole job,
-/// so that an editor or CI shows them where it shows findings. `human`, `short` and
-/// `json` leave problems to `render_problem` on stderr.
+/// As `render`, and also the problems that kept the run from doing its whole job,
+/// where the format's reader looks for them: one line each in `short`, error objects
+/// in `json`, error messages in `cargo`, notifications in `sarif`, `::error` lines in
+/// `github`. `human` leaves problems to `render_problem` on stderr.
 pub fn render_with_problems(
     format: Format,
     diagnostics: &[Diagnostic],
@@ -66,12 +91,23 @@ pub fn render_with_problems(
 ) -> io::Result<()> {
     match format {
         Format::Human => human::render(diagnostics, sources, color, out),
-        Format::Short => short::render(diagnostics, color, out),
-        Format::Json => json::render(diagnostics, out),
-        Format::Cargo => cargo::render(diagnostics, problems, sources, out),
-        Format::Sarif => sarif::render(diagnostics, problems, out),
+        Format::Short => short::render(diagnostics, problems, color, out),
+        Format::Json => json::render(diagnostics, problems, out),
+        Format::Cargo => cargo::render(diagnostics, problems, sources, &CargoStyle::default(), out),
+        Format::Sarif => sarif::render(diagnostics, problems, sources, out),
         Format::Github => github::render(diagnostics, problems, out),
     }
+}
+
+/// The `cargo` format in a `--message-format` variant's style.
+pub fn render_cargo(
+    diagnostics: &[Diagnostic],
+    problems: &[Problem],
+    sources: &Sources,
+    style: &CargoStyle,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    cargo::render(diagnostics, problems, sources, style, out)
 }
 
 /// Write a problem that kept the tool from doing part of its job, rustc style:

@@ -1,7 +1,10 @@
 //! SARIF 2.1.0: one log with one run, as GitHub code scanning and other SARIF viewers
-//! read it. The rules come from the lint catalog (summary, full description, and the
-//! `--explain` text as help); each finding is a result on the held value, with every
-//! yield point and drop as a related location and its suggestions as fixes. Problems
+//! read it. The rules come from the lint catalog (summary, full description, the
+//! `--explain` text as help, the lint's page as `helpUri`, and the `precision` and
+//! `problem.severity` code scanning ranks alerts by); each finding is a result on the
+//! held value, its notes and help in the message, every yield point and drop as a
+//! related location, its suggestions as fixes, and a fingerprint that survives the
+//! code moving (the baseline's key) so that an alert stays the same alert. Problems
 //! that kept the run from doing its whole job are tool execution notifications.
 //!
 //! Paths given relative (the usual case, relative to the directory the tool ran in,
@@ -14,8 +17,10 @@ use std::path::{Component, Path};
 
 use serde_json::{json, Value};
 
+use crate::baseline::Key;
 use crate::catalog::{self, LintInfo};
 use crate::diagnostic::{Diagnostic, Level, Problem, Span};
+use crate::input::source::Sources;
 
 /// Where the SARIF 2.1.0 schema is published, for the log's `$schema`.
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -24,10 +29,14 @@ const SRCROOT: &str = "%SRCROOT%";
 pub(super) fn render(
     diagnostics: &[Diagnostic],
     problems: &[Problem],
+    sources: &Sources,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let rules = catalog::all();
-    let results: Vec<Value> = diagnostics.iter().map(|d| result(d, rules)).collect();
+    let results: Vec<Value> = diagnostics
+        .iter()
+        .map(|d| result(d, rules, sources))
+        .collect();
     let notifications: Vec<Value> = problems.iter().map(notification).collect();
     let mut run = json!({
         "tool": {"driver": driver(rules)},
@@ -58,23 +67,27 @@ fn driver(rules: &[LintInfo]) -> Value {
         "semanticVersion": env!("CARGO_PKG_VERSION"),
         "rules": rules.iter().map(rule).collect::<Vec<_>>(),
     });
-    // Only a URI the package itself declares; none is made up.
-    let uri = [
-        option_env!("CARGO_PKG_HOMEPAGE"),
-        option_env!("CARGO_PKG_REPOSITORY"),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|u| !u.is_empty());
-    if let Some(uri) = uri {
+    if let Some(uri) = information_uri() {
         driver["informationUri"] = json!(uri);
     }
     driver
 }
 
+/// The tool's page: only a URI the package itself declares (`homepage`, else
+/// `repository` in Cargo.toml); none is made up.
+fn information_uri() -> Option<&'static str> {
+    [
+        option_env!("CARGO_PKG_HOMEPAGE"),
+        option_env!("CARGO_PKG_REPOSITORY"),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|u| !u.is_empty())
+}
+
 fn rule(info: &LintInfo) -> Value {
     let explain = catalog::explain(info);
-    json!({
+    let mut rule = json!({
         "id": info.name,
         "name": pascal_case(&info.name),
         "shortDescription": {"text": info.summary},
@@ -84,8 +97,29 @@ fn rule(info: &LintInfo) -> Value {
         "properties": {
             "tags": ["async", "concurrency", "correctness"],
             "clippyName": info.clippy_name,
+            // What code scanning ranks alerts by: each finding names the value and
+            // the yield point, from the code's own drop scopes.
+            "precision": "high",
+            "problem.severity": problem_severity(info.default_level),
         },
-    })
+    });
+    // The lint's page: clippy's or rustc's, else the README's lint table.
+    let help_uri = info.doc_url().or_else(|| {
+        information_uri().map(|base| format!("{}#what-it-reports", base.trim_end_matches('/')))
+    });
+    if let Some(uri) = help_uri {
+        rule["helpUri"] = json!(uri);
+    }
+    rule
+}
+
+/// GitHub's `problem.severity` of a rule: `error`, `warning` or `recommendation`.
+fn problem_severity(level: Level) -> &'static str {
+    match level {
+        Level::Allow => "recommendation",
+        Level::Warn => "warning",
+        Level::Deny | Level::Forbid => "error",
+    }
 }
 
 /// SARIF's `name` is an identifier in PascalCase: `AwaitHoldingLock`.
@@ -109,7 +143,7 @@ fn level(level: Level) -> &'static str {
     }
 }
 
-fn result(d: &Diagnostic, rules: &[LintInfo]) -> Value {
+fn result(d: &Diagnostic, rules: &[LintInfo], sources: &Sources) -> Value {
     let related: Vec<Value> = d
         .labels
         .iter()
@@ -124,9 +158,16 @@ fn result(d: &Diagnostic, rules: &[LintInfo]) -> Value {
     let mut primary = location(&d.primary);
     primary["message"] = json!({"text": d.primary_label});
     let mut text = d.message.clone();
-    for help in &d.help {
-        text.push_str("\nhelp: ");
-        text.push_str(help);
+    for (word, line) in d
+        .notes
+        .iter()
+        .map(|n| ("note", n))
+        .chain(d.help.iter().map(|h| ("help", h)))
+    {
+        text.push_str(&format!("\n{word}: {line}"));
+    }
+    if let Some(item) = &d.item {
+        primary["logicalLocations"] = json!([{"fullyQualifiedName": item, "kind": "function"}]);
     }
     let mut result = json!({
         "ruleId": d.lint,
@@ -134,6 +175,7 @@ fn result(d: &Diagnostic, rules: &[LintInfo]) -> Value {
         "message": {"text": text},
         "locations": [primary],
         "relatedLocations": related,
+        "partialFingerprints": {"yieldsafe/v1": Key::of(d, sources).fingerprint()},
     });
     if let Some(index) = rules.iter().position(|r| r.name == d.lint) {
         result["ruleIndex"] = json!(index);

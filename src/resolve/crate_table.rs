@@ -533,6 +533,26 @@ impl CrateTable {
         self.tree.modules.get(*self.file_of.get(path)?)?.clone()
     }
 
+    /// The files of the modules above `path`'s, from its crate root down, each with
+    /// its module's depth below the root: where the lint levels that scope it are
+    /// written (`#![deny(..)]`, `#[allow(..)] mod name;`).
+    pub fn ancestor_files(&self, path: &Path) -> Vec<(Arc<Path>, usize)> {
+        let Some(module) = self.module_of(path) else {
+            return Vec::new();
+        };
+        (0..module.path.len())
+            .filter_map(|depth| {
+                let above = Module {
+                    root: module.root,
+                    path: module.path[..depth].to_vec(),
+                };
+                let &index = self.tree.files_of.get(&above)?.first()?;
+                let file = self.file_of.iter().find(|(_, &i)| i == index)?.0;
+                Some((file.clone(), depth))
+            })
+            .collect()
+    }
+
     /// Where `path`, written in module `from` (and resolved with its file's imports
     /// already: `crate::a::B`, `self::b::C`, `super::D`, `child::E`), leads through the
     /// module tree and the `use` items and re-exports on the way; `None` if the path

@@ -10,7 +10,7 @@
 //! declaration reaches has no module here, and its names are resolved by name alone.
 
 use std::collections::{HashMap, VecDeque};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::prefilter::scan::ModDecl;
@@ -44,13 +44,32 @@ impl ModTree {
         let Some(dir) = dir else {
             return tree;
         };
+        tree.place(&crate_roots(dir), files);
+        tree
+    }
+
+    /// Which of `files` the crate roots `roots` reach through their `mod`
+    /// declarations (the roots themselves included): the files a build of those
+    /// targets compiles.
+    pub fn reached(roots: &[PathBuf], files: &[(Arc<Path>, &[ModDecl])]) -> Vec<bool> {
+        let mut tree = ModTree {
+            modules: vec![None; files.len()],
+            ..ModTree::default()
+        };
+        tree.place(roots, files);
+        tree.modules.iter().map(Option::is_some).collect()
+    }
+
+    /// Place the files `roots` reach, each root a crate.
+    fn place(&mut self, roots: &[PathBuf], files: &[(Arc<Path>, &[ModDecl])]) {
+        let tree = self;
         let by_path: HashMap<PathBuf, usize> = files
             .iter()
             .enumerate()
             .map(|(i, (p, _))| (normalize(p), i))
             .collect();
-        for root in crate_roots(dir) {
-            if let Some(&i) = by_path.get(&normalize(&root)) {
+        for root in roots {
+            if let Some(&i) = by_path.get(&normalize(root)) {
                 if !tree.roots.contains(&i) {
                     tree.roots.push(i);
                 }
@@ -103,7 +122,6 @@ impl ModTree {
                 }
             }
         }
-        tree
     }
 
     fn set(&mut self, file: usize, root: usize, path: Vec<String>) {
@@ -166,21 +184,7 @@ fn crate_roots(dir: &Path) -> Vec<PathBuf> {
 /// `path` made absolute (the package directory is, the files given as `.` are not),
 /// with `.` left out and `..` taken back, without resolving links.
 fn normalize(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path);
-    let path = absolute.as_deref().unwrap_or(path);
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::input::cargo::absolute(path)
 }
 
 #[cfg(test)]
