@@ -37,6 +37,9 @@ pub enum Origin {
     Temporary { scrutinee: bool },
     /// A value an async block or closure captured by move.
     Capture,
+    /// What a `select!` branch's future produced that its pattern does not bind: the
+    /// macro keeps it in its output to its end, through the handler.
+    MacroOutput,
 }
 
 #[derive(Debug, Clone)]

@@ -181,6 +181,7 @@ fn compile(
         .arg(format!("--edition={edition}"))
         .args(FLAGS)
         .args(&warn)
+        .args(support::extern_flags(&fixture.externs))
         .arg("-o")
         .arg(&output_file)
         .arg(fixture.absolute_path())
@@ -201,7 +202,7 @@ fn compile(
     let stderr = String::from_utf8_lossy(&output.stderr);
     for line in stderr.lines() {
         match serde_json::from_str::<Value>(line) {
-            Ok(diagnostic) => record(&diagnostic, &mut outcome),
+            Ok(diagnostic) => record(&diagnostic, &fixture.absolute_path(), &mut outcome),
             Err(_) if line.trim().is_empty() => {}
             Err(_) => outcome.problems.push(format!("compiler said: {line}")),
         }
@@ -229,15 +230,15 @@ fn denied_lint(stderr: &str) -> bool {
 }
 
 /// Records one JSON diagnostic: an error, an oracle finding, or nothing we care about.
-fn record(diagnostic: &Value, outcome: &mut Outcome) {
+fn record(diagnostic: &Value, file: &Path, outcome: &mut Outcome) {
     let text = |key: &str| diagnostic[key].as_str().unwrap_or_default();
     let message = text("message");
     let code = diagnostic["code"]["code"].as_str().unwrap_or_default();
     let line = diagnostic["spans"]
         .as_array()
         .and_then(|spans| spans.iter().find(|s| s["is_primary"] == true))
-        .and_then(|span| span["line_start"].as_u64())
-        .map_or(0, |l| l as usize);
+        .and_then(|span| line_in(span, file))
+        .unwrap_or(0);
 
     // A lint set to deny (`#[deny(clippy::await_holding_lock)]`) is an error of that
     // lint, not a compile error.
@@ -273,6 +274,15 @@ fn record(diagnostic: &Value, outcome: &mut Outcome) {
         .entry((line, lint.to_string()))
         .or_default()
         .insert(oracle);
+}
+
+/// The line of `span` in the fixture `file`: a span inside another crate's macro
+/// (`tokio::pin!`'s body) counts at the macro call that expanded it.
+fn line_in(span: &Value, file: &Path) -> Option<usize> {
+    if Path::new(span["file_name"].as_str()?) == file {
+        return span["line_start"].as_u64().map(|l| l as usize);
+    }
+    line_in(&span["expansion"]["span"], file)
 }
 
 /// Maps a `must_not_suspend` message (``"`std::sync::MutexGuard` held across ..."``,

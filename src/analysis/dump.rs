@@ -46,6 +46,7 @@ fn write_body(out: &mut String, body: &LoweredBody<'_>, source: &SourceFile) {
             Origin::Temporary { scrutinee: false } => "temporary",
             Origin::Temporary { scrutinee: true } => "scrutinee temporary",
             Origin::Capture => "capture",
+            Origin::MacroOutput => "macro output",
         };
         let name = v
             .name

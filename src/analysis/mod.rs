@@ -3,7 +3,6 @@
 //! return the values held across a yield point.
 
 use syn::visit::Visit;
-use typed_arena::Arena;
 
 mod drop_fix;
 pub mod dump;
@@ -12,7 +11,7 @@ pub mod summary;
 use crate::dataflow;
 use crate::held::{BodyKind, FnOwner, HeldValue, Origin, OwnerKind, ValueInfo, YieldInfo};
 use crate::input::edition::Edition;
-use crate::lower::{BodyRef, ChildBody, ChildSyntax, LoweredBody, Lowerer, TooDeep};
+use crate::lower::{Arenas, BodyRef, ChildBody, ChildSyntax, LoweredBody, Lowerer, TooDeep};
 use crate::resolve::file_index::FileIndex;
 use crate::sketch::Sketch;
 
@@ -58,7 +57,7 @@ fn lower_bodies(
         return None;
     }
     let index = FileIndex::build_in_crate(file, text, table, module);
-    let arena = Arena::new();
+    let arena = Arenas::default();
     let mut finder = BodyFinder::default();
     finder.visit_file(file);
     let opaque = opaque_returns(&finder.bodies, &index, &arena, edition);
@@ -96,7 +95,7 @@ fn lower_bodies(
 fn opaque_returns<'ast>(
     bodies: &[FoundBody<'ast>],
     index: &FileIndex<'ast>,
-    arena: &'ast Arena<Vec<syn::Expr>>,
+    arena: &'ast Arenas,
     edition: Edition,
 ) -> std::collections::HashMap<String, Vec<crate::hazard::Shape>> {
     let plain = Sketch::new(index);
@@ -139,7 +138,7 @@ fn lower_children<'ast>(
     lowered: LoweredBody<'ast>,
     owner: Option<FnOwner>,
     sketch: &Sketch<'_, 'ast>,
-    arena: &'ast Arena<Vec<syn::Expr>>,
+    arena: &'ast Arenas,
     edition: Edition,
     visit: &mut dyn FnMut(&LoweredBody<'_>, Option<FnOwner>),
 ) -> Result<(), TooDeep> {

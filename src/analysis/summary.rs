@@ -111,7 +111,7 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
     let index = FileIndex::build(file, text);
     // What the file's `impl Trait` fns return, from their bodies (which the shallow
     // parse keeps): the edition does not change what a body returns.
-    let arena = typed_arena::Arena::new();
+    let arena = crate::lower::Arenas::default();
     let mut finder = super::BodyFinder::default();
     finder.visit_file(file);
     let opaque = super::opaque_returns(&finder.bodies, &index, &arena, Edition::E2021);

@@ -100,8 +100,7 @@ pub fn check_source_prefiltered(
     }
     // Alone, a file's own macros are the only ones that can await besides the known.
     let awaits = |m: &str| {
-        crate::hazard::table::AWAITING_MACROS.contains(&m)
-            || facts.macros.iter().any(|own| own == m)
+        crate::hazard::macros::awaits_by_name(m) || facts.macros.iter().any(|own| own == m)
     };
     let parse_text = crate::prefilter::blank::blank_quiet_fn_bodies(&file.text, &awaits);
     Some(check_source_parsing(

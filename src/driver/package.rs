@@ -287,7 +287,7 @@ fn check_scanned(
     let parse_text = (!full)
         .then(|| {
             let awaits = |m: &str| {
-                crate::hazard::table::AWAITING_MACROS.contains(&m)
+                crate::hazard::macros::awaits_by_name(m)
                     || s.macros.iter().any(|own| own == m)
                     || table.awaiting_macro(m)
             };

@@ -8,6 +8,7 @@
 pub mod evidence;
 pub mod families;
 pub mod listed;
+pub mod macros;
 pub mod table;
 
 use std::fmt;

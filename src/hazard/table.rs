@@ -777,6 +777,18 @@ pub const ITERATOR_ADAPTERS: &[&str] = &[
     "cycle",
 ];
 
+/// Future adapters whose future produces what their receiver's does: `FutureExt::fuse`,
+/// `boxed`, `boxed_local` (docs.rs/futures/latest/futures/future/trait.FutureExt.html),
+/// `IntoFuture::into_future`, tracing's `Instrument::instrument` / `in_current_span`.
+pub const FUTURE_ADAPTERS: &[&str] = &[
+    "fuse",
+    "boxed",
+    "boxed_local",
+    "into_future",
+    "instrument",
+    "in_current_span",
+];
+
 /// Iterator methods whose closure's result is what the iterator yields
 /// (`iter.map(|m| m.lock().unwrap())` yields guards).
 pub const YIELDING_ADAPTERS: &[&str] = &["map", "filter_map", "flat_map", "map_while"];
@@ -914,10 +926,6 @@ pub const MEM_MOVE_OUT: &[&str] = &["take", "replace"];
 
 /// Functions that end their argument: `drop(g)`, `mem::drop(g)`, `mem::forget(g)`.
 pub const MEM_END: &[&str] = &["drop", "forget"];
-
-/// Macros that await in their expansion wherever they come from (`tokio::select!`,
-/// `futures::join!`, …): a call of one is a yield point.
-pub const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join", "pending"];
 
 /// A type that is not `Sync`: a shared reference to one is not `Send`, and neither
 /// is a future that holds it (`&self` of a type with a `RefCell` field).

@@ -78,6 +78,7 @@ fn build(
     let maybe = !held.always_held();
     let who = match held.value.origin {
         Origin::Temporary { .. } => "this temporary".to_string(),
+        Origin::MacroOutput => "this future's output".to_string(),
         _ => format!("`{name}`"),
     };
     let mut labels = yield_labels(held, source, &who);
@@ -125,6 +126,9 @@ fn message(held: &HeldValue, shape: &Shape, maybe: bool) -> String {
     let held_word = if maybe { "may be held" } else { "is held" };
     match held.value.origin {
         Origin::Temporary { .. } => format!("this temporary ({what}) {held_word} across {point}"),
+        Origin::MacroOutput => {
+            format!("this future's output ({what}) {held_word} across {point}")
+        }
         Origin::Capture => {
             format!("`{name}` ({what}), captured by this async body, {held_word} across {point}")
         }
@@ -137,6 +141,7 @@ fn message(held: &HeldValue, shape: &Shape, maybe: bool) -> String {
 fn primary_label(origin: &Origin) -> &'static str {
     match origin {
         Origin::Capture => "captured here, held for the whole async body",
+        Origin::MacroOutput => "its output, which no pattern binds, lives to the end of the macro",
         Origin::Temporary { scrutinee: true } => {
             "held from here to the end of the whole `match`, `if let`, `while let` or `for`"
         }
@@ -216,6 +221,9 @@ fn help_and_fix(
         ),
         (Origin::Temporary { scrutinee: false }, _) => format!(
             "the temporary lives until the end of the enclosing statement: compute what you need from it in a separate `let` statement before the await; {instead}"
+        ),
+        (Origin::MacroOutput, _) => format!(
+            "bind the output in the branch's pattern (`g = ..`) and end it with `drop(g)` before the handler awaits, or make the future return only what the handler needs; {instead}"
         ),
         (Origin::Capture, _) => format!(
             "acquire it inside the async body where it is needed, or end it before the async body is created; {instead}"

@@ -268,7 +268,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
 
     /// One arm: its pattern binds from the scrutinee, its guard and its body are
     /// temporary scopes.
-    fn lower_arm(
+    pub(super) fn lower_arm(
         &mut self,
         arm: &'ast syn::Arm,
         scrutinee: Operand,

@@ -177,7 +177,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
             E::Closure(c) => self.lower_closure(c, span).0,
             E::Async(a) => self.lower_async_block(a, span),
-            E::Macro(m) => self.lower_macro(&m.mac, span)?,
+            E::Macro(m) => self.lower_macro(&m.mac, span, ctx)?,
             E::Verbatim(tokens) => {
                 self.scan_tokens(tokens, span, false);
                 Operand::None

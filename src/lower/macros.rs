@@ -25,6 +25,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         &mut self,
         mac: &'ast syn::Macro,
         span: ByteRange,
+        ctx: Ctx,
     ) -> Result<Operand, TooDeep> {
         // One of the file's own `macro_rules!`: what it expands to. (One that awaits
         // stays a yield point of its own, reported as "this macro awaits".)
@@ -34,8 +35,14 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             .get_ident()
             .is_some_and(|n| index.awaiting_macros.contains(&n.to_string()));
         if let Some(expansion) = (!awaits).then(|| index.expand_local_macro(mac)).flatten() {
-            let expr: &'ast syn::Expr = &self.arena.alloc(vec![expansion])[0];
+            let expr: &'ast syn::Expr = &self.arena.exprs.alloc(vec![expansion])[0];
             return index.expanding(|| self.lower_expr(expr, Ctx::PLAIN));
+        }
+        // One of the ecosystem's async macros: its parts, in their order.
+        let grammar = crate::hazard::macros::grammar_of(&index.resolve(&mac.path));
+        if let Some(parsed) = grammar.and_then(|g| super::async_macros::parse(g, mac)) {
+            let parsed = &*self.arena.macros.alloc(parsed);
+            return self.lower_async_macro(parsed, span, ctx);
         }
         let name = mac
             .path
@@ -44,7 +51,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
         let awaits_inside = index.is_awaiting_macro(&name);
-        let parsed = parse_macro_args(mac, &name, self.arena);
+        let parsed = parse_macro_args(mac, &name, &self.arena.exprs);
         let shapes = match parsed {
             Some(args) => {
                 let shapes = self.lower_macro_args(&name, args)?;

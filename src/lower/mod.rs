@@ -20,8 +20,10 @@
 //! | `control.rs` | `if`/let-chains, `match`, `loop`, `while`, `for`, labelled blocks (§3, §4) |
 //! | `closure.rs` | closures and async blocks: captures, `move`, nested coroutines (§6) |
 //! | `macros.rs` | macro calls: arguments as code, awaiting macros, token scans (§6) |
+//! | `async_macros.rs` | `select!`, `join!`, `pin_mut!`..: their parts in their expansion's order |
 //! | `pattern.rs` | which binding of a pattern takes which hazard |
 
+mod async_macros;
 mod call;
 mod closure;
 mod control;
@@ -43,6 +45,14 @@ use crate::sketch::{Locals, Sketch, TyHint};
 use crate::span::{self, range};
 
 pub use closure::Mentions;
+
+/// Syntax the walk makes and keeps references into: macro arguments and
+/// expansions, parsed async macros.
+#[derive(Default)]
+pub struct Arenas {
+    exprs: Arena<Vec<syn::Expr>>,
+    macros: Arena<async_macros::AsyncMacro>,
+}
 pub use pattern::collect_bindings;
 
 /// A nested body found while lowering: analysed on its own afterwards.
@@ -250,7 +260,7 @@ struct LoopCtx {
 
 pub struct Lowerer<'a, 'ast> {
     sketch: &'a Sketch<'a, 'ast>,
-    arena: &'ast Arena<Vec<syn::Expr>>,
+    arena: &'ast Arenas,
     edition: Edition,
     kind: BodyKind,
     self_ty: Option<String>,
@@ -303,7 +313,7 @@ fn range_of<T: syn::spanned::Spanned>(node: &T) -> ByteRange {
 impl<'a, 'ast> Lowerer<'a, 'ast> {
     pub fn new(
         sketch: &'a Sketch<'a, 'ast>,
-        arena: &'ast Arena<Vec<syn::Expr>>,
+        arena: &'ast Arenas,
         edition: Edition,
         kind: BodyKind,
         self_ty: Option<String>,

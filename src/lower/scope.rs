@@ -186,6 +186,26 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         self.emit(Event::Create(v));
     }
 
+    /// What a `select!` branch produced and its pattern did not bind: held to the end
+    /// of the innermost temporary scope (the macro's).
+    pub(super) fn macro_output(&mut self, shapes: Vec<Shape>, span: ByteRange) {
+        if shapes.is_empty() {
+            return;
+        }
+        let v = self.values.len();
+        self.values.push(ValueInfo {
+            origin: Origin::MacroOutput,
+            name: None,
+            span,
+            shapes,
+            decl: None,
+        });
+        if let Some(scope) = self.scopes.iter_mut().rev().find(|s| s.kind.temps()) {
+            scope.drops.push(Dropee::Value(v));
+        }
+        self.emit(Event::Create(v));
+    }
+
     /// What an operand holds, without using it.
     pub(super) fn shapes_of(&self, op: &Operand) -> Vec<Shape> {
         match op {

@@ -33,7 +33,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         for (i, stmt) in block.stmts.iter().enumerate() {
             self.stmt_path.push((id, i));
             match stmt {
-                syn::Stmt::Local(local) => self.lower_let(local, (id, i))?,
+                syn::Stmt::Local(local) => self.lower_let(local, Some((id, i)))?,
                 syn::Stmt::Item(_) => {}
                 syn::Stmt::Expr(e, semi) if i + 1 == n && semi.is_none() => {
                     result = self.lower_tail(e, tail, tail_ctx, end)?;
@@ -49,7 +49,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                     let r = span::mac(&m.mac);
                     let end = span::stmt(stmt).1;
                     self.push_scope(ScopeKind::Temporaries, (end, end));
-                    let op = self.lower_macro(&m.mac, r)?;
+                    let op = self.lower_macro(&m.mac, r, Ctx::PLAIN)?;
                     self.discard(op);
                     self.pop_scope();
                 }
@@ -91,7 +91,12 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         }
     }
 
-    fn lower_let(&mut self, local: &'ast syn::Local, pos: (usize, usize)) -> Result<(), TooDeep> {
+    /// A `let`; `pos` is where it is written (`None` for one a macro amounts to).
+    pub(super) fn lower_let(
+        &mut self,
+        local: &'ast syn::Local,
+        pos: Option<(usize, usize)>,
+    ) -> Result<(), TooDeep> {
         let r = span::local(local);
         self.push_scope(ScopeKind::Temporaries, (r.1, r.1));
         let (pat, ty) = split_type(&local.pat);
@@ -99,7 +104,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             Some(init) => self.lower_let_init(pat, ty, init, pos)?,
             None => {
                 let hint = ty.map(TyHint::Type).unwrap_or(TyHint::None);
-                self.bind(pat, Operand::None, hint, Some(pos), Origin::Binding, false);
+                self.bind(pat, Operand::None, hint, pos, Origin::Binding, false);
             }
         }
         self.pop_scope();
@@ -112,7 +117,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         pat: &'ast syn::Pat,
         ty: Option<&'ast syn::Type>,
         init: &'ast syn::LocalInit,
-        pos: (usize, usize),
+        pos: Option<(usize, usize)>,
     ) -> Result<(), TooDeep> {
         let outer_target = self.extend_target;
         self.extend_target = self.scopes.iter().rposition(|s| s.kind.bindings());
@@ -152,7 +157,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
             (op, _) => op,
         };
-        self.bind(pat, op, hint, Some(pos), Origin::Binding, false);
+        self.bind(pat, op, hint, pos, Origin::Binding, false);
         if let (Some(callable), syn::Pat::Ident(p)) = (callable, pat) {
             if let Some(l) = self.lookup(&p.ident.to_string()) {
                 self.locals[l].callable = Some(callable);

@@ -17,5 +17,5 @@ pub fn can_have_findings(facts: &scan::Facts) -> bool {
         || facts
             .macro_calls
             .iter()
-            .any(|m| crate::hazard::table::AWAITING_MACROS.contains(&m.as_str()))
+            .any(|m| crate::hazard::macros::awaits_by_name(m))
 }

@@ -13,7 +13,7 @@ use crate::hazard::table::POINTER_LIKE;
 
 use super::cfg::{derives_copy, fields_trivial, must_not_suspend_attr};
 use super::crate_table::{AliasEntry, CrateTable, FieldEntry};
-use super::macros::{lazy_statics, tokens_contain_await, AWAITING_MACROS};
+use super::macros::{lazy_statics, tokens_contain_await};
 use super::modtree::Module;
 
 #[derive(Debug, Default)]
@@ -209,7 +209,7 @@ impl<'ast> FileIndex<'ast> {
     /// Whether a macro of this name, declared in this file or elsewhere in the crate,
     /// awaits in its expansion.
     pub fn is_awaiting_macro(&self, name: &str) -> bool {
-        AWAITING_MACROS.contains(&name)
+        crate::hazard::macros::awaits_by_name(name)
             || self.awaiting_macros.contains(name)
             || self
                 .crate_table

@@ -10,8 +10,6 @@ use quote::ToTokens;
 
 use super::file_index::FileIndex;
 
-pub use crate::hazard::table::AWAITING_MACROS;
-
 /// How deep local macros may expand into each other.
 const MAX_EXPANSION_DEPTH: usize = 8;
 

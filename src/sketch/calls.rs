@@ -5,9 +5,9 @@
 //! lowering decides what the call does to the places it is given (moves, borrows).
 
 use crate::hazard::table::{
-    CallEffect, WrapperEffect, ENDING_METHODS, INSERTING_METHODS, ITERATOR_ADAPTERS, MEM_END,
-    NOT_GUARD_GETTERS, RETURNS_ARGUMENT, SEND_SPAWNERS, STD_CALLS, STD_IDENTITY_FNS,
-    WRAPPER_METHODS,
+    CallEffect, WrapperEffect, ENDING_METHODS, FUTURE_ADAPTERS, INSERTING_METHODS,
+    ITERATOR_ADAPTERS, MEM_END, NOT_GUARD_GETTERS, RETURNS_ARGUMENT, SEND_SPAWNERS, STD_CALLS,
+    STD_IDENTITY_FNS, WRAPPER_METHODS,
 };
 use crate::hazard::{self, Hazard, HazardClass, Layer, NextUse, Receiver, Shape};
 
@@ -236,6 +236,11 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
                 recv.to_vec()
             };
             return consume(result);
+        }
+        let futures = recv.iter().all(|s| s.outer() == Some(&Layer::Future));
+        if !recv.is_empty() && futures && FUTURE_ADAPTERS.contains(&method) {
+            // `lock_later(m).fuse()` still produces the guard.
+            return consume(recv.to_vec());
         }
         if wrapper && method == "take" {
             // `opt.take()` moves the hazard out of `opt`.

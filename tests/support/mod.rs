@@ -5,7 +5,9 @@
 //! - `//@ edition: 2024` pins it to one edition (default: checked in 2021 and 2024);
 //! - `//@ compile: no <reason>` keeps it out of the differential test;
 //! - `//@ warn: <lint>` turns on a lint that is allowed by default (`future_not_send`),
-//!   for yieldsafe and for the compiler's lint of the same name.
+//!   for yieldsafe and for the compiler's lint of the same name;
+//! - `//@ extern: tokio futures` lets the differential test compile it against those
+//!   crates (dev-dependencies of this package).
 //!
 //! Its lines carry expectations, as rustc's and clippy's UI tests do:
 //! - `//~ WARN await_holding_lock` on the line where the held value's primary span starts,
@@ -55,6 +57,8 @@ pub struct Fixture {
     pub compile: bool,
     /// Lints the header turns on (`//@ warn: future_not_send`).
     pub warn: Vec<String>,
+    /// Crates the fixture uses (`//@ extern: tokio futures`).
+    pub externs: Vec<String>,
 }
 
 impl Fixture {
@@ -147,6 +151,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Fixture, Vec<String>> {
     let mut editions: Option<Vec<u16>> = None;
     let mut compile = true;
     let mut warn = Vec::new();
+    let mut externs = Vec::new();
     let mut in_header = true;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
@@ -182,9 +187,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Fixture, Vec<String>> {
                 warn.push(lint.to_string())
             }
             ("warn", lint) => err(i + 1, format!("`//@ warn: {lint}`: no such lint")),
+            ("extern", crates) if !crates.is_empty() => {
+                externs.extend(crates.split_whitespace().map(str::to_string))
+            }
             (key, _) => err(
                 i + 1,
-                format!("unknown directive `{key}` (known: edition, compile, warn)"),
+                format!("unknown directive `{key}` (known: edition, compile, warn, extern)"),
             ),
         }
     }
@@ -241,6 +249,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Fixture, Vec<String>> {
             differs,
             compile,
             warn,
+            externs,
         })
     } else {
         Err(errors)
@@ -318,6 +327,38 @@ fn parse_marker(text: &str, editions: &[u16]) -> Result<(Option<u16>, String), S
         return Err("a `compiler-differs` marker needs a reason".into());
     }
     Ok((edition, reason.to_string()))
+}
+
+/// `--extern name=path` for each crate (`-L` for their dependencies), from the
+/// dev-dependencies cargo built beside the running test (the newest build of each,
+/// should several be there).
+pub fn extern_flags(crates: &[String]) -> Vec<String> {
+    if crates.is_empty() {
+        return Vec::new();
+    }
+    let exe = std::env::current_exe().expect("the test knows its path");
+    let deps = exe.parent().expect("tests run from target/<profile>/deps");
+    let mut flags = vec![format!("-Ldependency={}", deps.display())];
+    for name in crates {
+        let prefix = format!("lib{name}-");
+        let newest = fs::read_dir(deps)
+            .expect("the deps directory is readable")
+            .filter_map(Result::ok)
+            .filter(|e| {
+                let file = e.file_name();
+                let file = file.to_string_lossy();
+                file.starts_with(&prefix) && file.ends_with(".rlib")
+            })
+            .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok())
+            .unwrap_or_else(|| {
+                panic!(
+                    "no `{prefix}*.rlib` in {}: is `{name}` a dev-dependency?",
+                    deps.display()
+                )
+            });
+        flags.push(format!("--extern={name}={}", newest.path().display()));
+    }
+    flags
 }
 
 #[cfg(test)]
