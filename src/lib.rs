@@ -27,6 +27,7 @@ pub mod held;
 pub mod input;
 pub mod lint;
 pub mod lower;
+pub mod lsp;
 pub mod prefilter;
 pub mod render;
 pub mod resolve;

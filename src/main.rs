@@ -33,8 +33,18 @@ enum ColorArg {
 /// Finds lock guards, `RefCell` borrows and other values held across `.await`
 /// points in async Rust, without building the code.
 #[derive(Debug, Parser)]
-#[command(name = "yieldsafe", version, about, long_about = None)]
+#[command(
+    name = "yieldsafe",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true
+)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
     /// Files or directories to check (directories are walked for `.rs` files,
     /// skipping `target/` and hidden directories) [default: the directory of
     /// `--manifest-path`, else `.`]
@@ -225,6 +235,13 @@ struct Cli {
     offline: bool,
 }
 
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Run the language server on stdin and stdout: checks the editor's unsaved
+    /// buffers as they are typed, with quick fixes (see the README for editors)
+    Lsp,
+}
+
 /// cargo-style progress on stderr, shown once the run has taken a second; the line
 /// is cleared at the end (`done` set to `usize::MAX`).
 fn progress_bar(p: &yieldsafe::Progress) {
@@ -264,6 +281,15 @@ fn main() -> ExitCode {
         Ok(parsed) => parsed,
         Err(code) => return code,
     };
+    if let Some(Command::Lsp) = cli.command {
+        return match yieldsafe::lsp::serve_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: yieldsafe lsp: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     if let Some(code) = catalog_request(&cli) {
         return code;
     }

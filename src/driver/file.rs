@@ -183,7 +183,7 @@ fn parse(file: &SourceFile, parse_text: Option<&str>) -> Result<syn::File, Probl
 
 /// The held values of a parsed file, as the diagnostics of their lints at the levels
 /// of the command line, the configuration and the attributes in the code.
-fn analyse_and_lint(
+pub(super) fn analyse_and_lint(
     file: &SourceFile,
     ast: &syn::File,
     edition: Edition,

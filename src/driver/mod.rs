@@ -1,9 +1,12 @@
 //! The pipeline, stage by stage: `run` discovers the files, groups them by package
 //! and checks the packages in parallel (`package`); each package's files are read
 //! and scanned, its crate table built, and the files that can have findings parsed,
-//! analysed and linted (`file`).
+//! analysed and linted (`file`). An editor keeps a package's index warm between
+//! checks instead (`index`).
 
 mod file;
+mod in_part;
+mod index;
 mod package;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +24,7 @@ use crate::input::edition::Edition;
 use crate::input::source::Sources;
 
 pub use file::{check_source, check_source_prefiltered, CheckOutcome};
+pub use index::{parse_recovering, Affected, Checked, PackageIndex, Parsed};
 use package::{check_package, package_configs, PackageResult};
 
 /// What to check and how.
@@ -72,7 +76,7 @@ pub struct Progress {
 
 /// Stack size of the worker threads: syn's parser and the analysis recurse once per
 /// nesting level, and generated code can nest thousands of levels deep.
-const WORKER_STACK: usize = 512 * 1024 * 1024;
+pub const WORKER_STACK: usize = 512 * 1024 * 1024;
 
 /// Figures about one run, for `--stats`.
 #[derive(Debug, Clone, Default)]

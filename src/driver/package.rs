@@ -44,7 +44,7 @@ pub(super) struct PackageLists {
 
 impl PackageLists {
     /// Whether the package's configuration excludes `path`.
-    fn excludes(&self, package: &Path, path: &Path) -> bool {
+    pub(super) fn excludes(&self, package: &Path, path: &Path) -> bool {
         let Some(globs) = &self.exclude else {
             return false;
         };
@@ -99,19 +99,19 @@ pub(super) fn package_configs(
 }
 
 /// What reading and scanning a file told, before its crate's index exists.
-struct Scanned<'a> {
-    file: &'a SourcePath,
-    result: FileResult,
+pub(super) struct Scanned<'a> {
+    pub(super) file: &'a SourcePath,
+    pub(super) result: FileResult,
     /// Whether the file must be parsed and analysed.
     analyse: bool,
     /// The macros it invokes, when one that awaits would make it need analysis.
     macro_calls: Vec<String>,
-    declared: crate_table::Declared,
+    pub(super) declared: crate_table::Declared,
     /// The file's summary, when the whole crate is summarised up front.
     summary: Option<crate_table::FileSummary>,
     summary_time: Duration,
     /// The text, kept from the scan for the analysis when the file needs one.
-    text: Option<Arc<str>>,
+    pub(super) text: Option<Arc<str>>,
     /// The `macro_rules!` it declares.
     macros: Vec<String>,
 }
@@ -222,7 +222,7 @@ fn leave_out_stray(
 
 /// The package's crate table: summaries made up front (`--full-parse`) merged, or
 /// made when asked for; with the package's configured lists.
-fn crate_table(
+pub(super) fn crate_table(
     package: Option<&Arc<Path>>,
     scanned: &mut [Scanned],
     config: Option<&(LintLevels, PackageLists)>,
@@ -313,7 +313,12 @@ fn check_scanned(
 /// Read a file and find out what it declares and whether it can have findings: by
 /// a lexical scan or, with `full`, by parsing it (and summarising it for its crate
 /// when it has one).
-fn scan_file<'a>(f: &'a SourcePath, in_crate: bool, full: bool, kept: &AtomicUsize) -> Scanned<'a> {
+pub(super) fn scan_file<'a>(
+    f: &'a SourcePath,
+    in_crate: bool,
+    full: bool,
+    kept: &AtomicUsize,
+) -> Scanned<'a> {
     let start = Instant::now();
     let mut scanned = Scanned {
         file: f,

@@ -1,8 +1,10 @@
 //! Body blanking, on the scan's lexer: the text with the fn bodies that cannot
 //! matter to the analysis turned to spaces (every offset and line kept), so that
 //! parsing costs less; or, for a file's summary, with every fn body and macro
-//! invocation cut out. `None` where the text cannot be followed (unbalanced
-//! delimiters, an unterminated literal): the caller parses the text itself.
+//! invocation cut out; or, for an editor's buffer that does not parse, with the one
+//! fn body that holds the syntax error blanked. `None` where the text cannot be
+//! followed (unbalanced delimiters, an unterminated literal): the caller parses the
+//! text itself.
 
 use super::scan::{Lexer, Token};
 
@@ -27,6 +29,78 @@ pub fn blank_quiet_fn_bodies(text: &str, awaits: &dyn Fn(&str) -> bool) -> Optio
     Rewriter::new(text, Some(awaits)).run()
 }
 
+/// `text` with comments and the inside of the fn body that holds byte `at` turned
+/// to spaces (line breaks kept), whatever that body holds: a body half typed in an
+/// editor, where the parser stopped, so that the rest of the file can still be
+/// parsed and checked. `None` if no fn body holds `at`, or the text cannot be
+/// followed.
+pub fn blank_fn_body_at(text: &str, at: usize) -> Option<String> {
+    let no_macro_awaits = |_: &str| false;
+    let mut rewriter = Rewriter::new(text, Some(&no_macro_awaits));
+    rewriter.target = Target::Broken { at, hit: false };
+    rewriter.run()
+}
+
+/// What `blank_fn_bodies_except` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllBut {
+    pub text: String,
+    /// The body kept: where its `{` and its `}` are.
+    pub kept: (usize, usize),
+    /// Whether the kept body may tell the others something: it may declare items (a
+    /// `use`, `fn`, `struct`.. in it), or its fn's signature has `impl` (what the fn
+    /// returns is read from its body).
+    pub kept_informs_others: bool,
+    /// The bodies blanked, as `kept`.
+    pub blanked: Vec<(usize, usize)>,
+}
+
+/// `text` with comments and every fn body but the one that holds byte `at` turned
+/// to spaces, except the bodies that declare items (the file's index reads those)
+/// and those of fns whose signature has `impl` (what they return is read from the
+/// body): for checking one body, edited, against a file whose other bodies were
+/// checked already. `None` if no fn body holds `at`, or the text cannot be followed.
+pub fn blank_fn_bodies_except(text: &str, at: usize) -> Option<AllBut> {
+    let no_macro_awaits = |_: &str| false;
+    let mut rewriter = Rewriter::new(text, Some(&no_macro_awaits));
+    rewriter.target = Target::AllBut {
+        at,
+        kept: None,
+        blanked: Vec::new(),
+    };
+    let (text, target) = rewriter.run_with_target()?;
+    let Target::AllBut {
+        kept: Some((open, close, informs)),
+        blanked,
+        ..
+    } = target
+    else {
+        return None;
+    };
+    Some(AllBut {
+        text,
+        kept: (open, close),
+        kept_informs_others: informs,
+        blanked,
+    })
+}
+
+/// Which fn bodies a pass blanks.
+#[derive(Debug)]
+enum Target {
+    /// The quiet ones (`blank_quiet_fn_bodies`), or all of them cut.
+    Quiet,
+    /// Only the one that holds byte `at`; `hit` once one did.
+    Broken { at: usize, hit: bool },
+    /// All but the one that holds byte `at` (`kept`: its braces and whether it may
+    /// tell the others something) and those with items or an `impl` signature.
+    AllBut {
+        at: usize,
+        kept: Option<(usize, usize, bool)>,
+        blanked: Vec<(usize, usize)>,
+    },
+}
+
 /// Whether a word in a fn body makes the body matter to the analysis.
 fn matters(word: &str) -> bool {
     matches!(
@@ -37,8 +111,16 @@ fn matters(word: &str) -> bool {
             | "future_not_send"
             | "unfulfilled_lint_expectations"
             | "yieldsafe"
-            // Items declared in a body are indexed with the file's.
-            | "use"
+    ) || word.starts_with("await_holding")
+        || is_item_word(word)
+}
+
+/// Whether a word in a fn body may declare an item there: items declared in a body
+/// are indexed with the file's.
+fn is_item_word(word: &str) -> bool {
+    matches!(
+        word,
+        "use"
             | "struct"
             | "enum"
             | "union"
@@ -51,7 +133,7 @@ fn matters(word: &str) -> bool {
             | "mod"
             | "trait"
             | "extern"
-    ) || word.starts_with("await_holding")
+    )
 }
 
 /// A token as the body stripping sees it: groups are what their opening delimiter is.
@@ -120,6 +202,7 @@ struct Rewriter<'t, 'a> {
     /// The previous token was a `-` ending here (a `->` if the next starts here).
     minus_end: Option<usize>,
     prev_end: usize,
+    target: Target,
 }
 
 impl<'t, 'a> Rewriter<'t, 'a> {
@@ -134,6 +217,7 @@ impl<'t, 'a> Rewriter<'t, 'a> {
             stack: vec![Frame::new(0, false)],
             minus_end: None,
             prev_end: 0,
+            target: Target::Quiet,
         }
     }
 
@@ -141,7 +225,12 @@ impl<'t, 'a> Rewriter<'t, 'a> {
         self.awaits.is_none()
     }
 
-    fn run(mut self) -> Option<String> {
+    fn run(self) -> Option<String> {
+        self.run_with_target().map(|(text, _)| text)
+    }
+
+    /// `run`, and what the pass found about its target.
+    fn run_with_target(mut self) -> Option<(String, Target)> {
         while let Some(token) = self.lexer.next_token() {
             let (start, end) = (self.lexer.token_start, self.lexer.pos);
             self.comments_before(start);
@@ -150,11 +239,12 @@ impl<'t, 'a> Rewriter<'t, 'a> {
             self.minus_end = (token == Token::Punct(b'-')).then_some(end);
             self.token(Item::of(token), start, end, arrow)?;
         }
-        if self.lexer.unsure || self.stack.len() != 1 {
+        let missed = matches!(self.target, Target::Broken { hit: false, .. });
+        if self.lexer.unsure || self.stack.len() != 1 || missed {
             return None;
         }
         self.out.push_str(&self.text[self.copied..]);
-        Some(self.out)
+        Some((self.out, self.target))
     }
 
     /// Comments, doc comments among them, say nothing a summary or the analysis
@@ -227,14 +317,14 @@ impl<'t, 'a> Rewriter<'t, 'a> {
     /// A fn body, or a macro invocation's tokens (whose items no parser sees): to
     /// the closing delimiter, noting what the tokens say; then cut or blanked.
     fn body(&mut self, open: u8, start: usize, end: usize) -> Option<()> {
-        let quiet = self.quiet_to_close()?;
+        let (quiet, items) = self.quiet_to_close()?;
         let close = self.lexer.token_start;
         let (text, fn_at) = (self.text, self.stack.last()?.fn_at);
         if self.cut() {
             // Keep the delimiters only.
             self.out.push_str(&text[self.copied..end]);
             self.copied = close;
-        } else if quiet && !text[fn_at..start].contains("impl") {
+        } else if self.blanks(quiet, items, &text[fn_at..start], (start, close)) {
             self.out.push_str(&text[self.copied..end]);
             self.out
                 .extend(text.as_bytes()[end..close].iter().map(|&b| blank(b)));
@@ -250,11 +340,40 @@ impl<'t, 'a> Rewriter<'t, 'a> {
         Some(())
     }
 
+    /// Whether to blank the fn body whose delimiters are at `body`, after the fn's
+    /// `signature`, as the target says: a quiet one whose signature has no `impl`
+    /// (what such a fn returns is read from its body), the one that holds the broken
+    /// byte, or all but one.
+    fn blanks(&mut self, quiet: bool, items: bool, signature: &str, body: (usize, usize)) -> bool {
+        let holds = |at: usize| body.0 <= at && at <= body.1;
+        match &mut self.target {
+            Target::Quiet => quiet && !signature.contains("impl"),
+            Target::Broken { at, hit } => {
+                let this = holds(*at);
+                *hit |= this;
+                this
+            }
+            Target::AllBut { at, kept, blanked } => {
+                let informs = items || signature.contains("impl");
+                if holds(*at) {
+                    *kept = Some((body.0, body.1, informs));
+                    false
+                } else if informs {
+                    false
+                } else {
+                    blanked.push(body);
+                    true
+                }
+            }
+        }
+    }
+
     /// Read to the delimiter closing the group just opened: whether nothing in it
-    /// makes it matter to the analysis.
-    fn quiet_to_close(&mut self) -> Option<bool> {
+    /// makes it matter to the analysis, and whether it may declare items.
+    fn quiet_to_close(&mut self) -> Option<(bool, bool)> {
         let lint_comments = std::mem::take(&mut self.lexer.comment_names_lint);
         let mut quiet = true;
+        let mut items = false;
         let mut word = None;
         let mut depth = 1usize;
         while depth > 0 {
@@ -262,7 +381,10 @@ impl<'t, 'a> Rewriter<'t, 'a> {
             match token {
                 Token::OpenBrace | Token::OpenParen | Token::Punct(b'[') => depth += 1,
                 Token::CloseParen | Token::Punct(b'}' | b']') => depth -= 1,
-                Token::Ident(w) => quiet &= !matters(w),
+                Token::Ident(w) => {
+                    quiet &= !matters(w);
+                    items |= is_item_word(w);
+                }
                 Token::Bang => {
                     quiet &= !(word.zip(self.awaits).is_some_and(|(w, awaits)| awaits(w)))
                 }
@@ -275,7 +397,7 @@ impl<'t, 'a> Rewriter<'t, 'a> {
         }
         quiet &= !self.lexer.comment_names_lint;
         self.lexer.comment_names_lint |= lint_comments;
-        Some(quiet)
+        Some((quiet, items))
     }
 
     /// A closing delimiter: it must close the innermost group.
@@ -360,4 +482,29 @@ fn is_attribute(recent: &[Item]) -> bool {
         recent,
         [.., Item::Punct(b'#')] | [.., Item::Punct(b'#'), Item::Bang]
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blanks_only_the_body_that_holds_the_byte() {
+        let text = "fn a() { let x = ; }\nfn b() { g().await; }\n";
+        let at = text.find(';').unwrap();
+        let out = blank_fn_body_at(text, at).unwrap();
+        assert_eq!(out.len(), text.len());
+        assert!(out.starts_with("fn a() {"));
+        assert!(out.contains("fn b() { g().await; }"));
+        assert!(!out.contains("let x"));
+        assert!(syn::parse_file(&out).is_ok());
+    }
+
+    #[test]
+    fn nothing_to_blank_outside_fn_bodies() {
+        let text = "struct S { x: }\nfn b() {}\n";
+        assert_eq!(blank_fn_body_at(text, text.find('}').unwrap()), None);
+        // Unbalanced delimiters cannot be followed.
+        assert_eq!(blank_fn_body_at("fn a() { (", 9), None);
+    }
 }

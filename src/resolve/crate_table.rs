@@ -20,6 +20,9 @@ use crate::hazard::Shape;
 use crate::prefilter::scan::ModDecl;
 use crate::resolve::modtree::{ModTree, Module};
 
+mod live;
+pub use live::record_reads;
+
 /// A `#[must_not_suspend]` annotation: its reason, and whether the type's fields are
 /// all free of drop glue.
 pub type Annotation = (Option<String>, bool);
@@ -165,7 +168,7 @@ struct Merged {
 
 /// What a lexical scan says a file declares: the names under which its summary may
 /// have entries.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Declared {
     /// `struct`, `enum` and `union` names.
     pub types: Vec<String>,
@@ -243,6 +246,8 @@ pub type Summarizer = fn(&str) -> Option<FileSummary>;
 /// A crate's files, summarised on demand.
 #[derive(Debug)]
 struct Lazy {
+    /// The package directory the module tree is built from.
+    dir: Option<Arc<Path>>,
     files: Vec<LazyFile>,
     summarize: Summarizer,
     by_type: HashMap<String, Vec<usize>>,
@@ -289,6 +294,10 @@ struct Host {
 #[derive(Debug)]
 struct LazyFile {
     path: Arc<Path>,
+    /// The text to summarise instead of the file on disk (an editor's buffer).
+    text: Option<Arc<str>>,
+    /// Its out-of-line module declarations, for rebuilding the tree.
+    mods: Vec<ModDecl>,
     summary: OnceLock<Option<FileSummary>>,
 }
 
@@ -456,6 +465,7 @@ impl CrateTable {
         summarize: Summarizer,
     ) -> CrateTable {
         let mut lazy = Lazy {
+            dir: dir.map(Arc::from),
             files: Vec::with_capacity(files.len()),
             summarize,
             by_type: HashMap::new(),
@@ -473,31 +483,16 @@ impl CrateTable {
         };
         let mut paths = Vec::with_capacity(files.len());
         let mut known = HashSet::new();
-        for (i, (path, mut declared)) in files.into_iter().enumerate() {
-            paths.push((path.clone(), std::mem::take(&mut declared.mods)));
+        for (i, (path, declared)) in files.into_iter().enumerate() {
+            paths.push((path.clone(), declared.mods.clone()));
             declared.add_names(&mut known);
-            let add = |map: &mut HashMap<String, Vec<usize>>, names: Vec<String>| {
-                for n in names {
-                    map.entry(n).or_default().push(i);
-                }
-            };
-            add(&mut lazy.by_type, declared.types);
-            add(&mut lazy.by_fn, declared.fns);
-            add(&mut lazy.by_impl, declared.impls);
-            add(&mut lazy.by_free_fn, declared.free_fns);
-            add(&mut lazy.by_trait, declared.traits);
-            add(&mut lazy.by_reexport, declared.reexports);
-            add(&mut lazy.by_macro, declared.macros);
-            add(&mut lazy.by_static, declared.statics);
-            add(&mut lazy.by_alias, declared.aliases);
-            if declared.drop {
-                lazy.drop_files.push(i);
-            }
-            lazy.any_must_not_suspend |= declared.must_not_suspend;
             lazy.files.push(LazyFile {
                 path,
+                text: None,
+                mods: Vec::new(),
                 summary: OnceLock::new(),
             });
+            lazy.add_names_of(i, declared);
         }
         CrateTable {
             answers: Answers::Lazy(lazy),
@@ -1149,12 +1144,16 @@ impl Lazy {
 
     fn summary(&self, i: usize) -> Option<&FileSummary> {
         let file = self.files.get(i)?;
+        live::note_read(i);
         file.summary
             .get_or_init(|| {
                 let start = std::time::Instant::now();
-                let summary = crate::input::fs::read_regular_text(&file.path)
-                    .ok()
-                    .and_then(|text| (self.summarize)(&text));
+                let summary = match &file.text {
+                    Some(text) => (self.summarize)(text),
+                    None => crate::input::fs::read_regular_text(&file.path)
+                        .ok()
+                        .and_then(|text| (self.summarize)(&text)),
+                };
                 self.nanos
                     .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
                 summary
