@@ -148,3 +148,47 @@ fn method_and_path_calls_do_not_reach_other_fns() {
     );
     assert_eq!(findings(root), ["src/user.rs:11 await_holding_lock"]);
 }
+
+/// A `macro_rules!` of another file (`#[macro_use] mod`, `#[macro_export]`) is
+/// analysed as its expansion where it is called, repetitions included; a name two
+/// files declare differently is not expanded.
+#[test]
+fn macro_rules_of_other_files_expand_where_called() {
+    let dir = tree::package();
+    let root = dir.path();
+    write(
+        root,
+        "src/lib.rs",
+        "#[macro_use]\nmod macros;\nmod other;\nmod user;\n",
+    );
+    write(
+        root,
+        "src/macros.rs",
+        "macro_rules! enter {\n    ($m:expr) => {\n        let _section = $m.lock().unwrap();\n    };\n}\n\
+         #[macro_export]\nmacro_rules! wait_all {\n    ($($f:expr),+ $(,)?) => { $( $f.await; )+ };\n}\n\
+         macro_rules! twice {\n    ($m:expr) => { $m.lock().unwrap() };\n}\n",
+    );
+    // Another `twice`, different: a name two files declare differently is not
+    // guessed (textual scope across files is not modelled).
+    write(
+        root,
+        "src/other.rs",
+        "macro_rules! twice {\n    ($m:expr) => { *$m.lock().unwrap() };\n}\n",
+    );
+    write(
+        root,
+        "src/user.rs",
+        "use std::sync::Mutex;\n\
+         async fn tick() {}\n\
+         pub async fn section(m: &Mutex<u32>) {\n    enter!(m);\n    tick().await;\n}\n\
+         pub async fn scoped(m: &Mutex<u32>) {\n    {\n        enter!(m);\n    }\n    tick().await;\n}\n\
+         pub async fn waits(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    wait_all!(tick(), tick());\n}\n\
+         pub async fn ambiguous(m: &Mutex<u32>) {\n    let v = twice!(m);\n    tick().await;\n}\n",
+    );
+    let expected = vec![
+        "src/user.rs:4 await_holding_lock",
+        "src/user.rs:14 await_holding_lock",
+    ];
+    assert_eq!(findings(root), expected);
+    assert_eq!(tree::findings(root, true), expected);
+}

@@ -779,3 +779,24 @@ fn inputs_found_by_fuzzing_are_handled() {
         assert!(matches!(r.code, 0 | 2), "{}: {}", path.display(), r.stderr);
     }
 }
+
+/// A `macro_rules!` that calls itself eight times per expansion would expand 8^8
+/// times: the file's expansions are bounded, the finding beside it still made, in
+/// the time of an ordinary file.
+#[test]
+fn a_macro_that_multiplies_itself_is_bounded() {
+    let dir = tree();
+    write(
+        dir.path(),
+        "many.rs",
+        "macro_rules! m { () => { m!(); m!(); m!(); m!(); m!(); m!(); m!(); m!(); } }\n\
+         async fn tick() {}\n\
+         async fn f(x: &std::sync::Mutex<u32>) {\n    let g = x.lock().unwrap();\n    m!();\n    tick().await;\n}\n",
+    );
+    let r = run(yieldsafe(dir.path())
+        .arg(".")
+        .timeout(Duration::from_secs(60)));
+    assert_survived(&r);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("many.rs:4:9"), "{}", r.stdout);
+}

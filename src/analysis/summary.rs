@@ -106,6 +106,45 @@ impl syn::visit_mut::VisitMut for ClearFnBodies<'_> {
     }
 }
 
+/// A `macro_rules!` body without its doc attributes (`#[doc = ".."]`, which doc
+/// comments are): what it expands to, the same whether or not the text it was read
+/// from had its comments blanked.
+fn without_docs(tokens: &proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    let is_doc = |tt: Option<&TokenTree>| match tt {
+        Some(TokenTree::Group(g)) => matches!(
+            g.stream().into_iter().next(),
+            Some(TokenTree::Ident(i)) if i == "doc"
+        ),
+        _ => false,
+    };
+    let tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i] {
+            TokenTree::Punct(p) if p.as_char() == '#' => {
+                let bang =
+                    matches!(tokens.get(i + 1), Some(TokenTree::Punct(b)) if b.as_char() == '!');
+                let attr = i + 1 + usize::from(bang);
+                if is_doc(tokens.get(attr)) {
+                    i = attr + 1;
+                    continue;
+                }
+                out.push(tokens[i].clone());
+            }
+            TokenTree::Group(g) => {
+                let mut inner = Group::new(g.delimiter(), without_docs(&g.stream()));
+                inner.set_span(g.span());
+                out.push(TokenTree::Group(inner));
+            }
+            other => out.push(other.clone()),
+        }
+        i += 1;
+    }
+    out.into_iter().collect()
+}
+
 /// Summarise one parsed file for its crate's table.
 pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
     let index = FileIndex::build(file, text);
@@ -118,6 +157,11 @@ pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
     let sketch = Sketch::new(&index).with_opaque_returns(opaque);
     let mut summary = FileSummary {
         awaiting_macros: index.awaiting_macros.iter().cloned().collect(),
+        macro_bodies: index
+            .macro_rules
+            .iter()
+            .map(|(name, body)| (name.clone(), without_docs(body).to_string()))
+            .collect(),
         must_not_suspend: index
             .must_not_suspend
             .iter()
@@ -221,6 +265,7 @@ fn in_fixed_order(summary: &mut FileSummary) {
     summary.derefs.sort_by(|a, b| a.0.cmp(&b.0));
     summary.method_names.sort();
     summary.awaiting_macros.sort();
+    summary.macro_bodies.sort();
     summary.must_not_suspend.sort_by(|a, b| a.0.cmp(&b.0));
     summary
         .must_not_suspend_traits

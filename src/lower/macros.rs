@@ -27,14 +27,10 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         span: ByteRange,
         ctx: Ctx,
     ) -> Result<Operand, TooDeep> {
-        // One of the file's own `macro_rules!`: what it expands to. (One that awaits
-        // stays a yield point of its own, reported as "this macro awaits".)
+        // One of the crate's `macro_rules!`: what it expands to. (One that awaits and
+        // does not expand stays a yield point of its own, "this macro awaits".)
         let index = self.index();
-        let awaits = mac
-            .path
-            .get_ident()
-            .is_some_and(|n| index.awaiting_macros.contains(&n.to_string()));
-        if let Some(expansion) = (!awaits).then(|| index.expand_local_macro(mac)).flatten() {
+        if let Some(expansion) = index.expand_macro_rules(mac) {
             let expr: &'ast syn::Expr = &self.arena.exprs.alloc(vec![expansion])[0];
             return index.expanding(|| self.lower_expr(expr, Ctx::PLAIN));
         }

@@ -51,6 +51,7 @@ pub use closure::Mentions;
 #[derive(Default)]
 pub struct Arenas {
     exprs: Arena<Vec<syn::Expr>>,
+    stmts: Arena<Vec<syn::Stmt>>,
     macros: Arena<async_macros::AsyncMacro>,
 }
 pub use pattern::collect_bindings;

@@ -33,31 +33,61 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         for (i, stmt) in block.stmts.iter().enumerate() {
             self.stmt_path.push((id, i));
             match stmt {
-                syn::Stmt::Local(local) => self.lower_let(local, Some((id, i)))?,
-                syn::Stmt::Item(_) => {}
-                syn::Stmt::Expr(e, semi) if i + 1 == n && semi.is_none() => {
+                syn::Stmt::Expr(e, None) if i + 1 == n => {
                     result = self.lower_tail(e, tail, tail_ctx, end)?;
                 }
-                syn::Stmt::Expr(e, _) => {
-                    let r = span::expr(e);
-                    self.push_scope(ScopeKind::Temporaries, (r.1, r.1));
-                    let op = self.lower_expr(e, Ctx::PLAIN)?;
-                    self.discard(op);
-                    self.pop_scope();
-                }
-                syn::Stmt::Macro(m) => {
-                    let r = span::mac(&m.mac);
-                    let end = span::stmt(stmt).1;
-                    self.push_scope(ScopeKind::Temporaries, (end, end));
-                    let op = self.lower_macro(&m.mac, r, Ctx::PLAIN)?;
-                    self.discard(op);
-                    self.pop_scope();
-                }
+                _ => self.lower_stmt(stmt, Some((id, i)), i + 1 == n)?,
             }
             self.stmt_path.pop();
         }
         self.pop_scope();
         Ok(result)
+    }
+
+    /// A statement of a block, not its tail expression; `pos` is where it is
+    /// written (`None` for one a macro amounts to).
+    fn lower_stmt(
+        &mut self,
+        stmt: &'ast syn::Stmt,
+        pos: Option<(usize, usize)>,
+        last: bool,
+    ) -> Result<(), TooDeep> {
+        match stmt {
+            syn::Stmt::Local(local) => self.lower_let(local, pos)?,
+            syn::Stmt::Item(_) => {}
+            syn::Stmt::Expr(e, _) => {
+                let r = span::expr(e);
+                self.push_scope(ScopeKind::Temporaries, (r.1, r.1));
+                let op = self.lower_expr(e, Ctx::PLAIN)?;
+                self.discard(op);
+                self.pop_scope();
+            }
+            syn::Stmt::Macro(m) => {
+                // A `macro_rules!` of the crate in statement position: its statements
+                // are the block's, so a `let` it writes lives to the block's end.
+                let index = self.index();
+                let spliced = (m.semi_token.is_some() || !last)
+                    .then(|| index.expand_macro_rules_stmts(&m.mac))
+                    .flatten();
+                if let Some(stmts) = spliced {
+                    let stmts: &'ast [syn::Stmt] = &self.arena.stmts.alloc(stmts)[..];
+                    return index.expanding(|| {
+                        let n = stmts.len();
+                        stmts
+                            .iter()
+                            .enumerate()
+                            .try_for_each(|(i, s)| self.lower_stmt(s, None, i + 1 == n))
+                    });
+                }
+                let r = span::mac(&m.mac);
+                let end = span::stmt(stmt).1;
+                self.push_scope(ScopeKind::Temporaries, (end, end));
+                let op = self.lower_macro(&m.mac, r, Ctx::PLAIN)?;
+                self.discard(op);
+                self.pop_scope();
+            }
+        }
+        Ok(())
     }
 
     /// A block's tail: its temporaries outlive the block before 2024.

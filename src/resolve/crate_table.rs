@@ -77,6 +77,9 @@ pub struct FileSummary {
     pub(crate) statics: Vec<(String, FieldEntry)>,
     pub(crate) reexports: Vec<(String, Vec<String>)>,
     pub(crate) awaiting_macros: Vec<String>,
+    /// `macro_rules!` bodies by name, as token text, for expanding their calls in
+    /// other files.
+    pub(crate) macro_bodies: Vec<(String, String)>,
     pub(crate) must_not_suspend: Vec<(String, Option<String>, bool)>,
     pub(crate) must_not_suspend_traits: Vec<(String, Option<String>)>,
     pub(crate) drop_impls: Vec<String>,
@@ -157,6 +160,7 @@ struct Merged {
     statics: HashMap<String, Option<FieldEntry>>,
     reexports: HashMap<String, Option<Vec<String>>>,
     awaiting_macros: HashSet<String>,
+    macro_bodies: HashMap<String, Option<String>>,
     /// `#[must_not_suspend]` types: reason and whether their fields are trivial.
     must_not_suspend: HashMap<String, (Option<String>, bool)>,
     must_not_suspend_traits: HashMap<String, Option<String>>,
@@ -397,6 +401,9 @@ impl CrateTable {
                 insert(&mut t.reexports, k.clone(), v.clone());
             }
             t.awaiting_macros.extend(s.awaiting_macros.iter().cloned());
+            for (k, v) in &s.macro_bodies {
+                insert(&mut t.macro_bodies, k.clone(), v.clone());
+            }
             for (name, reason, trivial) in &s.must_not_suspend {
                 t.must_not_suspend
                     .insert(name.clone(), (reason.clone(), *trivial));
@@ -862,6 +869,20 @@ impl CrateTable {
             Answers::Lazy(l) => l
                 .summaries(&l.by_macro, name)
                 .any(|s| s.awaiting_macros.iter().any(|m| m == name)),
+        }
+    }
+
+    /// The body of the crate's `macro_rules!` of this name, as token text, when
+    /// every file that declares one agrees on it.
+    pub fn macro_body(&self, name: &str) -> Option<String> {
+        match &self.answers {
+            Answers::Merged(m) => m.macro_bodies.get(name)?.clone(),
+            Answers::Lazy(l) => agree(
+                l.summaries(&l.by_macro, name)
+                    .flat_map(|s| &s.macro_bodies)
+                    .filter(|(n, _)| n == name)
+                    .map(|(_, b)| b),
+            ),
         }
     }
 

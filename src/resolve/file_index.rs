@@ -44,6 +44,11 @@ pub struct FileIndex<'ast> {
     pub awaiting_macros: HashSet<String>,
     /// The file's `macro_rules!` bodies, by name (the last one of a name wins).
     pub macro_rules: HashMap<String, &'ast proc_macro2::TokenStream>,
+    /// The crate's `macro_rules!` met so far, parsed (`None`: not followed).
+    pub(super) parsed_rules:
+        std::cell::RefCell<HashMap<String, Option<std::rc::Rc<super::macro_rules::MacroRules>>>>,
+    /// How many macro calls of the file were expanded so far.
+    pub(super) expansions: std::cell::Cell<usize>,
     /// Local macro expansions in progress (a recursive macro stops here).
     pub(super) expanding: std::cell::Cell<usize>,
     pub evidence: LockEvidence,

@@ -1,45 +1,30 @@
 //! Macros as the resolver sees them: the ones that await wherever they come from,
-//! the expansion of a file's own simple `macro_rules!`, the statics a
+//! the expansion of the crate's `macro_rules!`, the statics a
 //! `lazy_static!` declares, and the one token walk that finds `.await`.
 
-use std::collections::HashMap;
 use std::ops::ControlFlow;
+use std::rc::Rc;
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 
 use super::file_index::FileIndex;
+use super::macro_rules::MacroRules;
 
-/// How deep local macros may expand into each other.
+/// How deep the crate's macros may expand into each other.
 const MAX_EXPANSION_DEPTH: usize = 8;
+/// How many expansions one file may have in all: a macro that calls itself several
+/// times grows exponentially with the depth. Past it, calls are not expanded.
+const MAX_EXPANSIONS: usize = 4096;
 
 impl FileIndex<'_> {
-    /// The expression an invocation of one of the file's own `macro_rules!` expands
-    /// to, for the simple and common form: a rule whose matcher is fragments
-    /// (`$x:expr`, `ident`, `ty`, `path`, `literal`, `tt`) separated by commas, no
-    /// repetition, and whose transcriber is an expression or statements. The
-    /// macro's own tokens take the span of the whole invocation (a temporary made
-    /// there is reported at the call), the arguments keep theirs. `None` for
-    /// anything else, and past a few nested expansions.
-    pub fn expand_local_macro(&self, mac: &syn::Macro) -> Option<syn::Expr> {
-        let name = mac.path.get_ident()?.to_string();
-        let body = self.macro_rules.get(&name)?;
-        if self.expanding.get() >= MAX_EXPANSION_DEPTH {
-            return None;
-        }
-        let call = mac
-            .path
-            .segments
-            .first()?
-            .ident
-            .span()
-            .join(mac.delimiter.span().close())?;
-        let tokens = macro_rules_arms(body)
-            .into_iter()
-            .find_map(|(matcher, transcriber)| {
-                let bound = match_fragments(&matcher, &mac.tokens)?;
-                substitute(&transcriber, &bound, call)
-            })?;
+    /// The expression an invocation of one of the crate's `macro_rules!` expands to
+    /// (see `macro_rules`): the file's own macro of that name, else the crate's one,
+    /// when the files that declare it agree. A qualified path (`a::m!`) is not
+    /// followed. Statements come as a block. `None` when the call does not expand,
+    /// and past a few nested expansions.
+    pub fn expand_macro_rules(&self, mac: &syn::Macro) -> Option<syn::Expr> {
+        let tokens = self.expand_tokens(mac)?;
         syn::parse2::<syn::Expr>(tokens.clone()).ok().or_else(|| {
             let block = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, tokens);
             let block: syn::Block = syn::parse2(block.into_token_stream()).ok()?;
@@ -51,6 +36,53 @@ impl FileIndex<'_> {
         })
     }
 
+    /// The statements an invocation in statement position expands to (see
+    /// `expand_macro_rules`).
+    pub fn expand_macro_rules_stmts(&self, mac: &syn::Macro) -> Option<Vec<syn::Stmt>> {
+        use syn::parse::Parser;
+        let tokens = self.expand_tokens(mac)?;
+        syn::Block::parse_within.parse2(tokens).ok()
+    }
+
+    /// The tokens an invocation of one of the crate's `macro_rules!` expands to.
+    fn expand_tokens(&self, mac: &syn::Macro) -> Option<TokenStream> {
+        let name = mac.path.get_ident()?.to_string();
+        if self.expanding.get() >= MAX_EXPANSION_DEPTH || self.expansions.get() >= MAX_EXPANSIONS {
+            return None;
+        }
+        let rules = self.rules_of(&name)?;
+        self.expansions.set(self.expansions.get() + 1);
+        let call = mac
+            .path
+            .segments
+            .first()?
+            .ident
+            .span()
+            .join(mac.delimiter.span().close())?;
+        rules.expand(&mac.tokens, call)
+    }
+
+    /// The rules of the crate's `macro_rules!` `name`, parsed once per file.
+    fn rules_of(&self, name: &str) -> Option<Rc<MacroRules>> {
+        if let Some(known) = self.parsed_rules.borrow().get(name) {
+            return known.clone();
+        }
+        let rules = match self.macro_rules.get(name) {
+            Some(body) => MacroRules::parse(body),
+            None => self
+                .crate_table
+                .as_ref()
+                .and_then(|t| t.macro_body(name))
+                .and_then(|text| text.parse::<TokenStream>().ok())
+                .and_then(|body| MacroRules::parse(&body)),
+        }
+        .map(Rc::new);
+        self.parsed_rules
+            .borrow_mut()
+            .insert(name.to_string(), rules.clone());
+        rules
+    }
+
     /// Run `f` as one more level of local macro expansion.
     pub fn expanding<T>(&self, f: impl FnOnce() -> T) -> T {
         self.expanding.set(self.expanding.get() + 1);
@@ -58,135 +90,6 @@ impl FileIndex<'_> {
         self.expanding.set(self.expanding.get() - 1);
         out
     }
-}
-
-/// A `macro_rules!` body's rules: (matcher, transcriber) token streams.
-fn macro_rules_arms(body: &proc_macro2::TokenStream) -> Vec<(TokenStream, TokenStream)> {
-    use proc_macro2::TokenTree;
-    let tokens: Vec<TokenTree> = body.clone().into_iter().collect();
-    let mut arms = Vec::new();
-    let mut i = 0;
-    while let (
-        Some(TokenTree::Group(m)),
-        Some(TokenTree::Punct(eq)),
-        Some(TokenTree::Punct(gt)),
-        Some(TokenTree::Group(t)),
-    ) = (
-        tokens.get(i),
-        tokens.get(i + 1),
-        tokens.get(i + 2),
-        tokens.get(i + 3),
-    ) {
-        if eq.as_char() != '=' || gt.as_char() != '>' {
-            break;
-        }
-        arms.push((m.stream(), t.stream()));
-        i += 4;
-        if matches!(tokens.get(i), Some(TokenTree::Punct(p)) if p.as_char() == ';') {
-            i += 1;
-        }
-    }
-    arms
-}
-
-/// The arguments of an invocation bound to a matcher of comma-separated fragments
-/// (`$a:expr, $b:ident`), or `None` if the matcher has another form or they do not fit.
-fn match_fragments(
-    matcher: &TokenStream,
-    args: &TokenStream,
-) -> Option<HashMap<String, TokenStream>> {
-    use proc_macro2::TokenTree;
-    let split = |tokens: &TokenStream| -> Vec<Vec<TokenTree>> {
-        let mut parts = vec![Vec::new()];
-        for tt in tokens.clone() {
-            match &tt {
-                TokenTree::Punct(p) if p.as_char() == ',' => parts.push(Vec::new()),
-                _ => parts.last_mut().expect("never empty").push(tt),
-            }
-        }
-        if parts.last().is_some_and(Vec::is_empty) {
-            parts.pop();
-        }
-        parts
-    };
-    let fragments = split(matcher);
-    let args = split(args);
-    if fragments.len() != args.len() {
-        return None;
-    }
-    let mut bound = HashMap::new();
-    for (fragment, arg) in fragments.iter().zip(args) {
-        let [TokenTree::Punct(dollar), TokenTree::Ident(name), TokenTree::Punct(colon), TokenTree::Ident(kind)] =
-            fragment.as_slice()
-        else {
-            return None;
-        };
-        if dollar.as_char() != '$' || colon.as_char() != ':' {
-            return None;
-        }
-        let arg: TokenStream = arg.into_iter().collect();
-        let fits = match kind.to_string().as_str() {
-            "expr" => syn::parse2::<syn::Expr>(arg.clone()).is_ok(),
-            "ident" => syn::parse2::<syn::Ident>(arg.clone()).is_ok(),
-            "ty" => syn::parse2::<syn::Type>(arg.clone()).is_ok(),
-            "path" => syn::parse2::<syn::Path>(arg.clone()).is_ok(),
-            "literal" => syn::parse2::<syn::Lit>(arg.clone()).is_ok(),
-            "tt" => arg.clone().into_iter().count() == 1,
-            _ => false,
-        };
-        if !fits {
-            return None;
-        }
-        // An `expr` or `ty` fragment is one operand wherever it lands.
-        let arg = if matches!(kind.to_string().as_str(), "expr" | "ty") {
-            let spans: Vec<proc_macro2::Span> = arg.clone().into_iter().map(|t| t.span()).collect();
-            let span = match (spans.first(), spans.last()) {
-                (Some(first), Some(last)) => first.join(*last).unwrap_or(*first),
-                _ => return None,
-            };
-            let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, arg);
-            group.set_span(span);
-            TokenStream::from(TokenTree::Group(group))
-        } else {
-            arg
-        };
-        bound.insert(name.to_string(), arg);
-    }
-    Some(bound)
-}
-
-/// The transcriber with its `$name`s replaced and its own tokens given the span
-/// `call`; `None` on a repetition or an unknown `$name`.
-fn substitute(
-    transcriber: &TokenStream,
-    bound: &HashMap<String, TokenStream>,
-    call: proc_macro2::Span,
-) -> Option<TokenStream> {
-    use proc_macro2::TokenTree;
-    let mut out = Vec::new();
-    let mut tokens = transcriber.clone().into_iter().peekable();
-    while let Some(tt) = tokens.next() {
-        match tt {
-            TokenTree::Punct(p) if p.as_char() == '$' => match tokens.next()? {
-                TokenTree::Ident(name) if name == "crate" => {
-                    out.push(TokenTree::Ident(proc_macro2::Ident::new("crate", call)));
-                }
-                TokenTree::Ident(name) => out.extend(bound.get(&name.to_string())?.clone()),
-                _ => return None,
-            },
-            TokenTree::Group(g) => {
-                let mut group =
-                    proc_macro2::Group::new(g.delimiter(), substitute(&g.stream(), bound, call)?);
-                group.set_span(call);
-                out.push(TokenTree::Group(group));
-            }
-            mut other => {
-                other.set_span(call);
-                out.push(other);
-            }
-        }
-    }
-    Some(out.into_iter().collect())
 }
 
 /// The statics a `lazy_static!` body declares: `$(#[attr])* $vis static ref NAME: Type

@@ -8,5 +8,6 @@ pub mod cfg;
 pub mod crate_table;
 pub mod file_index;
 mod imports;
+pub mod macro_rules;
 pub mod macros;
 pub mod modtree;
