@@ -192,3 +192,52 @@ fn macro_rules_of_other_files_expand_where_called() {
     assert_eq!(findings(root), expected);
     assert_eq!(tree::findings(root, true), expected);
 }
+
+/// Which of two declarations behind `#[cfg(feature)]`s is meant follows the
+/// package's manifest (default features) and cargo's feature flags, in the file
+/// that declares them and in the files that use them.
+#[test]
+fn the_manifest_features_choose_between_declarations() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        format!(
+            "{}[features]\ndefault = [\"local\"]\nlocal = [\"rc\"]\nrc = []\n",
+            tree::MANIFEST
+        ),
+    );
+    write(root, "src/lib.rs", "mod count;\nmod user;\n");
+    write(
+        root,
+        "src/count.rs",
+        "#[cfg(feature = \"rc\")]\npub type RefCount<T> = std::rc::Rc<T>;\n\
+         #[cfg(not(feature = \"rc\"))]\npub type RefCount<T> = std::sync::Arc<T>;\n",
+    );
+    write(
+        root,
+        "src/user.rs",
+        "use crate::count::RefCount;\nasync fn tick() {}\n\
+         pub async fn shared(v: RefCount<u32>) {\n    tick().await;\n    let _ = v;\n}\n",
+    );
+    let run = |no_default_features: bool, full_parse: bool| {
+        let mut levels = yieldsafe::LintLevels::default();
+        levels.set("future_not_send", yieldsafe::diagnostic::Level::Warn);
+        let mut options = yieldsafe::Options {
+            paths: vec![root.to_path_buf()],
+            levels,
+            full_parse,
+            ..yieldsafe::Options::default()
+        };
+        options.features.no_default_features = no_default_features;
+        let report = yieldsafe::run(&options);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        tree::relative_findings(&report, root)
+    };
+    for full_parse in [false, true] {
+        // `default` turns on `local`, which turns on `rc`: the `Rc` is built.
+        assert_eq!(run(false, full_parse), ["src/user.rs:3 future_not_send"]);
+        assert_eq!(run(true, full_parse), Vec::<String>::new());
+    }
+}

@@ -3,6 +3,9 @@
 //! re-exports, `#[must_not_suspend]` types, `macro_rules!` that await, and what
 //! each module binds), read without its fn bodies.
 
+use std::sync::Arc;
+
+use crate::resolve::cfg::BuildCfg;
 use std::collections::HashSet;
 
 use syn::visit::Visit;
@@ -15,8 +18,8 @@ use crate::sketch::Sketch;
 
 /// The summary a lazy crate table asks for (`Summarizer`): shallow, as only items
 /// outside fn bodies are summarised.
-pub fn summarize_shallow(text: &str) -> Option<FileSummary> {
-    summarize_text(text, true)
+pub fn summarize_shallow(text: &str, cfg: &Arc<BuildCfg>) -> Option<FileSummary> {
+    summarize_text(text, true, cfg)
 }
 
 /// Summarise a file from its text, or `None` if it does not parse (or is too deeply
@@ -26,7 +29,7 @@ pub fn summarize_shallow(text: &str) -> Option<FileSummary> {
 /// with its fn bodies emptied; that parse remains the fallback for anything the
 /// shortcut cannot handle. Never frees the thread's spans: it may run in the middle
 /// of another file's analysis.
-pub fn summarize_text(text: &str, shallow: bool) -> Option<FileSummary> {
+pub fn summarize_text(text: &str, shallow: bool, cfg: &Arc<BuildCfg>) -> Option<FileSummary> {
     if crate::prefilter::nesting::too_deep(text).is_some() {
         return None;
     }
@@ -35,7 +38,7 @@ pub fn summarize_text(text: &str, shallow: bool) -> Option<FileSummary> {
             .then(|| parse_shallow(text))
             .flatten()
             .or_else(|| parse_without_fn_bodies(text))?;
-        Some(summarize(&ast, text))
+        Some(summarize_in(&ast, text, cfg.clone()))
     })
     .ok()
     .flatten()
@@ -145,9 +148,14 @@ fn without_docs(tokens: &proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     out.into_iter().collect()
 }
 
-/// Summarise one parsed file for its crate's table.
+/// Summarise one parsed file for its crate's table, in the build of a file alone.
 pub fn summarize(file: &syn::File, text: &str) -> FileSummary {
-    let index = FileIndex::build(file, text);
+    summarize_in(file, text, Arc::default())
+}
+
+/// Summarise one parsed file for its crate's table, in the build `cfg`.
+pub fn summarize_in(file: &syn::File, text: &str, cfg: Arc<BuildCfg>) -> FileSummary {
+    let index = FileIndex::build_with_cfg(file, text, cfg);
     // What the file's `impl Trait` fns return, from their bodies (which the shallow
     // parse keeps): the edition does not change what a body returns.
     let arena = crate::lower::Arenas::default();

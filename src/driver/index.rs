@@ -104,9 +104,10 @@ impl PackageIndex {
         let config = dir.as_ref().and_then(|d| config.remove(d));
         // Past the bound already: the scan keeps no text, each check reads its own.
         let kept = AtomicUsize::new(usize::MAX / 2);
+        let cfg = package::package_cfg(dir.as_deref(), &options.features);
         let mut scanned: Vec<_> = members
             .par_iter()
-            .map(|f| package::scan_file(f, dir.is_some(), false, &kept))
+            .map(|f| package::scan_file(f, dir.is_some(), false, &kept, &cfg))
             .collect();
         let files: Vec<IndexedFile> = scanned
             .iter_mut()
@@ -122,7 +123,7 @@ impl PackageIndex {
                 }
             })
             .collect();
-        let table = package::crate_table(dir.as_ref(), &mut scanned, config.as_ref(), options);
+        let table = package::crate_table(dir.as_ref(), &mut scanned, config.as_ref(), options, cfg);
         drop(scanned);
         let (levels, lists) = match config {
             Some((levels, lists)) => (levels, Some(lists)),
@@ -159,7 +160,7 @@ impl PackageIndex {
         };
         // A scan that fails (a bug) counts as a text that does not parse.
         let declared = panic_guard::catch(|| Declared::from(scan::scan(&text))).ok();
-        let summary = crate::analysis::summary::summarize_shallow(&text);
+        let summary = crate::analysis::summary::summarize_shallow(&text, &self.table.cfg());
         proc_macro2::extra::invalidate_current_thread_spans();
         let file = &self.files[i];
         let (Some(declared), false) = (declared, summary.is_none() && file.parses) else {

@@ -2,6 +2,7 @@
 //! other files as the analysis asks, or all up front with `--full-parse`), and the
 //! files that can have findings checked; its own configuration on top of the run's.
 
+use crate::resolve::cfg::BuildCfg;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -150,9 +151,10 @@ pub(super) fn check_package(
     // The texts of the files to analyse are kept from the scan up to a bound, so that a
     // huge package does not hold them all; past it they are read again.
     let kept = AtomicUsize::new(0);
+    let cfg = package_cfg(package.map(|p| &**p), &options.features);
     let mut scanned: Vec<Scanned> = members
         .par_iter()
-        .map(|f| scan_file(f, in_crate, full, &kept))
+        .map(|f| scan_file(f, in_crate, full, &kept, &cfg))
         .collect();
     let before = scanned.len();
     let stray = match targets {
@@ -160,7 +162,7 @@ pub(super) fn check_package(
         None => Vec::new(),
     };
     done(before - scanned.len());
-    let table = Arc::new(crate_table(package, &mut scanned, config, options));
+    let table = Arc::new(crate_table(package, &mut scanned, config, options, cfg));
     // A file that invokes a macro of its crate that awaits has yield points too.
     for s in &mut scanned {
         if !s.analyse && !s.macro_calls.is_empty() {
@@ -227,6 +229,7 @@ pub(super) fn crate_table(
     scanned: &mut [Scanned],
     config: Option<&(LintLevels, PackageLists)>,
     options: &Options,
+    cfg: Arc<BuildCfg>,
 ) -> CrateTable {
     let (invalid_types, hazard_methods) = match config {
         Some((_, lists)) => (lists.invalid_types.clone(), lists.hazard_methods.clone()),
@@ -254,7 +257,30 @@ pub(super) fn crate_table(
             .collect();
         CrateTable::lazy(dir, files, crate::analysis::summary::summarize_shallow)
     };
-    table.with_lists(invalid_types, hazard_methods)
+    table
+        .with_lists(invalid_types, hazard_methods)
+        .with_cfg(cfg)
+}
+
+/// The build a package is taken to be: the features its manifest turns on with
+/// cargo's feature flags (unknown without a manifest), the target of `TARGET_CFGS`.
+pub(super) fn package_cfg(
+    package: Option<&Path>,
+    features: &crate::input::cargo::FeatureSelection,
+) -> Arc<BuildCfg> {
+    let manifest = package
+        .and_then(|dir| crate::input::fs::read_regular_text(&dir.join("Cargo.toml")).ok())
+        .and_then(|text| text.parse::<toml::Table>().ok());
+    Arc::new(BuildCfg {
+        features: manifest.map(|m| {
+            crate::resolve::cfg::manifest_features(
+                &m,
+                &features.features,
+                features.all_features,
+                features.no_default_features,
+            )
+        }),
+    })
 }
 
 /// A scanned file, parsed and analysed if it can have findings (its text read again
@@ -318,6 +344,7 @@ pub(super) fn scan_file<'a>(
     in_crate: bool,
     full: bool,
     kept: &AtomicUsize,
+    cfg: &Arc<BuildCfg>,
 ) -> Scanned<'a> {
     let start = Instant::now();
     let mut scanned = Scanned {
@@ -340,7 +367,7 @@ pub(super) fn scan_file<'a>(
     BUFFER.with_borrow_mut(|buffer| {
         match read_source_into(&f.path, buffer) {
             Ok(text) => {
-                scan_text(&mut scanned, text, in_crate, full);
+                scan_text(&mut scanned, text, in_crate, full, cfg);
                 let wanted = scanned.analyse || !scanned.macro_calls.is_empty();
                 if wanted && kept.fetch_add(text.len(), Ordering::Relaxed) < KEPT_TEXT_PER_PACKAGE {
                     scanned.text = Some(Arc::from(text));
@@ -358,7 +385,7 @@ pub(super) fn scan_file<'a>(
 }
 
 /// `scan_file` once the file's text is read.
-fn scan_text(scanned: &mut Scanned, text: &str, in_crate: bool, full: bool) {
+fn scan_text(scanned: &mut Scanned, text: &str, in_crate: bool, full: bool, cfg: &Arc<BuildCfg>) {
     scanned.result.bytes = text.len();
     scanned.result.lines = line_count(text);
     // A scan that fails (a bug) only costs the shortcut: the file is parsed.
@@ -370,7 +397,7 @@ fn scan_text(scanned: &mut Scanned, text: &str, in_crate: bool, full: bool) {
         scanned.analyse = true;
         if in_crate {
             let summarizing = Instant::now();
-            scanned.summary = crate::analysis::summary::summarize_text(text, false);
+            scanned.summary = crate::analysis::summary::summarize_text(text, false, cfg);
             proc_macro2::extra::invalidate_current_thread_spans();
             scanned.summary_time = summarizing.elapsed();
         }

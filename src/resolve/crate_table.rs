@@ -11,6 +11,7 @@
 //! differently in two places is then ambiguous and dropped, so that a guess is never
 //! made.
 
+use crate::resolve::cfg::BuildCfg;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -126,6 +127,8 @@ pub struct ScopeEntry {
 #[derive(Debug, Default)]
 pub struct CrateTable {
     answers: Answers,
+    /// The build the package is taken to be.
+    cfg: Arc<BuildCfg>,
     /// Which module of which crate each file is.
     tree: ModTree,
     /// Files by path, in the order of `tree`.
@@ -245,7 +248,7 @@ impl Declared {
 /// How a file's text becomes its summary (`None` if it does not parse). The type
 /// sketch writes summaries (`sketch::summary`); the table only asks for them, when a
 /// question first concerns a file.
-pub type Summarizer = fn(&str) -> Option<FileSummary>;
+pub type Summarizer = fn(&str, &Arc<BuildCfg>) -> Option<FileSummary>;
 
 /// A crate's files, summarised on demand.
 #[derive(Debug)]
@@ -254,6 +257,8 @@ struct Lazy {
     dir: Option<Arc<Path>>,
     files: Vec<LazyFile>,
     summarize: Summarizer,
+    /// The build the files are summarised in.
+    cfg: Arc<BuildCfg>,
     by_type: HashMap<String, Vec<usize>>,
     by_fn: HashMap<String, Vec<usize>>,
     by_impl: HashMap<String, Vec<usize>>,
@@ -475,6 +480,7 @@ impl CrateTable {
             dir: dir.map(Arc::from),
             files: Vec::with_capacity(files.len()),
             summarize,
+            cfg: Arc::default(),
             by_type: HashMap::new(),
             by_fn: HashMap::new(),
             by_impl: HashMap::new(),
@@ -804,6 +810,20 @@ impl CrateTable {
     }
 
     /// The same answers with other configured lists.
+    /// The table, for the build `cfg` (which its lazy summaries are made in).
+    pub fn with_cfg(mut self, cfg: Arc<BuildCfg>) -> CrateTable {
+        if let Answers::Lazy(l) = &mut self.answers {
+            l.cfg = cfg.clone();
+        }
+        self.cfg = cfg;
+        self
+    }
+
+    /// The build the package is taken to be.
+    pub fn cfg(&self) -> Arc<BuildCfg> {
+        self.cfg.clone()
+    }
+
     pub fn with_lists(
         mut self,
         invalid_types: Vec<crate::hazard::listed::Listed>,
@@ -1170,10 +1190,10 @@ impl Lazy {
             .get_or_init(|| {
                 let start = std::time::Instant::now();
                 let summary = match &file.text {
-                    Some(text) => (self.summarize)(text),
+                    Some(text) => (self.summarize)(text, &self.cfg),
                     None => crate::input::fs::read_regular_text(&file.path)
                         .ok()
-                        .and_then(|text| (self.summarize)(&text)),
+                        .and_then(|text| (self.summarize)(&text, &self.cfg)),
                 };
                 self.nanos
                     .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);

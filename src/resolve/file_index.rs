@@ -6,12 +6,13 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use quote::ToTokens;
 use syn::visit::Visit;
 
 use crate::hazard::evidence::{note_path, LockEvidence, EVIDENCE_NAMES};
 use crate::hazard::table::POINTER_LIKE;
 
-use super::cfg::{derives_copy, fields_trivial, must_not_suspend_attr};
+use super::cfg::{derives_copy, fields_trivial, must_not_suspend_attr, BuildCfg, CfgValue};
 use super::crate_table::{AliasEntry, CrateTable, FieldEntry};
 use super::macros::{lazy_statics, tokens_contain_await};
 use super::modtree::Module;
@@ -47,6 +48,17 @@ pub struct FileIndex<'ast> {
     /// The crate's `macro_rules!` met so far, parsed (`None`: not followed).
     pub(super) parsed_rules:
         std::cell::RefCell<HashMap<String, Option<std::rc::Rc<super::macro_rules::MacroRules>>>>,
+    /// The build the package is taken to be, for choosing between declarations of
+    /// one name behind `#[cfg]`s.
+    pub cfg: Arc<BuildCfg>,
+    /// What the `#[cfg]`s of the items being visited come to, and whether they are
+    /// test code (`#[cfg(test)]`), innermost last.
+    cfg_stack: Vec<(CfgValue, bool)>,
+    /// What the `#[cfg]`s of the declaration chosen for a name came to, by kind.
+    decl_cfg: HashMap<(&'static str, String), CfgValue>,
+    /// Aliases declared twice, differently, with no `#[cfg]` telling which is built:
+    /// not known.
+    ambiguous_aliases: HashSet<String>,
     /// How many macro calls of the file were expanded so far.
     pub(super) expansions: std::cell::Cell<usize>,
     /// Local macro expansions in progress (a recursive macro stops here).
@@ -111,6 +123,20 @@ impl<'ast> FileIndex<'ast> {
         Self::build_in_crate(file, text, None, None)
     }
 
+    /// Index a file alone, in the build `cfg` (for its crate's summary).
+    pub fn build_with_cfg(
+        file: &'ast syn::File,
+        text: &str,
+        cfg: Arc<BuildCfg>,
+    ) -> FileIndex<'ast> {
+        let mut index = FileIndex {
+            cfg,
+            ..FileIndex::default()
+        };
+        index.index(file, text);
+        index
+    }
+
     /// Index a file of a crate whose other files are summarised in `table`.
     pub fn build_in_crate(
         file: &'ast syn::File,
@@ -118,11 +144,19 @@ impl<'ast> FileIndex<'ast> {
         table: Option<Arc<CrateTable>>,
         module: Option<Module>,
     ) -> FileIndex<'ast> {
+        let cfg = table.as_ref().map(|t| t.cfg()).unwrap_or_default();
         let mut index = FileIndex {
             crate_table: table,
             module,
+            cfg,
             ..FileIndex::default()
         };
+        index.index(file, text);
+        index
+    }
+
+    fn index(&mut self, file: &'ast syn::File, text: &str) {
+        let index = self;
         index.visit_file(file);
         if let Some(table) = index.crate_table.clone() {
             // Names imported from the crate that the crate re-exports from outside: a
@@ -165,7 +199,52 @@ impl<'ast> FileIndex<'ast> {
         ev.refcell |= text.contains("RefCell");
         ev.tracing |= text.contains("tracing");
         ev.std_file_lock |= text.contains("fs::File") || text.contains("File::");
-        index
+    }
+
+    /// What the `#[cfg]`s of an item with `attrs` here come to, with those of the
+    /// items around it; and whether it is test code.
+    fn cfg_here(&self, attrs: &[syn::Attribute]) -> (CfgValue, bool) {
+        let (outer, outer_test) = self
+            .cfg_stack
+            .last()
+            .copied()
+            .unwrap_or((CfgValue::On, false));
+        let test = outer_test
+            || attrs.iter().any(|a| {
+                a.path().is_ident("cfg")
+                    && a.parse_args::<syn::Path>()
+                        .is_ok_and(|p| p.is_ident("test"))
+            });
+        let own = self.cfg.of_attrs(attrs, test);
+        let value = match (outer, own) {
+            (CfgValue::Off, _) | (_, CfgValue::Off) => CfgValue::Off,
+            (CfgValue::Unknown, _) | (_, CfgValue::Unknown) => CfgValue::Unknown,
+            _ => CfgValue::On,
+        };
+        (value, test)
+    }
+
+    /// Whether a declaration of `name` (of `kind`) with `attrs` is the one to record
+    /// (`Some(replaces)`: whether it replaces one a `#[cfg]` turned off): one a
+    /// `#[cfg]` turns off gives way to one that may be built, and never replaces it
+    /// (README, "Which declaration").
+    fn admit(&mut self, kind: &'static str, name: &str, attrs: &[syn::Attribute]) -> Option<bool> {
+        let (value, _) = self.cfg_here(attrs);
+        let key = (kind, name.to_string());
+        let prior = self.decl_cfg.get(&key).copied();
+        if prior.is_some_and(|p| p != CfgValue::Off) && value == CfgValue::Off {
+            return None;
+        }
+        self.decl_cfg.insert(key, value);
+        Some(prior == Some(CfgValue::Off) && value != CfgValue::Off)
+    }
+
+    /// Visit an item's insides under its `#[cfg]`s.
+    fn under_cfg(&mut self, attrs: &[syn::Attribute], visit: impl FnOnce(&mut Self)) {
+        let here = self.cfg_here(attrs);
+        self.cfg_stack.push(here);
+        visit(self);
+        self.cfg_stack.pop();
     }
 
     /// The alias declared elsewhere in the crate that a resolved path
@@ -378,7 +457,7 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
 
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
         self.mod_stack.push(item.ident.to_string());
-        syn::visit::visit_item_mod(self, item);
+        self.under_cfg(&item.attrs, |this| syn::visit::visit_item_mod(this, item));
         self.mod_stack.pop();
     }
 
@@ -401,7 +480,13 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
                 },
             );
         }
+        let Some(replaces) = self.admit("struct", &item.ident.to_string(), &item.attrs) else {
+            return syn::visit::visit_item_struct(self, item);
+        };
         let fields = self.structs.entry(item.ident.to_string()).or_default();
+        if replaces {
+            fields.clear();
+        }
         for (i, f) in item.fields.iter().enumerate() {
             let name = f
                 .ident
@@ -437,19 +522,52 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
     }
 
     fn visit_item_type(&mut self, item: &'ast syn::ItemType) {
-        self.aliases.insert(item.ident.to_string(), &item.ty);
+        let name = item.ident.to_string();
+        let (value, _) = self.cfg_here(&item.attrs);
+        let key = ("type", name.clone());
+        let text = |t: &syn::Type| t.to_token_stream().to_string();
+        match self.decl_cfg.get(&key) {
+            Some(CfgValue::On | CfgValue::Unknown) if value == CfgValue::Off => {}
+            // Two declarations that may both be built, and differ: which one the
+            // build has is not known.
+            Some(CfgValue::On | CfgValue::Unknown) => {
+                if self
+                    .aliases
+                    .get(&name)
+                    .is_none_or(|t| text(t) != text(&item.ty))
+                {
+                    self.aliases.remove(&name);
+                    self.ambiguous_aliases.insert(name);
+                }
+            }
+            _ => {
+                self.decl_cfg.insert(key, value);
+                self.ambiguous_aliases.remove(&name);
+                self.aliases.insert(name, &item.ty);
+            }
+        }
         self.type_scopes.insert(&*item.ty, self.mod_stack.clone());
         syn::visit::visit_item_type(self, item);
     }
 
     fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
-        self.statics.insert(item.ident.to_string(), &item.ty);
+        if self
+            .admit("static", &item.ident.to_string(), &item.attrs)
+            .is_some()
+        {
+            self.statics.insert(item.ident.to_string(), &item.ty);
+        }
         self.type_scopes.insert(&*item.ty, self.mod_stack.clone());
         syn::visit::visit_item_static(self, item);
     }
 
     fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
-        self.statics.insert(item.ident.to_string(), &item.ty);
+        if self
+            .admit("static", &item.ident.to_string(), &item.attrs)
+            .is_some()
+        {
+            self.statics.insert(item.ident.to_string(), &item.ty);
+        }
         self.type_scopes.insert(&*item.ty, self.mod_stack.clone());
         syn::visit::visit_item_const(self, item);
     }
