@@ -39,29 +39,22 @@ pub fn cfg_allows(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
-/// Whether a `cfg` predicate may hold in an ordinary build: `all()`/`any()`/`not()`
-/// are evaluated, `test` is off, anything else (features, targets) may be on.
+/// Whether a `cfg` predicate may hold in the build of a file alone (`BuildCfg`'s
+/// default: a feature may be on, the target is `TARGET_CFGS`', `test` is off).
 fn cfg_may_hold(meta: &syn::Meta) -> bool {
-    let nested = |m: &syn::Meta| -> Vec<syn::Meta> {
-        match m {
-            syn::Meta::List(l) => l
-                .parse_args_with(
-                    syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
-                )
-                .map(|p| p.into_iter().collect())
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        }
-    };
-    let path = meta.path();
-    if path.is_ident("all") {
-        nested(meta).iter().all(cfg_may_hold)
-    } else if path.is_ident("any") {
-        nested(meta).iter().any(cfg_may_hold)
-    } else if path.is_ident("not") {
-        !nested(meta).first().is_some_and(cfg_may_hold)
-    } else {
-        !path.is_ident("test")
+    BuildCfg::default().eval(meta, false) != CfgValue::Off
+}
+
+/// The predicates inside `all(..)`, `any(..)`, `not(..)`.
+fn nested_metas(meta: &syn::Meta) -> Vec<syn::Meta> {
+    match meta {
+        syn::Meta::List(l) => l
+            .parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            )
+            .map(|p| p.into_iter().collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
     }
 }
 
@@ -205,17 +198,7 @@ impl BuildCfg {
     }
 
     fn eval(&self, meta: &syn::Meta, in_test: bool) -> CfgValue {
-        let nested = |m: &syn::Meta| -> Vec<syn::Meta> {
-            match m {
-                syn::Meta::List(l) => l
-                    .parse_args_with(
-                        syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
-                    )
-                    .map(|p| p.into_iter().collect())
-                    .unwrap_or_default(),
-                _ => Vec::new(),
-            }
-        };
+        let nested = nested_metas;
         let path = meta.path();
         if path.is_ident("all") {
             return nested(meta)

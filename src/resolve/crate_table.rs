@@ -21,7 +21,10 @@ use crate::hazard::Shape;
 use crate::prefilter::scan::ModDecl;
 use crate::resolve::modtree::{ModTree, Module};
 
+mod lazy;
 mod live;
+pub use lazy::Summarizer;
+use lazy::{Lazy, LazyFile};
 pub use live::record_reads;
 
 /// A `#[must_not_suspend]` annotation: its reason, and whether the type's fields are
@@ -245,35 +248,6 @@ impl Declared {
     }
 }
 
-/// How a file's text becomes its summary (`None` if it does not parse). The type
-/// sketch writes summaries (`sketch::summary`); the table only asks for them, when a
-/// question first concerns a file.
-pub type Summarizer = fn(&str, &Arc<BuildCfg>) -> Option<FileSummary>;
-
-/// A crate's files, summarised on demand.
-#[derive(Debug)]
-struct Lazy {
-    /// The package directory the module tree is built from.
-    dir: Option<Arc<Path>>,
-    files: Vec<LazyFile>,
-    summarize: Summarizer,
-    /// The build the files are summarised in.
-    cfg: Arc<BuildCfg>,
-    by_type: HashMap<String, Vec<usize>>,
-    by_fn: HashMap<String, Vec<usize>>,
-    by_impl: HashMap<String, Vec<usize>>,
-    by_free_fn: HashMap<String, Vec<usize>>,
-    by_trait: HashMap<String, Vec<usize>>,
-    by_reexport: HashMap<String, Vec<usize>>,
-    by_macro: HashMap<String, Vec<usize>>,
-    by_static: HashMap<String, Vec<usize>>,
-    by_alias: HashMap<String, Vec<usize>>,
-    drop_files: Vec<usize>,
-    any_must_not_suspend: bool,
-    /// Nanoseconds spent summarising, summed over threads.
-    nanos: AtomicU64,
-}
-
 /// A walk through the module tree: the paths being resolved, and whether every
 /// step so far got to an answer (no circle, not too deep).
 struct Walk {
@@ -298,16 +272,6 @@ enum Step {
 struct Host {
     file: usize,
     inline: Vec<String>,
-}
-
-#[derive(Debug)]
-struct LazyFile {
-    path: Arc<Path>,
-    /// The text to summarise instead of the file on disk (an editor's buffer).
-    text: Option<Arc<str>>,
-    /// Its out-of-line module declarations, for rebuilding the tree.
-    mods: Vec<ModDecl>,
-    summary: OnceLock<Option<FileSummary>>,
 }
 
 /// Whether every value agrees: the value if so, `None` if they differ or there is none.
@@ -1142,63 +1106,5 @@ impl CrateTable {
                     .map(|(_, v)| v),
             ),
         }
-    }
-}
-
-impl Lazy {
-    /// The summaries of the files `map` lists under `name`, in file order.
-    fn summaries<'a>(
-        &'a self,
-        map: &'a HashMap<String, Vec<usize>>,
-        name: &str,
-    ) -> impl Iterator<Item = &'a FileSummary> + 'a {
-        self.indexed_summaries(map, name).map(|(_, s)| s)
-    }
-
-    /// `summaries`, with each file's index.
-    fn indexed_summaries<'a>(
-        &'a self,
-        map: &'a HashMap<String, Vec<usize>>,
-        name: &str,
-    ) -> impl Iterator<Item = (usize, &'a FileSummary)> + 'a {
-        map.get(name)
-            .into_iter()
-            .flatten()
-            .filter_map(|&i| Some((i, self.summary(i)?)))
-    }
-
-    /// The summaries of the files that declare a fn `name` in an impl that names
-    /// `ty`, in file order.
-    fn method_summaries<'a>(
-        &'a self,
-        ty: &str,
-        name: &str,
-    ) -> impl Iterator<Item = &'a FileSummary> + 'a {
-        let impls: &[usize] = self.by_impl.get(ty).map_or(&[], Vec::as_slice);
-        self.by_fn
-            .get(name)
-            .into_iter()
-            .flatten()
-            .filter(move |i| impls.binary_search(i).is_ok())
-            .filter_map(|&i| self.summary(i))
-    }
-
-    fn summary(&self, i: usize) -> Option<&FileSummary> {
-        let file = self.files.get(i)?;
-        live::note_read(i);
-        file.summary
-            .get_or_init(|| {
-                let start = std::time::Instant::now();
-                let summary = match &file.text {
-                    Some(text) => (self.summarize)(text, &self.cfg),
-                    None => crate::input::fs::read_regular_text(&file.path)
-                        .ok()
-                        .and_then(|text| (self.summarize)(&text, &self.cfg)),
-                };
-                self.nanos
-                    .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
-                summary
-            })
-            .as_ref()
     }
 }

@@ -636,7 +636,10 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
         }
         if let (Some(ident), true) = (&item.ident, item.mac.path.is_ident("macro_rules")) {
             // `#[cfg]` variants of one macro: the one the build has.
-            if self.admit("macro", &ident.to_string(), &item.attrs).is_some() {
+            if self
+                .admit("macro", &ident.to_string(), &item.attrs)
+                .is_some()
+            {
                 self.macro_rules.insert(ident.to_string(), &item.mac.tokens);
             }
         }

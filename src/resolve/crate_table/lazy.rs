@@ -1,0 +1,108 @@
+//! A crate's files summarised on demand: which files declare each name (from their
+//! scans), and each file's summary made the first time a question concerns it.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use super::{live, FileSummary};
+use crate::prefilter::scan::ModDecl;
+use crate::resolve::cfg::BuildCfg;
+
+/// How a file's text becomes its summary (`None` if it does not parse). The type
+/// sketch writes summaries (`sketch::summary`); the table only asks for them, when a
+/// question first concerns a file.
+pub type Summarizer = fn(&str, &Arc<BuildCfg>) -> Option<FileSummary>;
+
+/// A crate's files, summarised on demand.
+#[derive(Debug)]
+pub(super) struct Lazy {
+    /// The package directory the module tree is built from.
+    pub(super) dir: Option<Arc<Path>>,
+    pub(super) files: Vec<LazyFile>,
+    pub(super) summarize: Summarizer,
+    /// The build the files are summarised in.
+    pub(super) cfg: Arc<BuildCfg>,
+    pub(super) by_type: HashMap<String, Vec<usize>>,
+    pub(super) by_fn: HashMap<String, Vec<usize>>,
+    pub(super) by_impl: HashMap<String, Vec<usize>>,
+    pub(super) by_free_fn: HashMap<String, Vec<usize>>,
+    pub(super) by_trait: HashMap<String, Vec<usize>>,
+    pub(super) by_reexport: HashMap<String, Vec<usize>>,
+    pub(super) by_macro: HashMap<String, Vec<usize>>,
+    pub(super) by_static: HashMap<String, Vec<usize>>,
+    pub(super) by_alias: HashMap<String, Vec<usize>>,
+    pub(super) drop_files: Vec<usize>,
+    pub(super) any_must_not_suspend: bool,
+    /// Nanoseconds spent summarising, summed over threads.
+    pub(super) nanos: AtomicU64,
+}
+
+#[derive(Debug)]
+pub(super) struct LazyFile {
+    pub(super) path: Arc<Path>,
+    /// The text to summarise instead of the file on disk (an editor's buffer).
+    pub(super) text: Option<Arc<str>>,
+    /// Its out-of-line module declarations, for rebuilding the tree.
+    pub(super) mods: Vec<ModDecl>,
+    pub(super) summary: OnceLock<Option<FileSummary>>,
+}
+
+impl Lazy {
+    /// The summaries of the files `map` lists under `name`, in file order.
+    pub(super) fn summaries<'a>(
+        &'a self,
+        map: &'a HashMap<String, Vec<usize>>,
+        name: &str,
+    ) -> impl Iterator<Item = &'a FileSummary> + 'a {
+        self.indexed_summaries(map, name).map(|(_, s)| s)
+    }
+
+    /// `summaries`, with each file's index.
+    pub(super) fn indexed_summaries<'a>(
+        &'a self,
+        map: &'a HashMap<String, Vec<usize>>,
+        name: &str,
+    ) -> impl Iterator<Item = (usize, &'a FileSummary)> + 'a {
+        map.get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| Some((i, self.summary(i)?)))
+    }
+
+    /// The summaries of the files that declare a fn `name` in an impl that names
+    /// `ty`, in file order.
+    pub(super) fn method_summaries<'a>(
+        &'a self,
+        ty: &str,
+        name: &str,
+    ) -> impl Iterator<Item = &'a FileSummary> + 'a {
+        let impls: &[usize] = self.by_impl.get(ty).map_or(&[], Vec::as_slice);
+        self.by_fn
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(move |i| impls.binary_search(i).is_ok())
+            .filter_map(|&i| self.summary(i))
+    }
+
+    pub(super) fn summary(&self, i: usize) -> Option<&FileSummary> {
+        let file = self.files.get(i)?;
+        live::note_read(i);
+        file.summary
+            .get_or_init(|| {
+                let start = std::time::Instant::now();
+                let summary = match &file.text {
+                    Some(text) => (self.summarize)(text, &self.cfg),
+                    None => crate::input::fs::read_regular_text(&file.path)
+                        .ok()
+                        .and_then(|text| (self.summarize)(&text, &self.cfg)),
+                };
+                self.nanos
+                    .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                summary
+            })
+            .as_ref()
+    }
+}
