@@ -151,7 +151,8 @@ fn method_and_path_calls_do_not_reach_other_fns() {
 
 /// A `macro_rules!` of another file (`#[macro_use] mod`, `#[macro_export]`) is
 /// analysed as its expansion where it is called, repetitions included; a name two
-/// files declare differently is not expanded.
+/// files declare differently, one of std's, one the calling file imports, and one its
+/// own file declares only after the call are not expanded.
 #[test]
 fn macro_rules_of_other_files_expand_where_called() {
     let dir = tree::package();
@@ -159,7 +160,7 @@ fn macro_rules_of_other_files_expand_where_called() {
     write(
         root,
         "src/lib.rs",
-        "#[macro_use]\nmod macros;\nmod other;\nmod user;\n",
+        "#[macro_use]\nmod macros;\nmod imports;\nmod other;\nmod user;\n",
     );
     write(
         root,
@@ -170,10 +171,14 @@ fn macro_rules_of_other_files_expand_where_called() {
     );
     // Another `twice`, different: a name two files declare differently is not
     // guessed (textual scope across files is not modelled).
+    // `other` is no `#[macro_use]` module: its `dbg` does not shadow std's and its
+    // `debug` is not the one a file importing `tracing::debug` calls.
     write(
         root,
         "src/other.rs",
-        "macro_rules! twice {\n    ($m:expr) => { *$m.lock().unwrap() };\n}\n",
+        "macro_rules! twice {\n    ($m:expr) => { *$m.lock().unwrap() };\n}\n\
+         macro_rules! dbg {\n    ($m:expr) => { let _held = $m.lock().unwrap(); };\n}\n\
+         macro_rules! debug {\n    ($m:expr) => { let _held = $m.lock().unwrap(); };\n}\n",
     );
     write(
         root,
@@ -184,6 +189,15 @@ fn macro_rules_of_other_files_expand_where_called() {
          pub async fn scoped(m: &Mutex<u32>) {\n    {\n        enter!(m);\n    }\n    tick().await;\n}\n\
          pub async fn waits(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    wait_all!(tick(), tick());\n}\n\
          pub async fn ambiguous(m: &Mutex<u32>) {\n    let v = twice!(m);\n    tick().await;\n}\n",
+    );
+    write(
+        root,
+        "src/imports.rs",
+        "use std::sync::Mutex;\nuse tracing::debug;\n\
+         async fn tick() {}\n\
+         pub async fn std_and_imported(m: &Mutex<u32>) {\n    dbg!(m);\n    debug!(m);\n    tick().await;\n}\n\
+         pub async fn declared_later(m: &Mutex<u32>) {\n    later!(m);\n    tick().await;\n}\n\
+         macro_rules! later {\n    ($m:expr) => { let _held = $m.lock().unwrap(); };\n}\n",
     );
     let expected = vec![
         "src/user.rs:4 await_holding_lock",

@@ -168,7 +168,7 @@ pub fn summarize_in(file: &syn::File, text: &str, cfg: Arc<BuildCfg>) -> FileSum
         macro_bodies: index
             .macro_rules
             .iter()
-            .map(|(name, body)| (name.clone(), without_docs(body).to_string()))
+            .map(|(name, (_, body))| (name.clone(), without_docs(body).to_string()))
             .collect(),
         must_not_suspend: index
             .must_not_suspend

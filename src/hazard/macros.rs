@@ -178,3 +178,45 @@ pub fn grammar_of(path: &[String]) -> Option<MacroGrammar> {
         }
     }
 }
+
+/// The macros of std's prelude (std's "Macros" documentation). A `macro_rules!` of
+/// one of these names declared in another file of the crate shadows std's only where
+/// `#[macro_use]` order brings it into textual scope, which yieldsafe does not follow:
+/// a call of such a name in another file keeps std's meaning.
+pub const STD_MACROS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "cfg",
+    "column",
+    "compile_error",
+    "concat",
+    "dbg",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "env",
+    "eprint",
+    "eprintln",
+    "file",
+    "format",
+    "format_args",
+    "include",
+    "include_bytes",
+    "include_str",
+    "line",
+    "matches",
+    "module_path",
+    "option_env",
+    "panic",
+    "print",
+    "println",
+    "stringify",
+    "thread_local",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "vec",
+    "write",
+    "writeln",
+];

@@ -43,8 +43,9 @@ pub struct FileIndex<'ast> {
     pub(super) mod_stack: Vec<String>,
     /// `macro_rules!` names whose body contains `.await`.
     pub awaiting_macros: HashSet<String>,
-    /// The file's `macro_rules!` bodies, by name (the last one of a name wins).
-    pub macro_rules: HashMap<String, &'ast proc_macro2::TokenStream>,
+    /// The file's `macro_rules!` bodies, by name, each with the byte offset of its
+    /// declaration (the last one of a name the build has wins).
+    pub macro_rules: HashMap<String, (usize, &'ast proc_macro2::TokenStream)>,
     /// The crate's `macro_rules!` met so far, parsed (`None`: not followed).
     pub(super) parsed_rules:
         std::cell::RefCell<HashMap<String, Option<std::rc::Rc<super::macro_rules::MacroRules>>>>,
@@ -640,7 +641,9 @@ impl<'ast> Visit<'ast> for FileIndex<'ast> {
                 .admit("macro", &ident.to_string(), &item.attrs)
                 .is_some()
             {
-                self.macro_rules.insert(ident.to_string(), &item.mac.tokens);
+                let at = crate::span::mac(&item.mac).0;
+                self.macro_rules
+                    .insert(ident.to_string(), (at, &item.mac.tokens));
             }
         }
         let name = item.mac.path.segments.last().map(|s| s.ident.to_string());

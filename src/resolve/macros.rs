@@ -50,7 +50,7 @@ impl FileIndex<'_> {
         if self.expanding.get() >= MAX_EXPANSION_DEPTH || self.expansions.get() >= MAX_EXPANSIONS {
             return None;
         }
-        let rules = self.rules_of(&name)?;
+        let rules = self.rules_of(&name, crate::span::mac(mac).0)?;
         self.expansions.set(self.expansions.get() + 1);
         let call = mac
             .path
@@ -62,13 +62,26 @@ impl FileIndex<'_> {
         rules.expand(&mac.tokens, call)
     }
 
-    /// The rules of the crate's `macro_rules!` `name`, parsed once per file.
-    fn rules_of(&self, name: &str) -> Option<Rc<MacroRules>> {
+    /// The rules of the crate's `macro_rules!` `name` that a call at byte `at` means,
+    /// parsed once per file: the file's own when it is declared before the call (a
+    /// macro is in scope from its declaration on), else none of the file's; else the
+    /// one of another file, unless the file imports a macro of that name (`use
+    /// tracing::debug;`) or it is one of std's (whose meaning a declaration elsewhere
+    /// changes only through `#[macro_use]` order, not followed).
+    fn rules_of(&self, name: &str, at: usize) -> Option<Rc<MacroRules>> {
+        if let Some(&(declared_at, _)) = self.macro_rules.get(name) {
+            if declared_at > at {
+                return None;
+            }
+        } else if self.uses.contains_key(name) || crate::hazard::macros::STD_MACROS.contains(&name)
+        {
+            return None;
+        }
         if let Some(known) = self.parsed_rules.borrow().get(name) {
             return known.clone();
         }
         let rules = match self.macro_rules.get(name) {
-            Some(body) => MacroRules::parse(body),
+            Some((_, body)) => MacroRules::parse(body),
             None => self
                 .crate_table
                 .as_ref()
