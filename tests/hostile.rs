@@ -800,3 +800,134 @@ fn a_macro_that_multiplies_itself_is_bounded() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("many.rs:4:9"), "{}", r.stdout);
 }
+
+/// Ten times the lexical bound on what syn parses recursively
+/// (`prefilter::nesting::MAX_NESTING`).
+const BEYOND_NESTING: usize = 20_000;
+
+/// Ten times the lowering's bound (`lower::MAX_DEPTH`): chains syn parses in a loop
+/// into a tree as deep as the chain is long.
+const BEYOND_DEPTH: usize = 20_000;
+
+/// A run that must finish long before `TIMEOUT`: these once aborted the process or
+/// took minutes; a regression fails here instead of hanging CI.
+const QUICK: Duration = Duration::from_secs(120);
+
+/// `bad.rs` holding `text` beside `good.rs`: the run finishes, exits 2, still reports
+/// `good.rs`, and names `bad.rs` with a line and column, saying `words`.
+fn assert_reported_beside_good(text: &str, words: &str) -> Run {
+    let dir = tree();
+    write(dir.path(), "bad.rs", text);
+    let r = run(yieldsafe(dir.path()).arg(".").timeout(QUICK));
+    assert_survived(&r);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let (message, at) = problem_about(&r, "bad.rs")
+        .unwrap_or_else(|| panic!("no problem about bad.rs:\n{}", r.stderr));
+    assert!(message.contains(words), "{message}");
+    // path:line:column
+    assert_eq!(at.split(':').count(), 3, "no line for bad.rs: {at}");
+    assert_eq!(
+        r.stderr.matches("bad.rs:").count(),
+        1,
+        "one problem about bad.rs:\n{}",
+        r.stderr
+    );
+    r
+}
+
+/// In an async fn that awaits, so that the file is parsed and analysed.
+fn in_async_fn(statement: &str) -> String {
+    format!("async fn g() {{}}\nasync fn f() {{\n    {statement}\n    g().await;\n}}\n")
+}
+
+#[test]
+fn prefix_operators_references_and_closures_are_bounded_before_parsing() {
+    let n = BEYOND_NESTING;
+    for statement in [
+        format!("let _ = {}1;", "-".repeat(n)),
+        format!("let _ = {}true;", "!".repeat(n)),
+        format!("let _ = {}x;", "*".repeat(n)),
+        format!("let _ = {}1;", "&".repeat(n)),
+        format!("let _ = {}1;", "&&".repeat(n / 2)),
+        format!("let _ = {}1;", "&mut ".repeat(n)),
+        format!("let _ = {}1;", "..=".repeat(n)),
+        format!("let {}x = 1;", "&".repeat(n)),
+        format!("let x: {}u8 = 1;", "&".repeat(n)),
+        format!("let x: {}u8 = 1;", "&'static ".repeat(n)),
+        format!("let x: {}u8 = 1;", "*const ".repeat(n)),
+        format!("let x: {}u8 = 1;", "fn() -> ".repeat(n)),
+        format!("let _ = {}1;", "|| ".repeat(n)),
+        format!("let _ = {}1;", "|a, b| ".repeat(n)),
+        format!("let _ = {}1;", "move || ".repeat(n)),
+        format!("{}1;", "return ".repeat(n)),
+        format!("{}1;", "a = ".repeat(n)),
+        format!("let {}b = 1;", "a @ ".repeat(n)),
+    ] {
+        let r = assert_reported_beside_good(&in_async_fn(&statement), "nested more than 2000");
+        assert!(r.stderr.contains("bad.rs:3:"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn long_chains_are_bounded_in_the_lowering() {
+    let n = BEYOND_DEPTH;
+    for statement in [
+        format!("let _ = x{};", ".f".repeat(n)),
+        format!("let _ = x{};", ".f()".repeat(n)),
+        format!("let _ = x{};", "?".repeat(n)),
+        format!("let _ = 1{};", " + 1".repeat(n)),
+        format!("let _ = a{};", " || a".repeat(n)),
+    ] {
+        let r = assert_reported_beside_good(&in_async_fn(&statement), "nested more than");
+        assert!(r.stderr.contains("bad.rs:3:"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn chains_longer_than_any_walk_can_follow_are_bounded_before_parsing() {
+    let statement = format!("let _ = x{};", ".f".repeat(60_000));
+    assert_reported_beside_good(&in_async_fn(&statement), "a chain of more than 50000");
+    let chain = "if a { 1 } else ".repeat(60_000);
+    assert_reported_beside_good(
+        &in_async_fn(&format!("let _ = {chain}{{ 2 }};")),
+        "a chain of more than 50000",
+    );
+}
+
+/// In the default mode a file with no await is not parsed, but its items are
+/// summarised for the files that use them: a type too deep to parse is reported
+/// once, and the crate is still checked.
+#[test]
+fn a_file_too_deep_to_index_is_reported_and_its_crate_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"deep\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(dir.path(), "src/lib.rs", "mod t;\nmod a;\nmod good;\n");
+    write(dir.path(), "src/good.rs", HELD);
+    write(
+        dir.path(),
+        "src/t.rs",
+        format!(
+            "// no await here\npub type T = {}u8;\n",
+            "&".repeat(400_000)
+        ),
+    );
+    write(
+        dir.path(),
+        "src/a.rs",
+        "use crate::t::T;\nasync fn y() {}\npub async fn f(x: T) {\n    let v = x;\n    y().await;\n    drop(v);\n}\n",
+    );
+    for mode in [None, Some("--full-parse")] {
+        let r = run(yieldsafe(dir.path()).args(mode).arg(".").timeout(QUICK));
+        assert_survived(&r);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        let (message, at) = problem_about(&r, "t.rs")
+            .unwrap_or_else(|| panic!("no problem about t.rs:\n{}", r.stderr));
+        assert!(message.contains("nested more than"), "{message}");
+        assert!(at.contains("t.rs:2:"), "{at}");
+        assert_eq!(r.stderr.matches("t.rs:").count(), 1, "{}", r.stderr);
+    }
+}

@@ -161,12 +161,13 @@ fn check_source_parsing(
 /// The file parsed (`parse_text` if given), or the problem that says where it
 /// cannot be. Parsing recurses per level: nesting is bounded before it starts.
 fn parse(file: &SourceFile, parse_text: Option<&str>) -> Result<syn::File, Problem> {
-    if let Some(at) = nesting::too_deep(&file.text) {
-        let message = format!(
-            "brackets or generic arguments nested more than {} levels deep; this file was not checked",
-            nesting::MAX_NESTING
-        );
-        return Err(problem(&file.path, Some(file.line_column(at)), message));
+    if let Some(deep) = nesting::too_deep(&file.text) {
+        let message = format!("{deep}; this file was not checked");
+        return Err(problem(
+            &file.path,
+            Some(file.line_column(deep.at)),
+            message,
+        ));
     }
     syn::parse_file(parse_text.unwrap_or(&file.text)).map_err(|e| {
         let range = e.span().byte_range();
