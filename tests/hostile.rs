@@ -931,3 +931,60 @@ fn a_file_too_deep_to_index_is_reported_and_its_crate_still_checked() {
         assert_eq!(r.stderr.matches("t.rs:").count(), 1, "{}", r.stderr);
     }
 }
+
+/// A guard and `n` awaits, all on one line (`one_line`) or one a line, in human
+/// format beside `good.rs`: the run's whole output.
+fn human_output_of_awaits(n: usize, one_line: bool) -> Run {
+    let dir = tree();
+    let sep = if one_line { " " } else { "\n    " };
+    let awaits = vec!["y().await;"; n].join(sep);
+    write(
+        dir.path(),
+        "awaits.rs",
+        format!("use std::sync::Mutex;\nasync fn y() {{}}\npub async fn f(m: &Mutex<u32>) {{\n    let g = m.lock().unwrap();{sep}{awaits}\n}}\n"),
+    );
+    let mut cmd = Command::cargo_bin("yieldsafe").unwrap();
+    let r = run(cmd
+        .current_dir(dir.path())
+        .args(["--color=never", "."])
+        .timeout(QUICK));
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("--> good.rs:4:9"), "{}", r.stdout);
+    assert!(r.stdout.contains("--> awaits.rs:4:9"), "{}", r.stdout);
+    r
+}
+
+#[test]
+fn human_output_labels_a_few_awaits_of_a_line_and_counts_the_rest() {
+    let r = human_output_of_awaits(3_000, true);
+    // The 33 KB line itself is shown once; codespan used to draw a bar for every
+    // other label under each label: gigabytes.
+    assert!(r.stdout.len() < 1 << 20, "{} bytes", r.stdout.len());
+    // Three, and good.rs's one.
+    assert_eq!(r.stdout.matches("await occurs here").count(), 3 + 1);
+    assert!(
+        r.stdout.contains("and 2,997 more awaits on this line"),
+        "{}",
+        &r.stdout[r.stdout.len().saturating_sub(3000)..]
+    );
+    // Linear in the awaits: ten times as many, about ten times the output (the line).
+    let ten_times = human_output_of_awaits(30_000, true);
+    assert!(ten_times.stdout.len() < 11 * r.stdout.len());
+    assert!(ten_times
+        .stdout
+        .contains("and 29,997 more awaits on this line"));
+}
+
+#[test]
+fn human_output_labels_a_few_awaits_of_a_finding_and_counts_the_rest() {
+    let r = human_output_of_awaits(1_000, false);
+    assert!(r.stdout.len() < 8 << 10, "{}", r.stdout);
+    assert_eq!(r.stdout.matches("await occurs here").count(), 16 + 1);
+    assert!(
+        r.stdout
+            .contains("also held across 984 more awaits on lines 21 to 1,004, not labelled here"),
+        "{}",
+        r.stdout
+    );
+}
