@@ -988,3 +988,51 @@ fn human_output_labels_a_few_awaits_of_a_finding_and_counts_the_rest() {
         r.stdout
     );
 }
+
+/// What rustc accepts is not an error: bare trait objects with `+` (edition 2015,
+/// as signal-hook-registry writes them) and an item `#[cfg]` leaves out that syn
+/// rejects are opaque, said with `-v`, and the rest of the file is still checked.
+#[test]
+fn items_syn_rejects_but_rustc_accepts_are_opaque() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"old\"\nversion = \"0.1.0\"\nedition = \"2015\"\n",
+    );
+    write(dir.path(), "src/lib.rs", "mod old;\nmod good;\n");
+    write(dir.path(), "src/good.rs", HELD);
+    write(
+        dir.path(),
+        "src/old.rs",
+        "pub type B = Box<Fn(&u8) + Send>;\ntrait Trait {}\n#[cfg(any())] impl !Trait {}\nuse std::sync::Mutex;\nasync fn y() {}\npub async fn f(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    y().await;\n}\n",
+    );
+    for args in [&["--full-parse"][..], &[], &["--full-parse", "-v"]] {
+        let r = run(yieldsafe(dir.path()).args(args).arg(".").timeout(QUICK));
+        assert_survived(&r);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stdout.contains("src/old.rs:7:9: warning: `g`"),
+            "{}",
+            r.stdout
+        );
+        let notes = r.stderr.matches("this item was not analysed").count();
+        if args.contains(&"-v") {
+            assert_eq!(notes, 2, "{}", r.stderr);
+            assert!(r.stderr.contains("old.rs:1:1"), "{}", r.stderr);
+            assert!(r.stderr.contains("old.rs:3:1"), "{}", r.stderr);
+        } else {
+            assert_eq!(notes, 0, "{}", r.stderr);
+        }
+    }
+    // Edition 2021 rejects the bare trait object: a parse error there.
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"old\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    let r = run(yieldsafe(dir.path()).arg(".").timeout(QUICK));
+    assert_survived(&r);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_problem(&r, "old.rs", "cannot parse");
+}
