@@ -2,11 +2,14 @@
 # Seed a target's corpus from fixtures/ (and the saved crash inputs), then fuzz it.
 #   fuzz/run.sh check_bytes 600        # target, seconds
 #   fuzz/run.sh mutate_fixtures 600
+#   fuzz/run.sh deep_shapes 600        # deep and long shapes built from a few bytes
+# Without cargo-fuzz, the same generator and oracles in a plain loop:
+#   (cd fuzz && cargo run --release --bin deep_shapes_loop -- SEED SECONDS)
 # Extra arguments go to libFuzzer. Needs cargo-fuzz (`cargo install cargo-fuzz`);
 # on a stable toolchain RUSTC_BOOTSTRAP=1 lets it use the nightly-only flags.
 # -print_funcs=0: symbolizing NEW_FUNC lines once hung the run here.
 set -euo pipefail
-target=${1:?target: check_bytes or mutate_fixtures}
+target=${1:?target: check_bytes, mutate_fixtures or deep_shapes}
 seconds=${2:-600}
 shift $(( $# < 2 ? $# : 2 ))
 here=$(cd "$(dirname "$0")" && pwd)

@@ -171,19 +171,31 @@ pub fn write(mut outcome: FixOutcome) -> FixOutcome {
 }
 
 /// Replace `path`'s content `expected` by `new`, atomically, unless the file no longer
-/// holds `expected`.
+/// holds `expected` (its content, and its size and modification time since the first
+/// look), is read-only, or has other hard links (a rename would leave them the old
+/// text). The new file keeps the old one's permissions and owner, or is not written.
 fn replace_if_unchanged(path: &Path, expected: &str, new: &str) -> Result<(), String> {
-    let unchanged = || -> Result<(), String> {
+    let changed = || {
+        "this file changed since it was checked, so its fixes were not written; run again"
+            .to_owned()
+    };
+    let look = || -> Result<fs::Metadata, String> {
+        let meta = fs::metadata(path)
+            .map_err(|e| format!("cannot read this file again to fix it: {e}"))?;
         match fs::read(path) {
-            Ok(now) if now == expected.as_bytes() => Ok(()),
-            Ok(_) => Err(
-                "this file changed since it was checked, so its fixes were not written; run again"
-                    .to_owned(),
-            ),
+            Ok(now) if now == expected.as_bytes() => Ok(meta),
+            Ok(_) => Err(changed()),
             Err(e) => Err(format!("cannot read this file again to fix it: {e}")),
         }
     };
-    unchanged()?;
+    let first = look()?;
+    if first.permissions().readonly() {
+        return Err(
+            "this file is read-only, so its fixes were not written; make it writable to fix it"
+                .to_owned(),
+        );
+    }
+    refuse_hard_links(&first)?;
     // Rename within one directory is atomic; follow a symlink to the real file so the
     // link stays a link.
     let target = fs::canonicalize(path).map_err(|e| format!("cannot fix this file: {e}"))?;
@@ -198,8 +210,8 @@ fn replace_if_unchanged(path: &Path, expected: &str, new: &str) -> Result<(), St
         }
         f.write_all(new.as_bytes())?;
         f.sync_all()?;
-        let permissions = fs::metadata(&target)?.permissions();
-        fs::set_permissions(&temp, permissions)?;
+        keep_owner(&temp, &first)?;
+        fs::set_permissions(&temp, first.permissions())?;
         Ok(())
     })();
     if let Err(e) = result {
@@ -207,8 +219,18 @@ fn replace_if_unchanged(path: &Path, expected: &str, new: &str) -> Result<(), St
         return Err(format!("cannot write the fixed file: {e}"));
     }
     // The last look before the rename: the window for a concurrent edit is as short
-    // as it can be without locking the file.
-    if let Err(e) = unchanged() {
+    // as it can be without locking the file. A write that kept the content (or put
+    // it back) still shows in the size or the modification time.
+    crate::support::failpoint::touch_before_rename_point(&target);
+    let last = look().and_then(|now| {
+        let same = now.len() == first.len() && now.modified().ok() == first.modified().ok();
+        if same {
+            Ok(())
+        } else {
+            Err(changed())
+        }
+    });
+    if let Err(e) = last {
         let _ = fs::remove_file(&temp);
         return Err(e);
     }
@@ -217,6 +239,50 @@ fn replace_if_unchanged(path: &Path, expected: &str, new: &str) -> Result<(), St
         let _ = fs::remove_file(&temp);
         format!("cannot replace this file with its fixed text: {e}")
     })
+}
+
+/// A file with other hard links is not replaced: the rename would give this name the
+/// fixed text and leave the others the old one.
+#[cfg(unix)]
+fn refuse_hard_links(meta: &fs::Metadata) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    match meta.nlink() {
+        0 | 1 => Ok(()),
+        n => Err(format!(
+            "this file has {n} hard links, which replacing it would separate, so its fixes were not written; apply them by hand (`--fix --dry-run` shows them)"
+        )),
+    }
+}
+
+#[cfg(not(unix))]
+fn refuse_hard_links(_: &fs::Metadata) -> Result<(), String> {
+    Ok(())
+}
+
+/// Give the new file the old one's owner and group where they differ from ours;
+/// an error (not allowed to) refuses the fix rather than change who owns the file.
+#[cfg(unix)]
+fn keep_owner(temp: &Path, old: &fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let now = fs::metadata(temp)?;
+    if (now.uid(), now.gid()) == (old.uid(), old.gid()) {
+        return Ok(());
+    }
+    std::os::unix::fs::chown(temp, Some(old.uid()), Some(old.gid())).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "the fixed file cannot keep the owner of the original ({}:{}): {e}",
+                old.uid(),
+                old.gid()
+            ),
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &Path, _: &fs::Metadata) -> io::Result<()> {
+    Ok(())
 }
 
 /// A name next to `target` that no other writer uses.

@@ -265,3 +265,112 @@ pub fn expr_last(mut e: &syn::Expr) -> Span {
         };
     }
 }
+
+/// Spine walks longer than this are remembered by `Cache`.
+const SHORT_SPINE: usize = 16;
+
+/// The byte ranges of the expressions of one parsed file, remembered where their
+/// spine is long. `expr` follows a node's left and right spines, which in a chain
+/// (`a.f().f()…`, `x???`, `1 + 1 + …`, `|| || …`) are as long as the chain: a walk
+/// that asks at every level would cost the square of its length. Keyed by the
+/// node's address, so a cache must not outlive the syntax tree it was asked about
+/// (it lives in the lowering's arenas, which the tree outlives).
+#[derive(Default)]
+pub struct Cache {
+    first: std::cell::RefCell<std::collections::HashMap<usize, Span>>,
+    last: std::cell::RefCell<std::collections::HashMap<usize, Span>>,
+}
+
+impl Cache {
+    /// `expr(e)`, remembering the spines it walked.
+    pub fn expr(&self, e: &syn::Expr) -> ByteRange {
+        let first = cached_end(e, &self.first, left_child, expr_first);
+        let last = cached_end(e, &self.last, right_child, expr_last);
+        (range(first).0, range(last).1)
+    }
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache").finish_non_exhaustive()
+    }
+}
+
+/// The token at one end of `e`: found by `end` when the spine is short, else walked
+/// down the spine with `child` (which gives the next node, or `None` where `end`
+/// answers at once), every node on the way remembered in `memo`.
+fn cached_end(
+    e: &syn::Expr,
+    memo: &std::cell::RefCell<std::collections::HashMap<usize, Span>>,
+    child: fn(&syn::Expr) -> Option<&syn::Expr>,
+    end: fn(&syn::Expr) -> Span,
+) -> Span {
+    // Most spines are short: walked without the memo.
+    let mut node = e;
+    for _ in 0..SHORT_SPINE {
+        match child(node) {
+            Some(next) => node = next,
+            None => return end(node),
+        }
+    }
+    let key = |e: &syn::Expr| e as *const syn::Expr as usize;
+    let mut node = e;
+    let mut spine = Vec::new();
+    let span = loop {
+        if let Some(span) = memo.borrow().get(&key(node)) {
+            break *span;
+        }
+        match child(node) {
+            Some(next) => {
+                spine.push(key(node));
+                node = next;
+            }
+            None => break end(node),
+        }
+    };
+    let mut memo = memo.borrow_mut();
+    for k in spine {
+        memo.insert(k, span);
+    }
+    span
+}
+
+/// The next node of the left spine, where `expr_first` would step down.
+fn left_child(e: &syn::Expr) -> Option<&syn::Expr> {
+    use syn::Expr as E;
+    match e {
+        E::Assign(x) => Some(&x.left),
+        E::Await(x) => Some(&x.base),
+        E::Binary(x) => Some(&x.left),
+        E::Call(x) => Some(&x.func),
+        E::Cast(x) => Some(&x.expr),
+        E::Field(x) => Some(&x.base),
+        E::Group(x) => Some(&x.expr),
+        E::Index(x) => Some(&x.expr),
+        E::MethodCall(x) => Some(&x.receiver),
+        E::Range(x) => x.start.as_deref(),
+        E::Try(x) => Some(&x.expr),
+        _ => None,
+    }
+}
+
+/// The next node of the right spine, where `expr_last` would step down.
+fn right_child(e: &syn::Expr) -> Option<&syn::Expr> {
+    use syn::Expr as E;
+    match e {
+        E::Assign(x) => Some(&x.right),
+        E::Binary(x) => Some(&x.right),
+        E::Break(x) => x.expr.as_deref(),
+        E::Closure(x) => Some(&x.body),
+        E::Group(x) => Some(&x.expr),
+        E::If(x) => x.else_branch.as_ref().map(|(_, els)| &**els),
+        E::Let(x) => Some(&x.expr),
+        E::Range(x) => x.end.as_deref(),
+        E::RawAddr(x) => Some(&x.expr),
+        E::Reference(x) => Some(&x.expr),
+        E::Return(x) => x.expr.as_deref(),
+        E::Unary(x) => Some(&x.expr),
+        E::Yield(x) => x.expr.as_deref(),
+        _ => None,
+    }
+}

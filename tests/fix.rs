@@ -359,3 +359,75 @@ fn a_failed_write_or_a_kill_before_the_rename_leaves_the_file_intact() {
         assert_eq!(text, FIXED, "{point}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_is_not_rewritten() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tree(&[("a.rs", FIXABLE)]);
+    let path = dir.path().join("a.rs");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let run = yieldsafe(dir.path(), &["--fix", "a.rs"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("read-only"), "{}", run.stderr);
+    assert_eq!(fs::read_to_string(&path).unwrap(), FIXABLE);
+    assert_eq!(
+        fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o444
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_with_hard_links_is_not_separated_from_them() {
+    let dir = tree(&[("a.rs", FIXABLE)]);
+    let path = dir.path().join("a.rs");
+    fs::hard_link(&path, dir.path().join("b.txt")).unwrap();
+    let run = yieldsafe(dir.path(), &["--fix", "a.rs"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("2 hard links"), "{}", run.stderr);
+    assert_eq!(fs::read_to_string(&path).unwrap(), FIXABLE);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("b.txt")).unwrap(),
+        FIXABLE
+    );
+}
+
+/// The last look before the rename compares the size and modification time too: a
+/// save of the same text between the two looks still counts as a change.
+#[test]
+fn a_file_touched_before_the_rename_is_not_replaced() {
+    let dir = tree(&[("a.rs", FIXABLE)]);
+    let out = Command::cargo_bin("yieldsafe")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("YIELDSAFE_FAILPOINTS", "touch-before-rename=a.rs")
+        .args(["--color=never", "--fix", "a.rs"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("changed since it was checked"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("a.rs")).unwrap(),
+        FIXABLE
+    );
+    let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "the temporary file is removed");
+}
+
+#[test]
+fn a_file_named_twice_is_checked_and_fixed_once() {
+    let dir = tree(&[("a.rs", FIXABLE)]);
+    let absolute = dir.path().join("a.rs");
+    let absolute = absolute.to_str().unwrap();
+    let run = yieldsafe(
+        dir.path(),
+        &["--format=short", "a.rs", "./a.rs", absolute, "."],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    let run = yieldsafe(dir.path(), &["--fix", "a.rs", "./a.rs", absolute]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(fs::read_to_string(dir.path().join("a.rs")).unwrap(), FIXED);
+}

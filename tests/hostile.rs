@@ -800,3 +800,239 @@ fn a_macro_that_multiplies_itself_is_bounded() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("many.rs:4:9"), "{}", r.stdout);
 }
+
+/// Ten times the lexical bound on what syn parses recursively
+/// (`prefilter::nesting::MAX_NESTING`).
+const BEYOND_NESTING: usize = 20_000;
+
+/// Ten times the lowering's bound (`lower::MAX_DEPTH`): chains syn parses in a loop
+/// into a tree as deep as the chain is long.
+const BEYOND_DEPTH: usize = 20_000;
+
+/// A run that must finish long before `TIMEOUT`: these once aborted the process or
+/// took minutes; a regression fails here instead of hanging CI.
+const QUICK: Duration = Duration::from_secs(120);
+
+/// `bad.rs` holding `text` beside `good.rs`: the run finishes, exits 2, still reports
+/// `good.rs`, and names `bad.rs` with a line and column, saying `words`.
+fn assert_reported_beside_good(text: &str, words: &str) -> Run {
+    let dir = tree();
+    write(dir.path(), "bad.rs", text);
+    let r = run(yieldsafe(dir.path()).arg(".").timeout(QUICK));
+    assert_survived(&r);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let (message, at) = problem_about(&r, "bad.rs")
+        .unwrap_or_else(|| panic!("no problem about bad.rs:\n{}", r.stderr));
+    assert!(message.contains(words), "{message}");
+    // path:line:column
+    assert_eq!(at.split(':').count(), 3, "no line for bad.rs: {at}");
+    assert_eq!(
+        r.stderr.matches("bad.rs:").count(),
+        1,
+        "one problem about bad.rs:\n{}",
+        r.stderr
+    );
+    r
+}
+
+/// In an async fn that awaits, so that the file is parsed and analysed.
+fn in_async_fn(statement: &str) -> String {
+    format!("async fn g() {{}}\nasync fn f() {{\n    {statement}\n    g().await;\n}}\n")
+}
+
+#[test]
+fn prefix_operators_references_and_closures_are_bounded_before_parsing() {
+    let n = BEYOND_NESTING;
+    for statement in [
+        format!("let _ = {}1;", "-".repeat(n)),
+        format!("let _ = {}true;", "!".repeat(n)),
+        format!("let _ = {}x;", "*".repeat(n)),
+        format!("let _ = {}1;", "&".repeat(n)),
+        format!("let _ = {}1;", "&&".repeat(n / 2)),
+        format!("let _ = {}1;", "&mut ".repeat(n)),
+        format!("let _ = {}1;", "..=".repeat(n)),
+        format!("let {}x = 1;", "&".repeat(n)),
+        format!("let x: {}u8 = 1;", "&".repeat(n)),
+        format!("let x: {}u8 = 1;", "&'static ".repeat(n)),
+        format!("let x: {}u8 = 1;", "*const ".repeat(n)),
+        format!("let x: {}u8 = 1;", "fn() -> ".repeat(n)),
+        format!("let _ = {}1;", "|| ".repeat(n)),
+        format!("let _ = {}1;", "|a, b| ".repeat(n)),
+        format!("let _ = {}1;", "move || ".repeat(n)),
+        format!("{}1;", "return ".repeat(n)),
+        format!("{}1;", "a = ".repeat(n)),
+        format!("let {}b = 1;", "a @ ".repeat(n)),
+    ] {
+        let r = assert_reported_beside_good(&in_async_fn(&statement), "nested more than 2000");
+        assert!(r.stderr.contains("bad.rs:3:"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn long_chains_are_bounded_in_the_lowering() {
+    let n = BEYOND_DEPTH;
+    for statement in [
+        format!("let _ = x{};", ".f".repeat(n)),
+        format!("let _ = x{};", ".f()".repeat(n)),
+        format!("let _ = x{};", "?".repeat(n)),
+        format!("let _ = 1{};", " + 1".repeat(n)),
+        format!("let _ = a{};", " || a".repeat(n)),
+    ] {
+        let r = assert_reported_beside_good(&in_async_fn(&statement), "nested more than");
+        assert!(r.stderr.contains("bad.rs:3:"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn chains_longer_than_any_walk_can_follow_are_bounded_before_parsing() {
+    let statement = format!("let _ = x{};", ".f".repeat(60_000));
+    assert_reported_beside_good(&in_async_fn(&statement), "a chain of more than 50000");
+    let chain = "if a { 1 } else ".repeat(60_000);
+    assert_reported_beside_good(
+        &in_async_fn(&format!("let _ = {chain}{{ 2 }};")),
+        "a chain of more than 50000",
+    );
+}
+
+/// In the default mode a file with no await is not parsed, but its items are
+/// summarised for the files that use them: a type too deep to parse is reported
+/// once, and the crate is still checked.
+#[test]
+fn a_file_too_deep_to_index_is_reported_and_its_crate_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"deep\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(dir.path(), "src/lib.rs", "mod t;\nmod a;\nmod good;\n");
+    write(dir.path(), "src/good.rs", HELD);
+    write(
+        dir.path(),
+        "src/t.rs",
+        format!(
+            "// no await here\npub type T = {}u8;\n",
+            "&".repeat(400_000)
+        ),
+    );
+    write(
+        dir.path(),
+        "src/a.rs",
+        "use crate::t::T;\nasync fn y() {}\npub async fn f(x: T) {\n    let v = x;\n    y().await;\n    drop(v);\n}\n",
+    );
+    for mode in [None, Some("--full-parse")] {
+        let r = run(yieldsafe(dir.path()).args(mode).arg(".").timeout(QUICK));
+        assert_survived(&r);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        let (message, at) = problem_about(&r, "t.rs")
+            .unwrap_or_else(|| panic!("no problem about t.rs:\n{}", r.stderr));
+        assert!(message.contains("nested more than"), "{message}");
+        assert!(at.contains("t.rs:2:"), "{at}");
+        assert_eq!(r.stderr.matches("t.rs:").count(), 1, "{}", r.stderr);
+    }
+}
+
+/// A guard and `n` awaits, all on one line (`one_line`) or one a line, in human
+/// format beside `good.rs`: the run's whole output.
+fn human_output_of_awaits(n: usize, one_line: bool) -> Run {
+    let dir = tree();
+    let sep = if one_line { " " } else { "\n    " };
+    let awaits = vec!["y().await;"; n].join(sep);
+    write(
+        dir.path(),
+        "awaits.rs",
+        format!("use std::sync::Mutex;\nasync fn y() {{}}\npub async fn f(m: &Mutex<u32>) {{\n    let g = m.lock().unwrap();{sep}{awaits}\n}}\n"),
+    );
+    let mut cmd = Command::cargo_bin("yieldsafe").unwrap();
+    let r = run(cmd
+        .current_dir(dir.path())
+        .args(["--color=never", "."])
+        .timeout(QUICK));
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("--> good.rs:4:9"), "{}", r.stdout);
+    assert!(r.stdout.contains("--> awaits.rs:4:9"), "{}", r.stdout);
+    r
+}
+
+#[test]
+fn human_output_labels_a_few_awaits_of_a_line_and_counts_the_rest() {
+    let r = human_output_of_awaits(3_000, true);
+    // The 33 KB line itself is shown once; codespan used to draw a bar for every
+    // other label under each label: gigabytes.
+    assert!(r.stdout.len() < 1 << 20, "{} bytes", r.stdout.len());
+    // Three, and good.rs's one.
+    assert_eq!(r.stdout.matches("await occurs here").count(), 3 + 1);
+    assert!(
+        r.stdout.contains("and 2,997 more awaits on this line"),
+        "{}",
+        &r.stdout[r.stdout.len().saturating_sub(3000)..]
+    );
+    // Linear in the awaits: ten times as many, about ten times the output (the line).
+    let ten_times = human_output_of_awaits(30_000, true);
+    assert!(ten_times.stdout.len() < 11 * r.stdout.len());
+    assert!(ten_times
+        .stdout
+        .contains("and 29,997 more awaits on this line"));
+}
+
+#[test]
+fn human_output_labels_a_few_awaits_of_a_finding_and_counts_the_rest() {
+    let r = human_output_of_awaits(1_000, false);
+    assert!(r.stdout.len() < 8 << 10, "{}", r.stdout);
+    assert_eq!(r.stdout.matches("await occurs here").count(), 16 + 1);
+    assert!(
+        r.stdout
+            .contains("also held across 984 more awaits on lines 21 to 1,004, not labelled here"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// What rustc accepts is not an error: bare trait objects with `+` (edition 2015,
+/// as signal-hook-registry writes them) and an item `#[cfg]` leaves out that syn
+/// rejects are opaque, said with `-v`, and the rest of the file is still checked.
+#[test]
+fn items_syn_rejects_but_rustc_accepts_are_opaque() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"old\"\nversion = \"0.1.0\"\nedition = \"2015\"\n",
+    );
+    write(dir.path(), "src/lib.rs", "mod old;\nmod good;\n");
+    write(dir.path(), "src/good.rs", HELD);
+    write(
+        dir.path(),
+        "src/old.rs",
+        "pub type B = Box<Fn(&u8) + Send>;\ntrait Trait {}\n#[cfg(any())] impl !Trait {}\nuse std::sync::Mutex;\nasync fn y() {}\npub async fn f(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    y().await;\n}\n",
+    );
+    for args in [&["--full-parse"][..], &[], &["--full-parse", "-v"]] {
+        let r = run(yieldsafe(dir.path()).args(args).arg(".").timeout(QUICK));
+        assert_survived(&r);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stdout.contains("src/old.rs:7:9: warning: `g`"),
+            "{}",
+            r.stdout
+        );
+        let notes = r.stderr.matches("this item was not analysed").count();
+        if args.contains(&"-v") {
+            assert_eq!(notes, 2, "{}", r.stderr);
+            assert!(r.stderr.contains("old.rs:1:1"), "{}", r.stderr);
+            assert!(r.stderr.contains("old.rs:3:1"), "{}", r.stderr);
+        } else {
+            assert_eq!(notes, 0, "{}", r.stderr);
+        }
+    }
+    // Edition 2021 rejects the bare trait object: a parse error there.
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"old\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    let r = run(yieldsafe(dir.path()).arg(".").timeout(QUICK));
+    assert_survived(&r);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_problem(&r, "old.rs", "cannot parse");
+}

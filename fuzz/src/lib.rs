@@ -10,14 +10,16 @@
 //!
 //! Hangs are found by libFuzzer's `-timeout`.
 
+pub mod shapes;
+
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use yieldsafe::diagnostic::{Diagnostic, Span};
 use yieldsafe::edition::Edition;
-use yieldsafe::LintLevels;
 use yieldsafe::render::{self, Format};
 use yieldsafe::source::{SourceFile, Sources};
+use yieldsafe::LintLevels;
 
 /// The edition an input is checked as: all four are covered, chosen by a checksum
 /// of the bytes so that the text itself is left as the fuzzer made it.

@@ -16,7 +16,7 @@ use crate::resolve::crate_table::CrateTable;
 use crate::support::{failpoint, panic_guard};
 use crate::{analysis, lint as lints};
 
-use super::FileResult;
+use super::{opaque, FileResult};
 
 /// Parse (`parse_text` if given, else the file's text) and analyse a file that was
 /// read and scanned already.
@@ -34,6 +34,7 @@ pub(super) fn analyse_file(
     result.analyse = outcome.analyse_time;
     result.diagnostics = outcome.diagnostics;
     result.problems = outcome.problems;
+    result.notes = outcome.notes;
     // Only the renderers need the text, and only of files with findings: keeping
     // every file's text until the end made memory grow with the tree.
     result.text = (!result.diagnostics.is_empty()).then(|| file.text.clone());
@@ -75,6 +76,9 @@ pub(super) fn problem(
 pub struct CheckOutcome {
     pub diagnostics: Vec<Diagnostic>,
     pub problems: Vec<Problem>,
+    /// What was left out on purpose (items syn cannot parse that rustc may accept):
+    /// said with `-v`, not errors.
+    pub notes: Vec<Problem>,
     pub parse_time: Duration,
     pub analyse_time: Duration,
 }
@@ -126,8 +130,8 @@ fn check_source_parsing(
     let caught = panic_guard::catch(|| {
         failpoint::panic_point(&file.path);
         let start = Instant::now();
-        let ast = match parse(file, parse_text) {
-            Ok(ast) => ast,
+        let (ast, opaque) = match parse(file, parse_text, edition) {
+            Ok(parsed) => parsed,
             Err(problem) => {
                 return CheckOutcome {
                     problems: vec![problem],
@@ -142,6 +146,7 @@ fn check_source_parsing(
         CheckOutcome {
             diagnostics,
             problems,
+            notes: opaque.iter().map(|o| opaque_note(file, o)).collect(),
             parse_time,
             analyse_time: analysing.elapsed(),
         }
@@ -158,17 +163,32 @@ fn check_source_parsing(
     })
 }
 
-/// The file parsed (`parse_text` if given), or the problem that says where it
-/// cannot be. Parsing recurses per level: nesting is bounded before it starts.
-fn parse(file: &SourceFile, parse_text: Option<&str>) -> Result<syn::File, Problem> {
-    if let Some(at) = nesting::too_deep(&file.text) {
-        let message = format!(
-            "brackets or generic arguments nested more than {} levels deep; this file was not checked",
-            nesting::MAX_NESTING
-        );
-        return Err(problem(&file.path, Some(file.line_column(at)), message));
+/// The note that says an item was left out of the analysis, and why.
+fn opaque_note(file: &SourceFile, item: &opaque::OpaqueItem) -> Problem {
+    let message = format!(
+        "this item was not analysed: syn cannot parse it ({}), but rustc may accept it (older edition syntax, or left out by `#[cfg]`)",
+        item.error
+    );
+    problem(&file.path, Some(file.line_column(item.start)), message)
+}
+
+/// The file parsed (`parse_text` if given) with the items left opaque (`opaque`), or
+/// the problem that says where it cannot be. Parsing recurses per level: nesting is
+/// bounded before it starts.
+fn parse(
+    file: &SourceFile,
+    parse_text: Option<&str>,
+    edition: Edition,
+) -> Result<(syn::File, Vec<opaque::OpaqueItem>), Problem> {
+    if let Some(deep) = nesting::too_deep(&file.text) {
+        let message = format!("{deep}; this file was not checked");
+        return Err(problem(
+            &file.path,
+            Some(file.line_column(deep.at)),
+            message,
+        ));
     }
-    syn::parse_file(parse_text.unwrap_or(&file.text)).map_err(|e| {
+    opaque::parse_file(parse_text.unwrap_or(&file.text), edition).map_err(|e| {
         let range = e.span().byte_range();
         // The end of the file has no token: syn gives the empty call-site span.
         let at = if range == (0..0) && e.to_string().starts_with("unexpected end of input") {

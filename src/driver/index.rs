@@ -313,14 +313,11 @@ pub(super) fn check_parse(
 ) -> Checked {
     let code = file.code();
     let caught = panic_guard::catch(|| {
-        if let Some(at) = nesting::too_deep(code) {
-            let message = format!(
-                "brackets or generic arguments nested more than {} levels deep; this file was not checked",
-                nesting::MAX_NESTING
-            );
+        if let Some(deep) = nesting::too_deep(code) {
+            let message = format!("{deep}; this file was not checked");
             return Checked::failed(vec![problem(
                 &file.path,
-                Some(file.code_line_column(at)),
+                Some(file.code_line_column(deep.at)),
                 message,
             )]);
         }

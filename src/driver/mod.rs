@@ -7,6 +7,7 @@
 mod file;
 mod in_part;
 mod index;
+pub mod opaque;
 mod package;
 
 use std::path::{Path, PathBuf};
@@ -204,7 +205,7 @@ pub fn run(options: &Options) -> Report {
         if options.verbose {
             report.notes.extend(package.stray.iter().map(stray_note));
         }
-        add_package(&mut report, package, &mut problems);
+        add_package(&mut report, package, &mut problems, options.verbose);
     }
     report.workspace_root = plan.map(|p| p.root);
     report
@@ -300,7 +301,12 @@ fn by_package(files: &[SourcePath]) -> Vec<(Option<Arc<Path>>, Vec<&SourcePath>)
 }
 
 /// One package's findings, problems and figures, into the report.
-fn add_package(report: &mut Report, package: PackageResult, problems: &mut Vec<Problem>) {
+fn add_package(
+    report: &mut Report,
+    package: PackageResult,
+    problems: &mut Vec<Problem>,
+    verbose: bool,
+) {
     let stats = &mut report.stats;
     stats.crates += usize::from(package.crate_);
     stats.stray += package.stray.len();
@@ -326,6 +332,9 @@ fn add_package(report: &mut Report, package: PackageResult, problems: &mut Vec<P
         }
         report.diagnostics.extend(r.diagnostics);
         problems.extend(r.problems);
+        if verbose {
+            report.notes.extend(r.notes);
+        }
     }
 }
 
@@ -359,6 +368,8 @@ struct FileResult {
     text: Option<Arc<str>>,
     diagnostics: Vec<Diagnostic>,
     problems: Vec<Problem>,
+    /// Said with `-v` (`CheckOutcome::notes`).
+    notes: Vec<Problem>,
     lines: usize,
     bytes: usize,
     read_scan: Duration,
@@ -375,6 +386,7 @@ impl FileResult {
             text: None,
             diagnostics: Vec::new(),
             problems: Vec::new(),
+            notes: Vec::new(),
             lines: 0,
             bytes: 0,
             read_scan: Duration::ZERO,

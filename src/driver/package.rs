@@ -172,7 +172,7 @@ pub(super) fn check_package(
     let up_front: Duration = scanned.iter().map(|s| s.summary_time).sum();
     let before_analysis = table.indexing().1;
     let levels = config.map(|(l, _)| l).unwrap_or(&options.levels);
-    let files: Vec<FileResult> = scanned
+    let mut files: Vec<FileResult> = scanned
         .into_par_iter()
         .map(|s| {
             let result = check_scanned(s, &table, levels, full);
@@ -180,6 +180,7 @@ pub(super) fn check_package(
             result
         })
         .collect();
+    report_unindexed(&table, &mut files);
     let (lazily, lazy_time) = table.indexing();
     PackageResult {
         crate_: in_crate,
@@ -192,6 +193,24 @@ pub(super) fn check_package(
         index_in_analysis: lazy_time.saturating_sub(before_analysis),
         files,
         stray,
+    }
+}
+
+/// A file the analysis of another asked about but that was too deep to summarise is
+/// a problem of its own, even when it was not checked itself (it has no await): what
+/// it declares is unknown to the files that use it. Once per file.
+fn report_unindexed(table: &CrateTable, files: &mut [FileResult]) {
+    for (path, deep, at) in table.too_deep() {
+        let Some(result) = files.iter_mut().find(|f| f.path == path) else {
+            continue;
+        };
+        // Checked itself, the file said so already, at the same place.
+        if !result.problems.iter().any(|p| p.position == Some(at)) {
+            let message = format!("{deep}; this file was not indexed, and what it declares is unknown to the files that use it");
+            result
+                .problems
+                .push(super::file::problem(&path, Some(at), message));
+        }
     }
 }
 

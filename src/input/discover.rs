@@ -51,6 +51,12 @@ pub fn discover(
     } = found;
     files.sort();
     files.dedup();
+    if paths.len() > 1 {
+        // One file named twice (`a.rs ./a.rs`, or inside a directory also given) is
+        // checked, and fixed, once: under the first of its names.
+        let mut seen = std::collections::HashSet::new();
+        files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+    }
     let mut editions = EditionCache::default();
     let out = files
         .into_iter()

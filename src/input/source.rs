@@ -13,16 +13,30 @@ pub struct SourceFile {
     pub path: Arc<Path>,
     pub text: Arc<str>,
     line_starts: Vec<usize>,
+    /// The offsets of the bytes that continue a multi-byte character, in order: a
+    /// column is the bytes since the line's start less those among them, so that
+    /// the columns of many spans on one long line do not each count its characters.
+    continuations: Vec<usize>,
 }
 
 impl SourceFile {
     pub fn new(path: Arc<Path>, text: Arc<str>) -> SourceFile {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let continuations = if text.is_ascii() {
+            Vec::new()
+        } else {
+            let bytes = text.bytes().enumerate();
+            bytes
+                .filter(|&(_, b)| b & 0xc0 == 0x80)
+                .map(|(i, _)| i)
+                .collect()
+        };
         SourceFile {
             path,
             text,
             line_starts,
+            continuations,
         }
     }
 
@@ -31,7 +45,8 @@ impl SourceFile {
         let byte = self.clamp(byte);
         let line = self.line_starts.partition_point(|&s| s <= byte) - 1;
         let start = self.line_starts[line];
-        let column = self.text[start..byte].chars().count() + 1;
+        let continued = |at: usize| self.continuations.partition_point(|&c| c < at);
+        let column = byte - start - (continued(byte) - continued(start)) + 1;
         (line + 1, column)
     }
 
@@ -123,5 +138,30 @@ impl Sources {
     /// The text of `path`, shared.
     pub fn text(&self, path: &Path) -> Option<Arc<str>> {
         self.files.get(path).cloned()
+    }
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters() {
+        let text = "ab\né🦀x\n\u{feff}y é z";
+        let file = SourceFile::new(Arc::from(Path::new("f.rs")), Arc::from(text));
+        let at = |s: &str| text.find(s).unwrap();
+        assert_eq!(file.line_column(0), (1, 1));
+        assert_eq!(file.line_column(at("b")), (1, 2));
+        assert_eq!(file.line_column(at("é")), (2, 1));
+        assert_eq!(file.line_column(at("🦀")), (2, 2));
+        assert_eq!(file.line_column(at("x")), (2, 3));
+        assert_eq!(file.line_column(at("y")), (3, 2));
+        assert_eq!(file.line_column(at("z")), (3, 6));
+        assert_eq!(file.line_column(text.len()), (3, 7));
+        for (byte, _) in text.char_indices() {
+            let start = text[..byte].rfind('\n').map_or(0, |i| i + 1);
+            let column = text[start..byte].chars().count() + 1;
+            assert_eq!(file.line_column(byte).1, column, "{byte}");
+        }
     }
 }

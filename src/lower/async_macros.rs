@@ -310,15 +310,15 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             let (bound, left): (Vec<Shape>, Vec<Shape>) = output
                 .into_iter()
                 .partition(|s| pattern_takes(&branch.arm.pat, s).is_some());
-            self.macro_output(left, crate::span::expr(&branch.future));
-            let future = crate::span::expr(&branch.future);
+            self.macro_output(left, self.span_of(&branch.future));
+            let future = self.span_of(&branch.future);
             shapes.extend(self.lower_arm(&branch.arm, value(bound, future), ctx)?);
             self.goto(join);
         }
         for fallback in s.after_all.iter().chain(&s.default) {
             self.cur = self.new_block();
             self.graph.edge(head, self.cur);
-            let r = crate::span::expr(fallback);
+            let r = self.span_of(fallback);
             self.push_scope(ScopeKind::Temporaries, (r.1, r.1));
             let op = self.lower_expr(fallback, ctx.branch())?;
             shapes.extend(self.consume(op));

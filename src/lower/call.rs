@@ -9,7 +9,6 @@ use crate::dataflow::{ByteRange, DropKind, Event};
 use crate::hazard::table::{MEM_MOVE_OUT, YIELDING_ADAPTERS};
 use crate::hazard::{HazardClass, Layer, NextUse, Shape};
 use crate::sketch::calls::{inserting_layer, is_unwrap_like, ReceiverUse};
-use crate::span;
 
 use super::scope::wrap_all;
 use super::{strip_parens, value, Ctx, Lowerer, Operand, TooDeep};
@@ -93,7 +92,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     ) -> Result<Operand, TooDeep> {
         self.consume_args(&c.args)?;
         let callable = self.locals[l].callable.clone().unwrap_or_default();
-        let at = span::expr(&c.func);
+        let at = self.span_of(&c.func);
         if callable.fn_once {
             self.consume(Operand::Place(l, at));
         } else {

@@ -109,7 +109,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let base = self.scopes.len();
         let else_entry = self.new_block();
         let is_let = cond_has_let(&i.cond);
-        let cond_end = span::expr(&i.cond);
+        let cond_end = self.span_of(&i.cond);
         let then_end = range(i.then_branch.brace_token.span.close());
         if is_let && self.edition >= Edition::E2024 {
             // 2024: the scrutinee's temporaries end before the `else` block.
@@ -125,7 +125,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let then_exit = self.cur;
         self.cur = else_entry;
         if let Some((_, else_expr)) = &i.else_branch {
-            let r = span::expr(else_expr);
+            let r = self.span_of(else_expr);
             self.push_scope(ScopeKind::Temporaries, (r.1, r.1));
             let op = self.lower_expr(else_expr, ctx.branch())?;
             shapes.extend(self.consume(op));
@@ -136,7 +136,12 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         self.cur = then_exit;
         self.goto(join);
         self.cur = join;
-        Ok(value(dedup(shapes), span::if_expr(i)))
+        // `span::if_expr`, with the `else if` chain's end remembered.
+        let end = match &i.else_branch {
+            Some((_, els)) => self.span_of(els).1,
+            None => then_end.1,
+        };
+        Ok(value(dedup(shapes), (range(i.if_token.span).0, end)))
     }
 
     /// A block that is a temporary scope of its own (the body of `if`).
@@ -274,7 +279,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         scrutinee: Operand,
         ctx: Ctx,
     ) -> Result<Vec<Shape>, TooDeep> {
-        let body_end = span::expr(&arm.body);
+        let body_end = self.span_of(&arm.body);
         self.push_scope(ScopeKind::Bindings, (body_end.1, body_end.1));
         let (pat, guard) = match &arm.pat {
             syn::Pat::Guard(g) => (&*g.pat, Some(&*g.guard)),
@@ -302,7 +307,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         // The condition (and a `while let` scrutinee) ends with each iteration.
         self.push_scope(ScopeKind::Temporaries, body_end);
         self.push_scope(ScopeKind::Bindings, body_end);
-        self.lower_condition(&w.cond, base, exit, span::expr(&w.cond))?;
+        self.lower_condition(&w.cond, base, exit, self.span_of(&w.cond))?;
         self.lower_loop_body(w.label.as_ref(), &w.body, head, exit, base)?;
         self.pop_scope();
         self.pop_scope();
@@ -315,7 +320,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     pub(super) fn lower_for(&mut self, f: &'ast syn::ExprForLoop) -> Result<Operand, TooDeep> {
         // The iterator expression's temporaries live through the whole loop.
         let op = self.lower_expr(&f.expr, Ctx::PLAIN)?;
-        let iter_span = span::expr(&f.expr);
+        let iter_span = self.span_of(&f.expr);
         let shapes = self.consume(op);
         // Each item goes to the loop's pattern; an iterator over a collection keeps
         // the items not yet taken, a lazy one (`.map(|m| m.lock().unwrap())`) none.

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use crate::dataflow::{ByteRange, DropKind, Event};
 use crate::diagnostic::YieldKind;
 use crate::hazard::{self, Layer, Member, NextUse, Shape};
-use crate::span::{self, range};
+use crate::span::range;
 
 use super::scope::wrap_all;
 use super::{
@@ -33,7 +33,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     pub(super) fn depth_guard(&self, expr: &syn::Expr) -> Result<(), TooDeep> {
         if self.depth + 1 > MAX_DEPTH {
             return Err(TooDeep {
-                at: span::expr(expr).0,
+                at: self.span_of(expr).0,
             });
         }
         Ok(())
@@ -41,7 +41,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
 
     fn lower_expr_inner(&mut self, expr: &'ast syn::Expr, ctx: Ctx) -> Result<Operand, TooDeep> {
         use syn::Expr as E;
-        let span = span::expr(expr);
+        let span = self.span_of(expr);
         Ok(match expr {
             E::Path(p) => self.lower_path(p, span),
             E::Lit(_) | E::Infer(_) => Operand::None,
@@ -422,7 +422,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     /// An expression that is a temporary scope of its own (a lazy operand, a
     /// condition), its value used.
     pub(super) fn lower_in_temp_scope(&mut self, e: &'ast syn::Expr) -> Result<(), TooDeep> {
-        let r = span::expr(e);
+        let r = self.span_of(e);
         self.push_scope(super::ScopeKind::Temporaries, (r.1, r.1));
         let op = self.lower_expr(e, Ctx::PLAIN)?;
         self.consume(op);
@@ -437,7 +437,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let place = strip_parens(place);
         if let syn::Expr::Field(f) = place {
             if let Some(l) = self.path_local(&f.base) {
-                self.assign_field(l, member_of(&f.member), span::expr(place), shapes);
+                self.assign_field(l, member_of(&f.member), self.span_of(place), shapes);
                 return Ok(());
             }
         }
@@ -445,7 +445,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             if let Some(v) = self.locals[l].value {
                 self.emit(Event::Drop {
                     value: v,
-                    at: span::expr(place),
+                    at: self.span_of(place),
                     kind: DropKind::ScopeEnd,
                 });
             }

@@ -15,7 +15,7 @@ use crate::dataflow::ByteRange;
 use crate::diagnostic::YieldKind;
 use crate::hazard::Layer;
 use crate::resolve::macros::{walk_tokens, TokenItem};
-use crate::span::{self, range};
+use crate::span::range;
 
 use super::scope::wrap_all;
 use super::{dedup, value, Ctx, Lowerer, Operand, ScopeKind, TooDeep};
@@ -86,7 +86,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         for (i, arg) in args.iter().enumerate() {
             let scoped = condition_first && i == 0;
             if scoped {
-                let r = span::expr(arg);
+                let r = self.span_of(arg);
                 self.push_scope(ScopeKind::Temporaries, (r.1, r.1));
             }
             let op = self.lower_expr(arg_ref(arg), Ctx::PLAIN)?;

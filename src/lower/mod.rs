@@ -53,6 +53,8 @@ pub struct Arenas {
     exprs: Arena<Vec<syn::Expr>>,
     stmts: Arena<Vec<syn::Stmt>>,
     macros: Arena<async_macros::AsyncMacro>,
+    /// The spans of the file's expressions, shared by every body lowered.
+    spans: span::Cache,
 }
 pub use pattern::collect_bindings;
 
@@ -356,6 +358,11 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         self
     }
 
+    /// The byte range of an expression (`span::expr`, remembering long spines).
+    fn span_of(&self, e: &syn::Expr) -> ByteRange {
+        self.arena.spans.expr(e)
+    }
+
     fn index(&self) -> &'a FileIndex<'ast> {
         self.sketch.index
     }
@@ -371,7 +378,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let end = match body {
             BodyRef::Block(b) => range(b.brace_token.span.close()),
             BodyRef::Expr(e) => {
-                let r = span::expr(e);
+                let r = self.span_of(e);
                 (r.1, r.1)
             }
         };

@@ -56,7 +56,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             syn::Stmt::Local(local) => self.lower_let(local, pos)?,
             syn::Stmt::Item(_) => {}
             syn::Stmt::Expr(e, _) => {
-                let r = span::expr(e);
+                let r = self.span_of(e);
                 self.push_scope(ScopeKind::Temporaries, (r.1, r.1));
                 let op = self.lower_expr(e, Ctx::PLAIN)?;
                 self.discard(op);
@@ -107,7 +107,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         if scoped {
             self.pop_scope();
         }
-        Ok(value(shapes, span::expr(e)))
+        Ok(value(shapes, self.span_of(e)))
     }
 
     /// An expression statement's value is dropped at the end of the statement.
@@ -161,7 +161,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let (op, callable) = match strip_parens(&init.expr) {
             syn::Expr::Closure(c) => {
                 self.depth_guard(&init.expr)?;
-                let (op, callable) = self.lower_closure(c, span::expr(strip_parens(&init.expr)));
+                let (op, callable) = self.lower_closure(c, self.span_of(strip_parens(&init.expr)));
                 (op, Some(callable))
             }
             _ => (self.lower_expr(&init.expr, ctx)?, None),
@@ -174,16 +174,16 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             self.cur = failed;
             // The statement's temporaries end before the else block runs.
             let depth = self.scopes.len() - 1;
-            self.emit_exit_drops(depth, span::expr(&init.expr));
+            self.emit_exit_drops(depth, self.span_of(&init.expr));
             let op = self.lower_expr(diverge, Ctx::PLAIN)?;
             self.discard(op);
-            self.emit_exit_drops(depth, span::expr(diverge));
+            self.emit_exit_drops(depth, self.span_of(diverge));
             self.goto(self.exit);
             self.cur = matched;
         }
         let op = match (op, ty) {
             (Operand::None, Some(ty)) => {
-                value(self.sketch.shapes_of_type(ty), span::expr(&init.expr))
+                value(self.sketch.shapes_of_type(ty), self.span_of(&init.expr))
             }
             (op, _) => op,
         };

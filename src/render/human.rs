@@ -19,7 +19,7 @@ use codespan_reporting::term::termcolor::WriteColor;
 use codespan_reporting::term::{self, Chars, Config, Styles};
 
 use super::{color_writer, palette};
-use crate::diagnostic::{Diagnostic, Edit, Level, Problem, Span, Suggestion};
+use crate::diagnostic::{Diagnostic, Edit, LabelKind, Level, Problem, Span, Suggestion};
 use crate::input::source::Sources;
 
 /// The most lines of a suggestion's diff shown; rustc also elides long ones.
@@ -27,6 +27,12 @@ const MAX_SUGGESTION_LINES: usize = 12;
 /// Above this many old × new lines, a suggestion's diff is not searched for common
 /// lines (the table would be large); it is shown as removed-then-added.
 const MAX_DIFF_CELLS: usize = 250_000;
+/// The most yield points labelled on one line of the snippet, and in all: codespan
+/// draws every label of a line under it with a bar for each other, so output grew
+/// with the square of the awaits on a line; the rest are summarised (every format
+/// but this one lists them all).
+const MAX_YIELD_LABELS_PER_LINE: usize = 3;
+const MAX_YIELD_LABELS: usize = 16;
 /// Tabs are drawn as this many spaces, as codespan does in the snippet.
 const TAB_WIDTH: usize = 4;
 
@@ -155,10 +161,11 @@ fn render_one(
         return render_without_snippet(d, color, out);
     };
 
-    let labels = snippet_labels(d, primary_id, snippets);
+    let (labels, unlabelled) = snippet_labels(d, primary_id, snippets);
     let width = gutter_width(&labels, snippets);
 
     let mut notes: Vec<String> = Vec::new();
+    notes.extend(unlabelled.map(|n| child("note", &n, color)));
     notes.extend(d.notes.iter().map(|n| child("note", n, color)));
     notes.extend(d.help.iter().map(|h| child("help", h, color)));
     let mut blocks = Vec::new();
@@ -208,22 +215,96 @@ fn render_one(
     w.flush()
 }
 
-/// The held value (primary) and every label codespan can draw.
+/// The held value (primary) and every label codespan can draw, but for yield points
+/// past the first few of a line or of the finding (`MAX_YIELD_LABELS*`): those are
+/// counted in the last label of their line ("and 2,997 more awaits on this line"),
+/// or, on lines with no label left, in the note returned.
 fn snippet_labels(
     d: &Diagnostic,
     primary_id: usize,
     snippets: &mut SnippetFiles<'_>,
-) -> Vec<CsLabel<usize>> {
+) -> (Vec<CsLabel<usize>>, Option<String>) {
     let primary = label_range(snippets.text(primary_id), &d.primary);
     let mut labels = vec![CsLabel::primary(primary_id, primary).with_message(&d.primary_label)];
+    let mut per_line: HashMap<(Arc<Path>, usize), LineLabels> = HashMap::new();
+    let mut shown = 0;
+    let mut left_out = Vec::new();
     for label in &d.labels {
         // A label in a file whose text is missing cannot be drawn; the rest still can.
-        if let Some(id) = snippets.id(&label.span.file) {
-            let range = label_range(snippets.text(id), &label.span);
-            labels.push(CsLabel::secondary(id, range).with_message(&label.message));
+        let Some(id) = snippets.id(&label.span.file) else {
+            continue;
+        };
+        let range = label_range(snippets.text(id), &label.span);
+        if label.kind == LabelKind::YieldPoint {
+            let line = per_line
+                .entry((label.span.file.clone(), label.span.line))
+                .or_default();
+            if line.1 >= MAX_YIELD_LABELS_PER_LINE || shown >= MAX_YIELD_LABELS {
+                match line.0 {
+                    Some(_) => line.2 += 1,
+                    None => left_out.push(label),
+                }
+                continue;
+            }
+            shown += 1;
+            line.0 = Some(labels.len());
+            line.1 += 1;
+        }
+        labels.push(CsLabel::secondary(id, range).with_message(&label.message));
+    }
+    for &(last, _, more) in per_line.values() {
+        if let (Some(at), 1..) = (last, more) {
+            let noun = yield_noun(&labels[at].message, more);
+            let message = format!(
+                "{}, and {} more {noun} on this line",
+                labels[at].message,
+                thousands(more)
+            );
+            labels[at].message = message;
         }
     }
-    labels
+    let note = (!left_out.is_empty()).then(|| {
+        let first = left_out.iter().map(|l| l.span.line).min().unwrap_or(0);
+        let last = left_out.iter().map(|l| l.span.line).max().unwrap_or(0);
+        let lines = if first == last {
+            format!("on line {}", thousands(first))
+        } else {
+            format!("on lines {} to {}", thousands(first), thousands(last))
+        };
+        let noun = yield_noun(&left_out[0].message, left_out.len());
+        format!(
+            "also held across {} more {noun} {lines}, not labelled here (`--format json` lists every one)",
+            thousands(left_out.len())
+        )
+    });
+    (labels, note)
+}
+
+/// The yield points of one line of the snippet: the last label drawn on it, how many
+/// were, and how many more it stands for.
+type LineLabels = (Option<usize>, usize, usize);
+
+/// "awaits" or "yield points", after the words of a yield point's label.
+fn yield_noun(message: &str, n: usize) -> &'static str {
+    match (message.starts_with("await"), n) {
+        (true, 1) => "await",
+        (true, _) => "awaits",
+        (false, 1) => "yield point",
+        (false, _) => "yield points",
+    }
+}
+
+/// `n` with its thousands separated by commas (2,997).
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The width of the line-number gutter: codespan pads to the widest line number among

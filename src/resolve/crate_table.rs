@@ -468,6 +468,7 @@ impl CrateTable {
                 text: None,
                 mods: Vec::new(),
                 summary: OnceLock::new(),
+                too_deep: OnceLock::new(),
             });
             lazy.add_names_of(i, declared);
         }
@@ -796,6 +797,28 @@ impl CrateTable {
         self.invalid_types = invalid_types;
         self.hazard_methods = hazard_methods;
         self
+    }
+
+    /// The files a question concerned that were too deep to summarise: the bound
+    /// each passed, and the 1-based line and column where.
+    pub fn too_deep(
+        &self,
+    ) -> Vec<(
+        Arc<Path>,
+        crate::prefilter::nesting::TooDeep,
+        (usize, usize),
+    )> {
+        match &self.answers {
+            Answers::Merged(_) => Vec::new(),
+            Answers::Lazy(l) => l
+                .files
+                .iter()
+                .filter_map(|f| {
+                    let (deep, at) = f.too_deep.get()?;
+                    Some((f.path.clone(), *deep, *at))
+                })
+                .collect(),
+        }
     }
 
     /// Files summarised so far and the time it took (summed over threads).

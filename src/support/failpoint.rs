@@ -9,7 +9,10 @@
 //!   so that a test can make it vanish or change between discovery and reading;
 //! - `fail-write=NAME`: `--fix` fails to write the file's fixed text;
 //! - `kill-before-rename=NAME`: the process aborts after `--fix` wrote the fixed text
-//!   to its temporary file, before the rename.
+//!   to its temporary file, before the rename;
+//! - `touch-before-rename=NAME`: after `--fix` wrote the fixed text to its temporary
+//!   file, the original's modification time moves (its content stays), as a save of
+//!   the same text would do.
 //!
 //! Outside `--fix`, yieldsafe never changes a file here. Unset, it costs one look-up per run.
 
@@ -47,6 +50,18 @@ pub(crate) fn fail_write_point(path: &Path) -> bool {
 pub(crate) fn kill_before_rename_point(path: &Path) {
     if active("kill-before-rename", path) {
         std::process::abort();
+    }
+}
+
+/// The `touch-before-rename` failpoint.
+pub(crate) fn touch_before_rename_point(path: &Path) {
+    if active("touch-before-rename", path) {
+        let later = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .map(|t| t + Duration::from_secs(2));
+        if let (Ok(file), Ok(later)) = (std::fs::File::options().append(true).open(path), later) {
+            let _ = file.set_modified(later);
+        }
     }
 }
 

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::{live, FileSummary};
+use crate::input::source::SourceFile;
+use crate::prefilter::nesting::TooDeep;
 use crate::prefilter::scan::ModDecl;
 use crate::resolve::cfg::BuildCfg;
 
@@ -47,6 +49,9 @@ pub(super) struct LazyFile {
     /// Its out-of-line module declarations, for rebuilding the tree.
     pub(super) mods: Vec<ModDecl>,
     pub(super) summary: OnceLock<Option<FileSummary>>,
+    /// Set when the file's text is too deep to parse safely (not summarised): what
+    /// bound it passed, and the 1-based line and column where.
+    pub(super) too_deep: OnceLock<(TooDeep, (usize, usize))>,
 }
 
 impl Lazy {
@@ -93,11 +98,21 @@ impl Lazy {
         file.summary
             .get_or_init(|| {
                 let start = std::time::Instant::now();
+                let summarize = |text: &str| {
+                    // Parsing recurses per level: a file too deep is left out, and the
+                    // run says so (`CrateTable::too_deep`).
+                    if let Some(deep) = crate::prefilter::nesting::too_deep(text) {
+                        let source = SourceFile::new(file.path.clone(), Arc::from(text));
+                        let _ = file.too_deep.set((deep, source.line_column(deep.at)));
+                        return None;
+                    }
+                    (self.summarize)(text, &self.cfg)
+                };
                 let summary = match &file.text {
-                    Some(text) => (self.summarize)(text, &self.cfg),
+                    Some(text) => summarize(text),
                     None => crate::input::fs::read_regular_text(&file.path)
                         .ok()
-                        .and_then(|text| (self.summarize)(&text, &self.cfg)),
+                        .and_then(|text| summarize(&text)),
                 };
                 self.nanos
                     .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
