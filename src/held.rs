@@ -100,8 +100,11 @@ pub enum FixKind {
     /// Compute the owned value a temporary is used for in a `let` before the
     /// statement: `let n = m.lock().unwrap().len();`.
     HoistTemporary,
-    /// Bind the owned value of a `match` / `if let` / `while let` head first.
+    /// Bind the owned value of a `match` / `if let` / `for` head first.
     BindScrutinee,
+    /// Await first, into a `let`, when the await is later in the temporary's own
+    /// statement (`m.lock().unwrap().push(f().await)`): reorders evaluation.
+    AwaitFirst,
 }
 
 /// How far a fix can be trusted, as ruff says it (rustc's applicabilities).

@@ -372,6 +372,7 @@ fn fix_kind(message: &str) -> String {
         ("compute the value", "hoist temporary"),
         ("bind the head", "bind scrutinee"),
         ("await first", "await first"),
+        ("bind the head", "bind scrutinee"),
     ];
     KINDS
         .iter()

@@ -17,10 +17,14 @@ use crate::hazard::owned;
 use crate::held::{FixKind, FixPlan, FixSafety, HeldValue, Origin};
 use crate::lower::{collect_bindings, LoweredBody};
 
+mod temporary;
+
 /// Work out the fixes of `held` (and whether it guards a critical section).
 pub(super) fn plan(held: &mut HeldValue, body: &LoweredBody<'_>, text: &str) {
-    if held.value.origin == Origin::Binding {
-        binding(held, body, text);
+    match held.value.origin {
+        Origin::Binding => binding(held, body, text),
+        Origin::Temporary { .. } => held.fixes = temporary::plan(held, body, text),
+        _ => {}
     }
 }
 

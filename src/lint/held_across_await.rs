@@ -240,6 +240,9 @@ fn fix_message(fix: &FixPlan, name: &str) -> String {
         FixKind::HoistTemporary => {
             "compute the value in a `let` before the statement, so the temporary ends before the await".to_string()
         }
+        FixKind::AwaitFirst => {
+            "await first, into a `let` before the statement, so the temporary is created after the await".to_string()
+        }
         FixKind::BindScrutinee => {
             "bind the head's owned value in a `let` first, so the temporary ends before the body".to_string()
         }
