@@ -214,8 +214,17 @@ fn block_edit(
                     .collect();
                 if !needed.is_empty() {
                     let name = &needed[0];
+                    // What the block keeps to itself dies at its end: a hoisted value
+                    // must not borrow from it (nor from the guard).
+                    let inner: HashSet<String> = bound_here
+                        .iter()
+                        .filter(|n| !hoisted.iter().any(|(h, _, _)| h == *n))
+                        .chain(tracked.iter())
+                        .cloned()
+                        .collect();
                     let ok = needed.len() == 1
                         && !tracked.contains(name)
+                        && l.init.as_ref().is_some_and(|i| owned(&i.expr, &inner))
                         && !seen.contains(name)
                         && !bound_here.contains(name)
                         && !l
@@ -472,7 +481,31 @@ struct BorrowSinks {
 
 impl BorrowSinks {
     fn borrows(&self, e: &syn::Expr) -> bool {
-        expr_mentions(e, &self.tracked) && !owned(e, &self.tracked)
+        match e {
+            // A closure borrows what its body mentions from outside.
+            syn::Expr::Closure(c) => {
+                let own = closure_params(c);
+                names_in_expr(&c.body)
+                    .iter()
+                    .any(|n| self.tracked.contains(n) && !own.contains(n))
+            }
+            _ => expr_mentions(e, &self.tracked) && !owned(e, &self.tracked),
+        }
+    }
+
+    /// The parameters of the closures among `args`: they may be given the items of
+    /// a borrowed receiver or argument.
+    fn add_closure_params(
+        &mut self,
+        args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
+    ) {
+        for a in args {
+            if let syn::Expr::Closure(c) = a {
+                for p in &c.inputs {
+                    self.add_pattern(p);
+                }
+            }
+        }
     }
 
     fn add_pattern(&mut self, pat: &syn::Pat) {
@@ -527,15 +560,10 @@ impl<'ast> Visit<'ast> for BorrowSinks {
         syn::visit::visit_expr_match(self, m);
     }
 
-    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
-        // A closure's parameters may be items of a borrowed iterator it is given to.
-        for p in &c.inputs {
-            self.add_pattern(p);
-        }
-        syn::visit::visit_expr_closure(self, c);
-    }
-
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if self.borrows(&m.receiver) || m.args.iter().any(|a| self.borrows(a)) {
+            self.add_closure_params(&m.args);
+        }
         if m.args.iter().any(|a| self.borrows(a)) {
             self.add_base(&m.receiver);
         }
@@ -544,6 +572,7 @@ impl<'ast> Visit<'ast> for BorrowSinks {
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if c.args.iter().any(|a| self.borrows(a)) {
+            self.add_closure_params(&c.args);
             for a in &c.args {
                 if let syn::Expr::Reference(r) = a {
                     if r.mutability.is_some() {
@@ -576,6 +605,14 @@ fn base_local(e: &syn::Expr) -> Option<String> {
         syn::Expr::MethodCall(m) => base_local(&m.receiver),
         _ => None,
     }
+}
+
+fn closure_params(c: &syn::ExprClosure) -> HashSet<String> {
+    let mut idents = Vec::new();
+    for p in &c.inputs {
+        collect_bindings(p, &mut idents);
+    }
+    idents.iter().map(|i| i.ident.to_string()).collect()
 }
 
 fn pattern_has_ref(p: &syn::Pat) -> bool {

@@ -131,9 +131,9 @@ fn owned_use<'a>(
             return None;
         }
         cur -= 1;
-        if let syn::Expr::MethodCall(m) = parent {
+        if let syn::Expr::MethodCall(_) = parent {
             // Ownership of the result, by the table, as if the receiver were a guard.
-            let stand_in = with_receiver_as_temp(m);
+            let stand_in = with_temp_as_stand_in(parent, temp);
             if owned(&stand_in, &guard) {
                 let range = crate::span::expr(parent);
                 if range.1 > yield_at.0 || !movable(chain, parent) {
@@ -149,12 +149,22 @@ fn owned_use<'a>(
 /// The name the guard stands under when asking `owned` about a method's result.
 const TEMP: &str = "__yieldsafe_temporary";
 
-/// `recv.m(args)` with its receiver chain's root replaced by the stand-in name, so
-/// that `owned` judges the method, not the receiver's syntax.
-fn with_receiver_as_temp(m: &syn::ExprMethodCall) -> syn::Expr {
-    let mut m = m.clone();
-    m.receiver = Box::new(syn::parse_quote!(__yieldsafe_temporary));
-    syn::Expr::MethodCall(m)
+/// `e` with the temporary replaced by the stand-in name, so that `owned` judges the
+/// chain after it (`TEMP.timeout.unwrap()` copies a field out), not its syntax.
+fn with_temp_as_stand_in(e: &syn::Expr, temp: ByteRange) -> syn::Expr {
+    struct Replace(ByteRange);
+    impl syn::visit_mut::VisitMut for Replace {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            if crate::span::expr(e) == self.0 {
+                *e = syn::parse_quote!(__yieldsafe_temporary);
+            } else if contains(crate::span::expr(e), self.0) {
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+        }
+    }
+    let mut e = e.clone();
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut Replace(temp), &mut e);
+    e
 }
 
 /// Whether `e` (an expression of `chain`) can be evaluated in a `let` before its
@@ -267,14 +277,29 @@ fn fresh_name(e: &syn::Expr, taken: &HashSet<String>) -> String {
         "expect",
         "take",
     ];
-    let base = match e {
-        syn::Expr::MethodCall(m) => m.method.to_string(),
-        _ => "value".to_owned(),
-    };
-    let base = if VAGUE.contains(&base.as_str()) || base.starts_with("r#") {
-        "value".to_owned()
-    } else {
-        base
+    // The last name of the chain that says what the value is: `timeout` of
+    // `locked().timeout.unwrap()`, `len` of `lock().unwrap().len()`.
+    let mut at = e;
+    let base = loop {
+        let name = match at {
+            syn::Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                at = &m.receiver;
+                name
+            }
+            syn::Expr::Field(f) => {
+                let name = match &f.member {
+                    syn::Member::Named(n) => n.to_string(),
+                    syn::Member::Unnamed(_) => String::new(),
+                };
+                at = &f.base;
+                name
+            }
+            _ => break "value".to_owned(),
+        };
+        if !name.is_empty() && !VAGUE.contains(&name.as_str()) && !name.starts_with("r#") {
+            break name;
+        }
     };
     if !taken.contains(&base) {
         return base;
