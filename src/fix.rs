@@ -86,26 +86,32 @@ pub fn plan(diagnostics: &[Diagnostic], sources: &Sources) -> FixOutcome {
 }
 
 /// As `plan`, for the suggestions `set` takes. A diagnostic's suggestions are
-/// alternatives, best first: at most one of them is applied, the first that `set`
-/// takes and that overlaps no edit already taken; one the same as an earlier
-/// diagnostic's (a value reported by two lints) is applied once.
+/// alternatives, best first: the first that `set` takes is applied, unless it
+/// overlaps an edit already taken (then the finding is left for the next run); one
+/// the same as an earlier diagnostic's (a value reported by two lints) is applied once.
 pub fn plan_set(diagnostics: &[Diagnostic], sources: &Sources, set: FixSet) -> FixOutcome {
     let mut edits: BTreeMap<Arc<Path>, (Vec<&Edit>, usize)> = BTreeMap::new();
     let mut taken: Vec<&[Edit]> = Vec::new();
     for d in diagnostics {
-        let chosen = d.suggestions.iter().find(|s| {
-            set.takes(s.applicability)
-                && !s.edits.is_empty()
-                && s.edits.iter().all(|e| {
-                    sources.get(&e.span.file).is_some()
-                        && edits
-                            .get(&e.span.file)
-                            .is_none_or(|(taken, _)| taken.iter().all(|t| !overlaps(t, e)))
-                })
-        });
-        let Some(s) = chosen else {
+        // The best suggestion the set takes; when it overlaps an edit already taken,
+        // the finding waits for the next run (an alternative chosen instead could
+        // clash with what that edit did: `drop(b)` after a block that ended `b`).
+        let Some(s) = d
+            .suggestions
+            .iter()
+            .find(|s| set.takes(s.applicability) && !s.edits.is_empty())
+        else {
             continue;
         };
+        let fits = s.edits.iter().all(|e| {
+            sources.get(&e.span.file).is_some()
+                && edits
+                    .get(&e.span.file)
+                    .is_none_or(|(taken, _)| taken.iter().all(|t| !overlaps(t, e)))
+        });
+        if !fits {
+            continue;
+        }
         if taken.contains(&s.edits.as_slice()) {
             continue;
         }

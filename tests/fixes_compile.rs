@@ -275,6 +275,16 @@ fn every_fix_compiles_and_the_safe_ones_satisfy_the_compiler() {
                         "{name} [{way:?}]: the fixed text does not compile:\n{e}"
                     ));
                 }
+                if way == Way::Unsafe && after.errors.is_empty() {
+                    // `--fix --unsafe-fixes` twice: the second run has nothing to do.
+                    let (again, again_sources) = check(&fx.path, &text, edition);
+                    let second = fix::plan_set(&again, &again_sources, FixSet::WithMaybeIncorrect);
+                    if !second.files.is_empty() {
+                        failures.push(format!(
+                            "{name}: a second --fix --unsafe-fixes would change the file again"
+                        ));
+                    }
+                }
                 if way != Way::Safe || !after.errors.is_empty() {
                     continue;
                 }

@@ -59,7 +59,16 @@ fn binding(held: &mut HeldValue, body: &LoweredBody<'_>, text: &str) {
     let Some(last) = last_use else {
         // Never read: the guard is there for its scope, a critical section.
         held.critical_section = true;
-        if let Some(edits) = block_edit(text, stmts, decl, at_yield - 1, &tracked) {
+        let hazards = hazard_names(body);
+        if let Some(edits) = block_edit(
+            text,
+            stmts,
+            decl,
+            at_yield - 1,
+            at_yield,
+            &tracked,
+            &hazards,
+        ) {
             held.fixes.push(FixPlan {
                 kind: FixKind::EndCriticalSection,
                 safety: FixSafety::Unsafe,
@@ -72,7 +81,8 @@ fn binding(held: &mut HeldValue, body: &LoweredBody<'_>, text: &str) {
     if last >= at_yield {
         return;
     }
-    if let Some(b) = block_edit(text, stmts, decl, last, &tracked) {
+    let hazards = hazard_names(body);
+    if let Some(b) = block_edit(text, stmts, decl, last, at_yield, &tracked, &hazards) {
         held.fixes.push(FixPlan {
             kind: FixKind::BlockScope,
             safety: FixSafety::Safe,
@@ -90,6 +100,16 @@ fn binding(held: &mut HeldValue, body: &LoweredBody<'_>, text: &str) {
             ),
         });
     }
+}
+
+/// The names of the body's bindings that carry a hazard (guards and what holds
+/// them): never declared before a block, which would keep them alive past it.
+fn hazard_names(body: &LoweredBody<'_>) -> HashSet<String> {
+    body.values
+        .iter()
+        .filter(|v| matches!(v.origin, Origin::Binding) && v.shapes.iter().any(|s| s.is_held()))
+        .filter_map(|v| v.name.clone())
+        .collect()
 }
 
 /// `drop(name);` at the start of statement `at` of the guard's block, when no `let`
@@ -178,32 +198,72 @@ struct BlockEdit {
     edit: ((usize, usize), String),
 }
 
-/// Wrap `stmts[from..=to]` in a block. `None` when the block would hide something
-/// the code after it needs and cannot be declared before it: an item, a macro that
-/// may bind names, a binding that is not a plain name, or one made from `tracked`.
+/// Wrap `stmts[from..]` in a block that ends at `to` or later, before `limit`: a
+/// binding made there that later code needs is declared before the block when it is
+/// a plain name with an owned value; otherwise (a guard among them, a borrow of what
+/// the block keeps) the block grows through that binding's last use. `None` when it
+/// cannot end before `limit`, or would hide an item.
 fn block_edit(
+    text: &str,
+    stmts: &[syn::Stmt],
+    from: usize,
+    mut to: usize,
+    limit: usize,
+    tracked: &HashSet<String>,
+    hazards: &HashSet<String>,
+) -> Option<BlockEdit> {
+    loop {
+        match hoists(text, stmts, from, to, tracked, hazards) {
+            Ok(hoisted) => return build_block(text, stmts, from, to, &hoisted),
+            Err(Some(names)) => {
+                let last = (to + 1..stmts.len())
+                    .filter(|&i| names_in(&stmts[i]).iter().any(|n| names.contains(n)))
+                    .max()?;
+                if last >= limit {
+                    return None;
+                }
+                to = last;
+            }
+            Err(None) => return None,
+        }
+    }
+}
+
+/// A binding declared before the block: (name, the `let .. =` head to become
+/// `name =`, the declaration).
+type Hoist = (String, (usize, usize), String);
+
+/// The declarations before a block of `stmts[from..=to]`; `Err(Some(names))` when
+/// those bindings cannot be declared before it (the block must grow through their
+/// uses), `Err(None)` when no block can be made.
+fn hoists(
     text: &str,
     stmts: &[syn::Stmt],
     from: usize,
     to: usize,
     tracked: &HashSet<String>,
-) -> Option<BlockEdit> {
+    hazards: &HashSet<String>,
+) -> Result<Vec<Hoist>, Option<Vec<String>>> {
     let region = &stmts[from..=to];
     let after: HashSet<String> = stmts[to + 1..].iter().flat_map(names_in).collect();
-    let mut hoisted: Vec<(String, (usize, usize), String)> = Vec::new();
+    let mut hoisted: Vec<Hoist> = Vec::new();
     let mut bound_here: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     for stmt in region {
         match stmt {
-            syn::Stmt::Item(_) => return None,
-            syn::Stmt::Macro(m)
-                if !binding_free(&m.mac) && names_in(stmt).iter().any(|n| after.contains(n)) =>
-            {
-                return None;
+            syn::Stmt::Item(_) => return Err(None),
+            syn::Stmt::Macro(m) if !binding_free(&m.mac) => {
+                let used: Vec<String> = names_in(stmt)
+                    .into_iter()
+                    .filter(|n| after.contains(n))
+                    .collect();
+                if !used.is_empty() {
+                    return Err(Some(used));
+                }
             }
             syn::Stmt::Local(l) => {
                 if !l.attrs.is_empty() {
-                    return None;
+                    return Err(None);
                 }
                 let mut idents = Vec::new();
                 collect_bindings(&l.pat, &mut idents);
@@ -224,6 +284,7 @@ fn block_edit(
                         .collect();
                     let ok = needed.len() == 1
                         && !tracked.contains(name)
+                        && !hazards.contains(name)
                         && l.init.as_ref().is_some_and(|i| owned(&i.expr, &inner))
                         && !seen.contains(name)
                         && !bound_here.contains(name)
@@ -231,7 +292,10 @@ fn block_edit(
                             .init
                             .as_ref()
                             .is_some_and(|i| names_in_expr(&i.expr).contains(name));
-                    hoisted.push(hoist(text, l, name).filter(|_| ok)?);
+                    match hoist(text, l, name).filter(|_| ok) {
+                        Some(h) => hoisted.push(h),
+                        None => return Err(Some(needed)),
+                    }
                 }
                 bound_here.extend(idents.iter().map(|p| p.ident.to_string()));
             }
@@ -239,17 +303,29 @@ fn block_edit(
         }
         seen.extend(names_in(stmt));
     }
+    Ok(hoisted)
+}
+
+/// The edit: the declarations, then `{`, the statements indented, `}`.
+fn build_block(
+    text: &str,
+    stmts: &[syn::Stmt],
+    from: usize,
+    to: usize,
+    hoisted: &[Hoist],
+) -> Option<BlockEdit> {
+    let region = &stmts[from..=to];
     let start = crate::span::stmt(&region[0]).0;
     let end = crate::span::stmt(&region[region.len() - 1]).1;
     let indent = indent_at(text, start)?;
     let unit = if indent.contains('\t') { "\t" } else { "    " };
     // The inner text, each hoisted `let` turned into an assignment.
-    let inner = rewrite_hoisted(text.get(start..end)?, start, &hoisted);
+    let inner = rewrite_hoisted(text.get(start..end)?, start, hoisted);
     // A tail without `;` would keep its temporaries past the guard (before 2024).
     let semi = matches!(region[region.len() - 1], syn::Stmt::Expr(_, None));
     let reindent = !region.iter().any(has_multiline_literal);
     let mut out = String::new();
-    for (_, _, decl) in &hoisted {
+    for (_, _, decl) in hoisted {
         out.push_str(decl);
         out.push('\n');
         out.push_str(indent);
