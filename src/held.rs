@@ -77,6 +77,8 @@ pub struct HeldValue {
     /// A binding never read after its `let`: it guards a critical section, which no
     /// fix may shorten silently.
     pub critical_section: bool,
+    /// For a temporary: where it sits, so that the help names the way out.
+    pub temp_context: Option<TempContext>,
     /// The `async fn` whose own body holds the value (not a nested async block).
     pub owner: Option<FnOwner>,
     /// Nothing holds the value at its yields: it was moved out before them, but
@@ -86,6 +88,19 @@ pub struct HeldValue {
     /// The path of the fn the value is in, within its file (`store::Cache::refresh`),
     /// also for a value of an async block or closure inside it.
     pub item: String,
+}
+
+/// Where a temporary held across a yield sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TempContext {
+    /// The awaited future is made from it (`db.borrow_mut().query().await`).
+    AwaitedFuture,
+    /// Its statement awaits after creating it (`settle(m.lock().unwrap().len()).await`).
+    SameStatement,
+    /// In a `match` / `if let` / `while let` / `for` head, held through the body.
+    Head,
+    /// Borrowed by a `let` (`let r = &m.lock().unwrap();`): extended to the block's end.
+    Extended,
 }
 
 /// What a fix does, in Rust's words; the lint turns it into a message.

@@ -23,7 +23,11 @@ mod temporary;
 pub(super) fn plan(held: &mut HeldValue, body: &LoweredBody<'_>, text: &str) {
     match held.value.origin {
         Origin::Binding => binding(held, body, text),
-        Origin::Temporary { .. } => held.fixes = temporary::plan(held, body, text),
+        Origin::Temporary { .. } => {
+            let (fixes, context) = temporary::plan(held, body, text);
+            held.fixes = fixes;
+            held.temp_context = context;
+        }
         _ => {}
     }
 }

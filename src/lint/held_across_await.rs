@@ -11,7 +11,7 @@ use crate::diagnostic::{
     Applicability, Diagnostic, Edit, Label, LabelKind, Level, Suggestion, YieldKind, YieldPoint,
 };
 use crate::hazard::{HazardClass, Shape};
-use crate::held::{BodyKind, FixKind, FixPlan, FixSafety, HeldValue, Origin};
+use crate::held::{BodyKind, FixKind, FixPlan, FixSafety, HeldValue, Origin, TempContext};
 use crate::input::source::SourceFile;
 
 /// Which lint reports a held value of each hazard class. `HazardClass::NotSend` has
@@ -270,20 +270,35 @@ fn help_text(held: &HeldValue, who: &str, instead: &str) -> String {
         Origin::Parameter => format!(
             "{who} is a parameter, held for the whole body: take what it guards (or the lock) as the parameter instead, or call `drop({name})` before the first await; {instead}"
         ),
-        Origin::Temporary { .. } if await_inside => format!(
-            "the await is inside the expression that holds the temporary: await first into a `let` (`let v = f().await;`), then use the value in the expression; {instead}"
-        ),
-        Origin::Temporary { scrutinee: true } => format!(
-            "a `match`/`if let`/`while let`/`for` head keeps its temporaries alive through the whole body: bind what you need to a local with `let` first, so the temporary ends before the await; {instead}"
-        ),
-        Origin::Temporary { scrutinee: false } => format!(
-            "the temporary lives until the end of the enclosing statement (or, borrowed by a `let`, of the block): compute what you need from it in a separate `let` statement before the await; {instead}"
-        ),
+        Origin::Temporary { .. } => temp_help(held.temp_context, await_inside, instead),
         Origin::MacroOutput => format!(
             "bind the output in the branch's pattern (`g = ..`) and end it with `drop(g)` before the handler awaits, or make the future return only what the handler needs; {instead}"
         ),
         Origin::Capture => format!(
             "acquire it inside the async body where it is needed, or end it before the async body is created; {instead}"
+        ),
+    }
+}
+
+/// The help for a temporary, in the words of where it sits.
+fn temp_help(context: Option<TempContext>, await_inside: bool, instead: &str) -> String {
+    if await_inside {
+        return format!(
+            "the await is inside the expression that holds the temporary: await first into a `let` (`let v = f().await;`), then use the value in the expression; {instead}"
+        );
+    }
+    match context {
+        Some(TempContext::AwaitedFuture) => format!(
+            "the awaited future is made from the temporary and may borrow from it, so it lives until the future completes: take what the future needs out of it in a `let` first (an owned copy), {instead}"
+        ),
+        Some(TempContext::SameStatement) => format!(
+            "the temporary lives until the end of its statement, which awaits after creating it: compute what you need from it in a `let` before the statement, or await first; {instead}"
+        ),
+        Some(TempContext::Extended) => format!(
+            "the `let` borrows the temporary (`let r = &..`), which extends it to the end of the block: bind an owned value instead of a reference (a copy, `.clone()`, the field you need), or end the block before the await; {instead}"
+        ),
+        Some(TempContext::Head) | None => format!(
+            "a `match`/`if let`/`while let`/`for` head keeps its temporaries alive through the whole body: bind what you need to a local with `let` first, so the temporary ends before the await; {instead}"
         ),
     }
 }

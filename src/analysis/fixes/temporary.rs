@@ -10,27 +10,37 @@ use syn::visit::Visit;
 
 use super::{indent_at, names_in, owned};
 use crate::dataflow::ByteRange;
-use crate::held::{FixKind, FixPlan, FixSafety, HeldValue, Origin};
+use crate::held::{FixKind, FixPlan, FixSafety, HeldValue, Origin, TempContext};
 use crate::lower::LoweredBody;
 
-pub(super) fn plan(held: &HeldValue, body: &LoweredBody<'_>, text: &str) -> Vec<FixPlan> {
+/// The fixes of a temporary, and where it sits.
+pub(super) fn plan(
+    held: &HeldValue,
+    body: &LoweredBody<'_>,
+    text: &str,
+) -> (Vec<FixPlan>, Option<TempContext>) {
     let Origin::Temporary { scrutinee } = held.value.origin else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let temp = held.value.span;
     let Some((first, _)) = held.yields.first() else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let yield_at = first.span;
-    // The innermost statement of a block that holds the temporary.
-    let Some(stmt) = first.stmt_path.iter().rev().find_map(|&(b, s)| {
-        let stmt = body.blocks.get(b)?.stmts.get(s)?;
-        contains(crate::span::stmt(stmt), temp).then_some(stmt)
+    // The innermost statement that holds the temporary, of a block the yield is in
+    // (an extended temporary's `let` is an earlier statement of one).
+    let Some(stmt) = first.stmt_path.iter().rev().find_map(|&(b, _)| {
+        body.blocks
+            .get(b)?
+            .stmts
+            .iter()
+            .find(|stmt| contains(crate::span::stmt(stmt), temp))
     }) else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
+    let context = context_of(stmt, temp, yield_at, scrutinee);
     let Some(indent) = indent_at(text, crate::span::stmt(stmt).0) else {
-        return Vec::new();
+        return (Vec::new(), Some(context));
     };
     let taken: HashSet<String> = body
         .blocks
@@ -75,7 +85,40 @@ pub(super) fn plan(held: &HeldValue, body: &LoweredBody<'_>, text: &str) -> Vec<
             }
         }
     }
-    fixes
+    (fixes, Some(context))
+}
+
+/// Where the temporary sits in its statement, relative to the yield.
+fn context_of(
+    stmt: &syn::Stmt,
+    temp: ByteRange,
+    yield_at: ByteRange,
+    scrutinee: bool,
+) -> TempContext {
+    let chain = ancestors(stmt, temp);
+    let in_head = |e: &&syn::Expr| match e {
+        syn::Expr::Match(m) => contains(crate::span::expr(&m.expr), temp),
+        syn::Expr::If(i) => contains(crate::span::expr(&i.cond), temp),
+        syn::Expr::While(w) => contains(crate::span::expr(&w.cond), temp),
+        syn::Expr::ForLoop(f) => contains(crate::span::expr(&f.expr), temp),
+        _ => false,
+    };
+    if let Some(syn::Expr::Await(a)) = ancestors(stmt, yield_at).into_iter().rev().find(
+        |e| matches!(e, syn::Expr::Await(a) if crate::span::range(a.await_token.span) == yield_at),
+    ) {
+        if contains(crate::span::expr(&a.base), temp) {
+            return TempContext::AwaitedFuture;
+        }
+    }
+    if chain.iter().any(in_head) {
+        TempContext::Head
+    } else if contains(crate::span::stmt(stmt), yield_at) {
+        TempContext::SameStatement
+    } else if matches!(stmt, syn::Stmt::Local(_)) || !scrutinee {
+        TempContext::Extended
+    } else {
+        TempContext::Head
+    }
 }
 
 fn contains(outer: ByteRange, inner: ByteRange) -> bool {
