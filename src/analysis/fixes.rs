@@ -53,7 +53,8 @@ fn binding(held: &mut HeldValue, body: &LoweredBody<'_>, text: &str) {
         return;
     };
     let stmts = &block.stmts;
-    if at_yield <= decl || at_yield >= stmts.len() {
+    // The `let` must be the block's own statement (not one a macro wrote there).
+    if at_yield <= decl || at_yield >= stmts.len() || !binds(&stmts[decl], &name) {
         return;
     }
     let tracked = borrowers(&name, &stmts[decl + 1..]);
