@@ -749,3 +749,72 @@ pub(super) fn owned(e: &syn::Expr, tracked: &HashSet<String>) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stmts(body: &str) -> Vec<syn::Stmt> {
+        syn::parse_str::<syn::Block>(&format!("{{ {body} }}"))
+            .expect("the test's body parses")
+            .stmts
+    }
+
+    fn names(set: &HashSet<String>) -> Vec<&str> {
+        let mut v: Vec<&str> = set.iter().map(String::as_str).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn borrowers_follow_references_iterators_closures_and_stores() {
+        let s = stmts(
+            "let first = &g[0]; let it = g.iter(); let f = || g.len(); \
+             let n = g.len(); let v = *first; out.push(&g[1]); \
+             for x in g.iter() { seen.push(x); } let r2 = first;",
+        );
+        assert_eq!(
+            names(&borrowers("g", &s)),
+            ["f", "first", "g", "it", "out", "r2", "seen", "x"]
+        );
+    }
+
+    #[test]
+    fn owned_values_do_not_borrow() {
+        let tracked = HashSet::from(["g".to_owned()]);
+        for owned_expr in [
+            "g.len()",
+            "*g",
+            "g[0]",
+            "g.field",
+            "g.pop().unwrap()",
+            "g.is_empty() && x",
+            "format!(\"{}\", g.len())",
+            "(g.len(), 1)",
+            "0..g.len()",
+        ] {
+            let e: syn::Expr = syn::parse_str(owned_expr).expect("parses");
+            assert!(owned(&e, &tracked), "{owned_expr}");
+        }
+        for borrowed in [
+            "&g[0]",
+            "g.iter()",
+            "g.first().unwrap()",
+            "|| g.len()",
+            "g",
+            "g.as_slice()",
+        ] {
+            let e: syn::Expr = syn::parse_str(borrowed).expect("parses");
+            assert!(!owned(&e, &tracked), "{borrowed}");
+        }
+    }
+
+    #[test]
+    fn format_strings_capture_names() {
+        let mut out = HashSet::new();
+        format_names("\"{g:?} {{not}} {width$} {n:>w$}\"", &mut out);
+        let mut v: Vec<_> = out.into_iter().collect();
+        v.sort();
+        assert_eq!(v, ["g", "n", "w", "width"]);
+    }
+}
