@@ -1,4 +1,5 @@
-//! `--fix`: apply the machine-applicable suggestions of a run to the files they edit.
+//! `--fix`: apply the machine-applicable suggestions of a run to the files they edit
+//! (and, with `--unsafe-fixes`, the maybe-incorrect ones).
 //!
 //! A file is only written when the fixed text still parses (`syn::parse_file`), and
 //! never when it changed since the run read it: its content is compared just before
@@ -56,24 +57,65 @@ impl FixOutcome {
     }
 }
 
+/// Which suggestions `--fix` applies: the machine-applicable ones, or (with
+/// `--unsafe-fixes`, as ruff names it) the maybe-incorrect ones too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixSet {
+    MachineApplicable,
+    WithMaybeIncorrect,
+}
+
+impl FixSet {
+    fn takes(self, a: Applicability) -> bool {
+        match self {
+            FixSet::MachineApplicable => a == Applicability::MachineApplicable,
+            FixSet::WithMaybeIncorrect => {
+                matches!(
+                    a,
+                    Applicability::MachineApplicable | Applicability::MaybeIncorrect
+                )
+            }
+        }
+    }
+}
+
 /// Work out the fixed text of every file the machine-applicable suggestions of
 /// `diagnostics` edit. Nothing is written.
 pub fn plan(diagnostics: &[Diagnostic], sources: &Sources) -> FixOutcome {
+    plan_set(diagnostics, sources, FixSet::MachineApplicable)
+}
+
+/// As `plan`, for the suggestions `set` takes. A diagnostic's suggestions are
+/// alternatives, best first: the first that `set` takes is applied, unless it
+/// overlaps an edit already taken (then the finding is left for the next run); one
+/// the same as an earlier diagnostic's (a value reported by two lints) is applied once.
+pub fn plan_set(diagnostics: &[Diagnostic], sources: &Sources, set: FixSet) -> FixOutcome {
     let mut edits: BTreeMap<Arc<Path>, (Vec<&Edit>, usize)> = BTreeMap::new();
-    for s in diagnostics.iter().flat_map(|d| &d.suggestions) {
-        if s.applicability != Applicability::MachineApplicable || s.edits.is_empty() {
+    let mut taken: Vec<&[Edit]> = Vec::new();
+    for d in diagnostics {
+        // The best suggestion the set takes; when it overlaps an edit already taken,
+        // the finding waits for the next run (an alternative chosen instead could
+        // clash with what that edit did: `drop(b)` after a block that ended `b`).
+        let Some(s) = d
+            .suggestions
+            .iter()
+            .find(|s| set.takes(s.applicability) && !s.edits.is_empty())
+        else {
             continue;
-        }
-        // A suggestion is taken whole or not at all.
-        let takes = s.edits.iter().all(|e| {
+        };
+        let fits = s.edits.iter().all(|e| {
             sources.get(&e.span.file).is_some()
                 && edits
                     .get(&e.span.file)
                     .is_none_or(|(taken, _)| taken.iter().all(|t| !overlaps(t, e)))
         });
-        if !takes {
+        if !fits {
             continue;
         }
+        if taken.contains(&s.edits.as_slice()) {
+            continue;
+        }
+        taken.push(&s.edits);
         let mut files: Vec<&Arc<Path>> = Vec::new();
         for e in &s.edits {
             let entry = edits.entry(e.span.file.clone()).or_default();

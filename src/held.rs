@@ -72,9 +72,13 @@ pub struct HeldValue {
     pub yields: Vec<(YieldInfo, bool)>,
     /// Where it stops being held after the first of them.
     pub drops: Vec<(ByteRange, DropKind)>,
-    /// Where `drop(name);` can be inserted to end it before the first yield, when
-    /// that is safe: (byte offset, indentation of the statement).
-    pub drop_before: Option<(usize, String)>,
+    /// The fixes that end it before its first yield, best first.
+    pub fixes: Vec<FixPlan>,
+    /// A binding never read after its `let`: it guards a critical section, which no
+    /// fix may shorten silently.
+    pub critical_section: bool,
+    /// For a temporary: where it sits, so that the help names the way out.
+    pub temp_context: Option<TempContext>,
     /// The `async fn` whose own body holds the value (not a nested async block).
     pub owner: Option<FnOwner>,
     /// Nothing holds the value at its yields: it was moved out before them, but
@@ -84,6 +88,58 @@ pub struct HeldValue {
     /// The path of the fn the value is in, within its file (`store::Cache::refresh`),
     /// also for a value of an async block or closure inside it.
     pub item: String,
+}
+
+/// Where a temporary held across a yield sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TempContext {
+    /// The awaited future is made from it (`db.borrow_mut().query().await`).
+    AwaitedFuture,
+    /// Its statement awaits after creating it (`settle(m.lock().unwrap().len()).await`).
+    SameStatement,
+    /// In a `match` / `if let` / `while let` / `for` head, held through the body.
+    Head,
+    /// Borrowed by a `let` (`let r = &m.lock().unwrap();`): extended to the block's end.
+    Extended,
+}
+
+/// What a fix does, in Rust's words; the lint turns it into a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixKind {
+    /// Wrap the guard's `let` through its last use in a block `{ .. }`.
+    BlockScope,
+    /// `drop(g);` before the statement with the yield.
+    Drop,
+    /// End a critical section (a guard never read) before the await with a block.
+    EndCriticalSection,
+    /// Compute the owned value a temporary is used for in a `let` before the
+    /// statement: `let n = m.lock().unwrap().len();`.
+    HoistTemporary,
+    /// Bind the owned value of a `match` / `if let` / `for` head first.
+    BindScrutinee,
+    /// Await first, into a `let`, when the await is later in the temporary's own
+    /// statement (`m.lock().unwrap().push(f().await)`): reorders evaluation.
+    AwaitFirst,
+}
+
+/// How far a fix can be trusted, as ruff says it (rustc's applicabilities).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FixSafety {
+    /// Compiles, keeps the meaning, and the compiler agrees the value is gone.
+    Safe,
+    /// May change what the code means or fail to compile: applied only when asked.
+    Unsafe,
+}
+
+/// One fix, as byte edits of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixPlan {
+    pub kind: FixKind,
+    pub safety: FixSafety,
+    /// (range replaced, replacement); an empty range inserts.
+    pub edits: Vec<(ByteRange, String)>,
+    /// Why it is not safe, said in the message, when it is not.
+    pub caveat: Option<&'static str>,
 }
 
 /// The future a held value is part of, as the `future_not_send` lint names it: an

@@ -118,6 +118,11 @@ struct Cli {
     #[arg(long, requires = "fix")]
     dry_run: bool,
 
+    /// With `--fix`: apply the maybe-incorrect suggestions too (they may change what
+    /// the code means or fail to compile: review the diff).
+    #[arg(long, requires = "fix")]
+    unsafe_fixes: bool,
+
     /// Print no summary or progress to stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -313,7 +318,12 @@ fn main() -> ExitCode {
     let show_progress = !cli.quiet && std::io::stderr().is_terminal();
     let mut report = run_with_progress(options.clone(), show_progress);
     if cli.fix {
-        let plan = yieldsafe::fix::plan(&report.diagnostics, &report.sources);
+        let set = if cli.unsafe_fixes {
+            yieldsafe::fix::FixSet::WithMaybeIncorrect
+        } else {
+            yieldsafe::fix::FixSet::MachineApplicable
+        };
+        let plan = yieldsafe::fix::plan_set(&report.diagnostics, &report.sources, set);
         if cli.dry_run {
             return print_fixes(&plan, &report, cli.quiet, color_err);
         }
@@ -874,6 +884,18 @@ fn summary(report: &yieldsafe::Report, in_baseline: usize) -> String {
         text.push_str(&format!(
             "yieldsafe: run `yieldsafe --fix` to apply {}\n",
             count(fixable, "suggestion", "suggestions")
+        ));
+    }
+    let with_unsafe = yieldsafe::fix::plan_set(
+        &report.diagnostics,
+        &report.sources,
+        yieldsafe::fix::FixSet::WithMaybeIncorrect,
+    )
+    .applied();
+    if with_unsafe > fixable {
+        text.push_str(&format!(
+            "yieldsafe: {} more with `--fix --unsafe-fixes` (review them: they may change what the code means)\n",
+            with_unsafe - fixable
         ));
     }
     if let Some(first) = report.diagnostics.first() {

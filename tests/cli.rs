@@ -11,6 +11,9 @@ use tree::write;
 
 const HELD: &str = "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    yield_now().await;\n}\n";
 
+/// As `HELD`, with the guard read before the await: the block fix is machine-applicable.
+const FIXABLE: &str = "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<u32>) {\n    let mut g = m.lock().unwrap();\n    *g += 1;\n    yield_now().await;\n}\n";
+
 /// Held in 2021 only: the 2024 `if let` rescoping drops the guard before `else`.
 const IF_LET_ELSE: &str = "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<Vec<u32>>) {\n    if let Some(v) = m.lock().unwrap().pop() {\n        let _ = v;\n    } else {\n        yield_now().await;\n    }\n}\n";
 
@@ -154,7 +157,7 @@ fn target_and_hidden_directories_are_skipped_and_excludes_apply() {
 #[test]
 fn json_lines_carry_the_documented_fields() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "lib.rs", HELD);
+    write(dir.path(), "lib.rs", FIXABLE);
     let (code, out, _) = stdout_of(yieldsafe(dir.path()).args(["--format", "json", "lib.rs"]));
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
@@ -165,10 +168,19 @@ fn json_lines_carry_the_documented_fields() {
         (v["line"].as_u64(), v["column"].as_u64()),
         (Some(4), Some(9))
     );
-    assert_eq!(v["yield_points"][0]["line"], 5);
+    assert_eq!(v["yield_points"][0]["line"], 6);
     let fix = &v["suggestions"][0];
     assert_eq!(fix["applicability"], "MachineApplicable");
-    assert_eq!(fix["edits"][0]["replacement"], "drop(g);\n    ");
+    assert_eq!(
+        fix["edits"][0]["replacement"],
+        "{\n        let mut g = m.lock().unwrap();\n        *g += 1;\n    }"
+    );
+    // The maybe-incorrect alternative is carried too.
+    assert_eq!(v["suggestions"][1]["applicability"], "MaybeIncorrect");
+    assert_eq!(
+        v["suggestions"][1]["edits"][0]["replacement"],
+        "drop(g);\n    "
+    );
 }
 
 #[test]
@@ -225,7 +237,8 @@ fn future_not_send_is_allowed_by_default_and_names_the_fn() {
 #[test]
 fn no_progress_or_summary_unless_stderr_is_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "a.rs", HELD);
+    write(dir.path(), "a.rs", FIXABLE);
+    write(dir.path(), "b.rs", HELD);
     let (code, out, err) = stdout_of(yieldsafe(dir.path()).arg("a.rs"));
     assert_eq!(code, 0);
     assert!(out.contains("is held across an await point"), "{out}");
@@ -236,7 +249,7 @@ fn no_progress_or_summary_unless_stderr_is_a_terminal() {
         .current_dir(dir.path())
         .args([
             "-qec",
-            &format!("{} --color=never a.rs", bin.display()),
+            &format!("{} --color=never a.rs b.rs", bin.display()),
             "/dev/null",
         ])
         .output()
@@ -246,11 +259,16 @@ fn no_progress_or_summary_unless_stderr_is_a_terminal() {
     let all = String::from_utf8_lossy(&out.stdout);
     // What it counted, what `--fix` would do, and once where a lint is explained.
     assert!(
-        all.contains("yieldsafe: 1 warning (1 file checked in "),
+        all.contains("yieldsafe: 2 warnings (2 files checked in "),
         "{all}"
     );
     assert!(
         all.contains("yieldsafe: run `yieldsafe --fix` to apply 1 suggestion\r\n"),
+        "{all}"
+    );
+    // `b.rs`'s guard is a critical section: its fix is only maybe-incorrect.
+    assert!(
+        all.contains("yieldsafe: 1 more with `--fix --unsafe-fixes`"),
         "{all}"
     );
     assert_eq!(

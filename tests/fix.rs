@@ -17,9 +17,12 @@ use serde_json::Value;
 use yieldsafe::diagnostic::{Applicability, Diagnostic, Edit, Level, Suggestion};
 use yieldsafe::source::{SourceFile, Sources};
 
-/// `g` is not used after the await: `drop(g);` before it is machine-applicable.
-const FIXABLE: &str = "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    yield_now().await;\n}\n";
-const FIXED: &str = "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    drop(g);\n    yield_now().await;\n}\n";
+/// `g` is read before the await and not used after it: a block from its `let`
+/// through its last use is machine-applicable.
+const FIXABLE: &str = "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<u32>) {\n    let mut g = m.lock().unwrap();\n    *g += 1;\n    yield_now().await;\n}\n";
+const FIXED: &str = "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<u32>) {\n    {\n        let mut g = m.lock().unwrap();\n        *g += 1;\n    }\n    yield_now().await;\n}\n";
+/// `g` is never read: a critical section, whose fix is only maybe-incorrect.
+const CRITICAL: &str = "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    yield_now().await;\n}\n";
 /// `g` is used after the await: only advice, nothing to apply.
 const NOT_FIXABLE: &str = "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn h(m: &Mutex<u32>) {\n    let g = m.lock().unwrap();\n    yield_now().await;\n    let _ = *g;\n}\n";
 
@@ -74,7 +77,7 @@ fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 #[test]
-fn fix_writes_the_drop_and_a_second_run_has_nothing_to_fix() {
+fn fix_writes_the_block_and_a_second_run_has_nothing_to_fix() {
     let dir = tree(&[("src/lib.rs", FIXABLE)]);
     let first = yieldsafe(dir.path(), &["--fix", "src"]);
     assert_eq!(first.code, 0, "{}", first.stderr);
@@ -105,6 +108,42 @@ fn fix_writes_the_drop_and_a_second_run_has_nothing_to_fix() {
     assert_eq!(names, ["lib.rs"]);
 }
 
+/// A critical section (a guard never read) is not shortened by `--fix`; with
+/// `--unsafe-fixes` its block ends before the await, and a second run has nothing
+/// left to do.
+#[test]
+fn a_critical_section_is_fixed_only_with_unsafe_fixes() {
+    let dir = tree(&[("a.rs", CRITICAL)]);
+    let run = yieldsafe(dir.path(), &["--fix", "a.rs"]);
+    assert_eq!(run.code, 0);
+    assert!(!run.stderr.contains("fixed"), "{}", run.stderr);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("a.rs")).unwrap(),
+        CRITICAL
+    );
+    let finding = &findings(dir.path(), &["a.rs"])[0];
+    assert!(!fixable(finding));
+    assert_eq!(finding["suggestions"][0]["applicability"], "MaybeIncorrect");
+    assert!(
+        finding["help"][0]
+            .as_str()
+            .unwrap()
+            .contains("is never read"),
+        "{finding}"
+    );
+
+    let run = yieldsafe(dir.path(), &["--fix", "--unsafe-fixes", "a.rs"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let fixed = fs::read_to_string(dir.path().join("a.rs")).unwrap();
+    assert_eq!(
+        fixed,
+        "use std::sync::Mutex;\nasync fn yield_now() {}\npub async fn f(m: &Mutex<u32>) {\n    {\n        let g = m.lock().unwrap();\n    }\n    yield_now().await;\n}\n"
+    );
+    assert!(findings(dir.path(), &["a.rs"]).is_empty());
+    yieldsafe(dir.path(), &["--fix", "--unsafe-fixes", "a.rs"]);
+    assert_eq!(fs::read_to_string(dir.path().join("a.rs")).unwrap(), fixed);
+}
+
 #[test]
 fn fix_reports_what_it_cannot_fix() {
     let dir = tree(&[("a.rs", FIXABLE), ("b.rs", NOT_FIXABLE)]);
@@ -133,7 +172,7 @@ fn dry_run_prints_a_diff_that_applies_and_writes_nothing() {
     assert_eq!(run.code, 0);
     assert_eq!(
         run.stdout,
-        "--- src/lib.rs\n+++ src/lib.rs\n@@ -2,5 +2,6 @@\n async fn yield_now() {}\n pub async fn f(m: &Mutex<u32>) {\n     let g = m.lock().unwrap();\n+    drop(g);\n     yield_now().await;\n }\n"
+        "--- src/lib.rs\n+++ src/lib.rs\n@@ -1,7 +1,9 @@\n use std::sync::Mutex;\n async fn yield_now() {}\n pub async fn f(m: &Mutex<u32>) {\n-    let mut g = m.lock().unwrap();\n-    *g += 1;\n+    {\n+        let mut g = m.lock().unwrap();\n+        *g += 1;\n+    }\n     yield_now().await;\n }\n"
     );
     assert!(run.stderr.contains("would fix 1 finding(s) in 1 file(s)"));
     assert_eq!(fs::read_to_string(&path).unwrap(), FIXABLE);
@@ -277,15 +316,11 @@ fn fix_on_every_fixture_removes_exactly_its_findings() {
                 failures.push(format!("{name}: --fix failed: {}", run.stderr));
                 continue;
             }
-            // Nothing else changed: every changed line is an added `drop(…);`.
-            let diff = similar::TextDiff::from_lines(fx.text.as_str(), fixed.as_str());
-            for change in diff.iter_all_changes() {
-                let line = change.value().trim();
-                match change.tag() {
-                    similar::ChangeTag::Equal => {}
-                    similar::ChangeTag::Insert if line.starts_with("drop(") => {}
-                    _ => failures.push(format!("{name}: unexpected change {change:?}")),
-                }
+            // Nothing else changed: every line removed comes back, indented (a
+            // hoisted `let n = e;` as `n = e;`), and the lines added besides are the
+            // block's braces and the hoisted declarations.
+            if let Some(change) = unexpected_change(&fx.text, &fixed) {
+                failures.push(format!("{name}: unexpected change {change}"));
             }
             // The fixed findings are gone and every other finding is still there.
             let after = findings(dir.path(), &[&flag, "f.rs"]);
@@ -315,6 +350,40 @@ fn fix_on_every_fixture_removes_exactly_its_findings() {
         "no fixture has a machine-applicable suggestion"
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A line of the diff from `original` to `fixed` that a block fix does not explain.
+fn unexpected_change(original: &str, fixed: &str) -> Option<String> {
+    let diff = similar::TextDiff::from_lines(original, fixed);
+    let mut removed = Vec::new();
+    let mut added = Vec::new();
+    for change in diff.iter_all_changes() {
+        let line = change.value().trim().to_owned();
+        match change.tag() {
+            similar::ChangeTag::Equal => {}
+            similar::ChangeTag::Delete => removed.push(line),
+            similar::ChangeTag::Insert => added.push(line),
+        }
+    }
+    for line in removed {
+        let assigned = line
+            .strip_prefix("let ")
+            .map(|rest| rest.trim_start_matches("mut "))
+            .and_then(|rest| rest.split_once(" = "))
+            .map(|(name, init)| {
+                format!("{} = {init}", name.split(':').next().unwrap_or(name).trim())
+            });
+        let at = added
+            .iter()
+            .position(|a| *a == line || Some(a) == assigned.as_ref())?;
+        added.remove(at);
+    }
+    added.into_iter().find(|a| {
+        !(a == "{"
+            || a == "}"
+            || a == "};"
+            || a.starts_with("let ") && a.ends_with(';') && !a.contains('='))
+    })
 }
 
 /// `--fix` never loses data: a write that fails, or a process killed between the

@@ -126,19 +126,15 @@ fn human_output_of_every_fixture() {
 }
 
 /// Apply every machine-applicable edit of `diags` to `text`.
-fn apply(text: &str, diags: &[Diagnostic]) -> String {
-    let mut edits: Vec<_> = diags
-        .iter()
-        .flat_map(|d| &d.suggestions)
-        .filter(|s| s.applicability == Applicability::MachineApplicable)
-        .flat_map(|s| &s.edits)
-        .collect();
-    edits.sort_by_key(|e| std::cmp::Reverse(e.span.byte_start));
-    let mut out = text.to_string();
-    for e in edits {
-        out.replace_range(e.span.byte_start..e.span.byte_end, &e.replacement);
-    }
-    out
+/// `text` with the machine-applicable fixes of `diags` made, as `--fix` makes them.
+fn apply(path: &std::path::Path, text: &str, diags: &[Diagnostic]) -> String {
+    let mut sources = Sources::default();
+    sources.insert(Arc::from(path), Arc::from(text));
+    let plan = yieldsafe::fix::plan(diags, &sources);
+    plan.files
+        .into_iter()
+        .next()
+        .map_or_else(|| text.to_owned(), |f| f.fixed)
 }
 
 #[test]
@@ -160,7 +156,7 @@ fn machine_applicable_fixes_remove_their_finding() {
                 continue;
             }
             fixed_any = true;
-            let fixed = apply(&fx.text, &diags);
+            let fixed = apply(&fx.path, &fx.text, &diags);
             if let Err(err) = syn::parse_file(&fixed) {
                 failures.push(format!(
                     "{} ({e}): the fixed file does not parse: {err}",

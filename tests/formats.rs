@@ -22,7 +22,7 @@ use std::sync::Mutex;
 async fn yield_now() {}
 
 pub async fn größe(m: &Mutex<u32>) {
-    /* 🦀 ü */ let g = m.lock().unwrap();
+    /* 🦀 ü */ let g = m.lock().unwrap(); let _n = *g;
     yield_now().await;
 }
 
@@ -199,23 +199,25 @@ fn cargo_format_round_trips_through_cargo_metadata() {
         .expect("a help child with a suggestion");
     assert_eq!(
         fix.message,
-        "drop `g` before the await, it is not used after it"
+        "end `g` before the await: put its `let` through its last use in a block"
     );
     let edit = &fix.spans[0];
-    let (await_line, _, _) = position_of(LIB, "yield_now().await", 0);
-    let insert_at = LIB.match_indices("yield_now().await").next().unwrap().0;
+    let (let_line, let_column, _) = position_of(LIB, "let g", 0);
+    let insert_at = LIB.find("let g").unwrap();
     assert_eq!(
         edit.suggested_replacement.as_deref(),
-        Some("drop(g);\n    ")
+        Some("{\n        let g = m.lock().unwrap(); let _n = *g;\n    }")
     );
     assert_eq!(
         edit.suggestion_applicability,
         Some(Applicability::MachineApplicable)
     );
-    assert_eq!((edit.line_start, edit.column_start), (await_line, 5));
+    // The statements from the guard's `let` through its last use are replaced.
+    assert_eq!((edit.line_start, edit.column_start), (let_line, let_column));
+    let end = LIB.find("let _n = *g;").unwrap() + "let _n = *g;".len();
     assert_eq!(
         (edit.byte_start as usize, edit.byte_end as usize),
-        (insert_at, insert_at)
+        (insert_at, end)
     );
 }
 
@@ -428,7 +430,7 @@ fn github_format_escapes_data_and_properties() {
     }
     let (_, props, message) = parse_command(lines[0]);
     assert!(props.len() == 6);
-    assert!(message.contains("\nhelp: drop `g` before the await"));
+    assert!(message.contains("\nhelp: end `g` before the await"));
 }
 
 #[test]
@@ -567,7 +569,7 @@ fn sarif_format_is_valid_sarif_2_1_0_with_rules_from_the_catalog() {
     let fix = &results[0]["fixes"][0];
     assert_eq!(
         fix["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"],
-        "drop(g);\n    "
+        "{\n        let g = m.lock().unwrap(); let _n = *g;\n    }"
     );
     assert_eq!(run["invocations"][0]["executionSuccessful"], true);
 }

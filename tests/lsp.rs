@@ -169,7 +169,7 @@ fn unsaved_guard_across_await_is_published_and_its_quick_fix_applies() {
     assert_eq!(fix["kind"], "quickfix");
     assert_eq!(
         fix["title"],
-        "drop `n` before the await, it is not used after it"
+        "end `n` before the await: put its `let` through its last use in a block"
     );
     assert_eq!(
         fix["edit"]["documentChanges"][0]["textDocument"]["version"],
@@ -177,7 +177,9 @@ fn unsaved_guard_across_await_is_published_and_its_quick_fix_applies() {
     );
     let fixed = apply_edits(WORK_EDITED, &edits_of(fix, &work), true);
     assert!(
-        fixed.contains("    *n += 1;\n    drop(n);\n    tick().await;"),
+        fixed.contains(
+            "    {\n        let mut n = lock_count(m);\n        *n += 1;\n    }\n    tick().await;"
+        ),
         "{fixed}"
     );
     client.change_all(&work, 3, &fixed);

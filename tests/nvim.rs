@@ -127,7 +127,9 @@ fn neovim_shows_the_unsaved_finding_and_its_quick_fix_clears_it() {
 
     let fixed = seen["fixed"].as_str().expect("the buffer after the fix");
     assert!(
-        fixed.contains("    *n += 1;\n    drop(n);\n    tick().await;"),
+        fixed.contains(
+            "    {\n        let mut n = lock_count(m);\n        *n += 1;\n    }\n    tick().await;"
+        ),
         "{fixed}"
     );
     assert_eq!(

@@ -4,8 +4,8 @@
 
 use syn::visit::Visit;
 
-mod drop_fix;
 pub mod dump;
+mod fixes;
 pub mod summary;
 
 use crate::dataflow;
@@ -235,12 +235,14 @@ fn held_value(
         body: body.kind,
         yields,
         drops: holding.drops,
-        drop_before: None,
+        fixes: Vec::new(),
+        critical_section: false,
+        temp_context: None,
         owner,
         storage_only: false,
         item: item.to_owned(),
     };
-    held.drop_before = drop_fix::drop_insertion(&held, body, text);
+    fixes::plan(&mut held, body, text);
     Some(held)
 }
 
@@ -265,7 +267,9 @@ fn storage_only(
             .map(|&y| (body.yields[y].clone(), false))
             .collect(),
         drops: Vec::new(),
-        drop_before: None,
+        fixes: Vec::new(),
+        critical_section: false,
+        temp_context: None,
         owner,
         storage_only: true,
         item: item.to_owned(),

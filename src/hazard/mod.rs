@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod families;
 pub mod listed;
 pub mod macros;
+pub mod owned;
 pub mod table;
 
 use std::fmt;

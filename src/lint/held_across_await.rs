@@ -11,7 +11,7 @@ use crate::diagnostic::{
     Applicability, Diagnostic, Edit, Label, LabelKind, Level, Suggestion, YieldKind, YieldPoint,
 };
 use crate::hazard::{HazardClass, Shape};
-use crate::held::{BodyKind, HeldValue, Origin};
+use crate::held::{BodyKind, FixKind, FixPlan, FixSafety, HeldValue, Origin, TempContext};
 use crate::input::source::SourceFile;
 
 /// Which lint reports a held value of each hazard class. `HazardClass::NotSend` has
@@ -193,7 +193,8 @@ fn drop_labels<'a>(
     })
 }
 
-/// The help for the value's shape, and the machine-applicable fix when there is one.
+/// The help for the value's shape, and its fixes, best first, at their levels. A
+/// safe fix says what to do by itself; otherwise the help names the way out.
 fn help_and_fix(
     held: &HeldValue,
     source: &SourceFile,
@@ -201,35 +202,105 @@ fn help_and_fix(
     instead: &str,
 ) -> (Vec<String>, Vec<Suggestion>) {
     let name = held.value.name.as_deref().unwrap_or("");
-    let help = match (&held.value.origin, &held.drop_before) {
-        (Origin::Binding, Some((at, indent))) => {
-            let fix = Suggestion {
-                message: format!("drop `{name}` before the await, it is not used after it"),
-                applicability: Applicability::MachineApplicable,
-                edits: vec![Edit {
-                    span: source.code_span(*at, *at),
-                    replacement: format!("drop({name});\n{indent}"),
-                }],
-            };
-            return (Vec::new(), vec![fix]);
+    let suggestions: Vec<Suggestion> = held
+        .fixes
+        .iter()
+        .map(|f| Suggestion {
+            message: fix_message(f, name),
+            applicability: match f.safety {
+                FixSafety::Safe => Applicability::MachineApplicable,
+                FixSafety::Unsafe => Applicability::MaybeIncorrect,
+            },
+            edits: f
+                .edits
+                .iter()
+                .map(|&((start, end), ref replacement)| Edit {
+                    span: source.code_span(start, end),
+                    replacement: replacement.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    if held.fixes.iter().any(|f| f.safety == FixSafety::Safe) {
+        return (Vec::new(), suggestions);
+    }
+    (vec![help_text(held, who, instead)], suggestions)
+}
+
+/// What the suggestion of a fix says.
+fn fix_message(fix: &FixPlan, name: &str) -> String {
+    let text = match fix.kind {
+        FixKind::BlockScope => format!(
+            "end `{name}` before the await: put its `let` through its last use in a block"
+        ),
+        FixKind::Drop => format!("drop `{name}` before the await, it is not used after it"),
+        FixKind::EndCriticalSection => format!(
+            "move the await out of the critical section: end `{name}`'s block before it"
+        ),
+        FixKind::HoistTemporary => {
+            "compute the value in a `let` before the statement, so the temporary ends before the await".to_string()
         }
-        (Origin::Binding | Origin::Parameter, _) => format!(
-            "end {who} before the await: move the code that needs it into a block `{{ .. }}` that ends before the await, or call `drop({name})` first; {instead}"
+        FixKind::AwaitFirst => {
+            "await first, into a `let` before the statement, so the temporary is created after the await".to_string()
+        }
+        FixKind::BindScrutinee => {
+            "bind the head's owned value in a `let` first, so the temporary ends before the body".to_string()
+        }
+    };
+    match fix.caveat {
+        Some(caveat) => format!("{text} (may be incorrect: {caveat})"),
+        None => text,
+    }
+}
+
+/// The help for a value no safe fix ends, in the words of its exact shape.
+fn help_text(held: &HeldValue, who: &str, instead: &str) -> String {
+    let name = held.value.name.as_deref().unwrap_or("");
+    let await_inside = held
+        .yields
+        .first()
+        .is_some_and(|(y, _)| held.value.span.0 <= y.span.0 && y.span.1 <= held.value.span.1);
+    match &held.value.origin {
+        Origin::Binding if held.critical_section => format!(
+            "{who} is never read: it is held for its whole scope on purpose (a critical section), and ending it early would change what it protects; move the await out of the critical section, {instead}"
         ),
-        (Origin::Temporary { scrutinee: true }, _) => format!(
-            "a `match`/`if let`/`while let`/`for` head keeps its temporaries alive through the whole body: bind what you need to a local with `let` first, so the temporary ends before the await; {instead}"
+        Origin::Binding => format!(
+            "end {who} before the await: move the code that needs it into a block `{{ .. }}` that ends before the await, and re-acquire it after the await if the code there needs it; {instead}"
         ),
-        (Origin::Temporary { scrutinee: false }, _) => format!(
-            "the temporary lives until the end of the enclosing statement: compute what you need from it in a separate `let` statement before the await; {instead}"
+        Origin::Parameter => format!(
+            "{who} is a parameter, held for the whole body: take what it guards (or the lock) as the parameter instead, or call `drop({name})` before the first await; {instead}"
         ),
-        (Origin::MacroOutput, _) => format!(
+        Origin::Temporary { .. } => temp_help(held.temp_context, await_inside, instead),
+        Origin::MacroOutput => format!(
             "bind the output in the branch's pattern (`g = ..`) and end it with `drop(g)` before the handler awaits, or make the future return only what the handler needs; {instead}"
         ),
-        (Origin::Capture, _) => format!(
+        Origin::Capture => format!(
             "acquire it inside the async body where it is needed, or end it before the async body is created; {instead}"
         ),
-    };
-    (vec![help], Vec::new())
+    }
+}
+
+/// The help for a temporary, in the words of where it sits.
+fn temp_help(context: Option<TempContext>, await_inside: bool, instead: &str) -> String {
+    if await_inside {
+        return format!(
+            "the await is inside the expression that holds the temporary: await first into a `let` (`let v = f().await;`), then use the value in the expression; {instead}"
+        );
+    }
+    match context {
+        Some(TempContext::AwaitedFuture) => format!(
+            "the awaited future is made from the temporary and may borrow from it, so it lives until the future completes: take what the future needs out of it in a `let` first (an owned copy), {instead}"
+        ),
+        Some(TempContext::SameStatement) => format!(
+            "the temporary lives until the end of its statement, which awaits after creating it: compute what you need from it in a `let` before the statement, or await first; {instead}"
+        ),
+        Some(TempContext::Extended) => format!(
+            "the `let` borrows the temporary (`let r = &..`), which extends it to the end of the block: bind an owned value instead of a reference (a copy, `.clone()`, the field you need), or end the block before the await; {instead}"
+        ),
+        Some(TempContext::Head) | None => format!(
+            "a `match`/`if let`/`while let`/`for` head keeps its temporaries alive through the whole body: bind what you need to a local with `let` first, so the temporary ends before the await; {instead}"
+        ),
+    }
 }
 
 /// A zero-width position as a one-character span (the character before it), so
