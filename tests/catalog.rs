@@ -101,6 +101,8 @@ fn matched_types_are_rows_of_the_hazard_table() {
                 "std::sync::Mutex",
                 "std::sync::RwLock",
                 "std::cell::RefCell",
+                "dashmap::DashMap",
+                "tokio::sync::watch::Receiver",
             ]
             .iter()
             .filter_map(|lock| {

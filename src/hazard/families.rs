@@ -5,8 +5,9 @@
 
 use super::evidence::LockEvidence;
 use super::table::{
-    self, CrateRow, GuardRow, LockMethodRow, TransitionForm, CRATES, GUARDS, LOCK_TYPES,
-    PARKING_LOT_METHODS, REFCELL_METHODS, SPAN_METHODS, STD_LOCK_METHODS, STD_ROOTS, TRANSITIONS,
+    self, CrateRow, GuardRow, LenderGuardRow, LenderRow, LockMethodRow, TransitionForm, CRATES,
+    GUARDS, LENDERS, LENDER_GUARDS, LENDER_METHODS, LOCK_TYPES, PARKING_LOT_METHODS,
+    REFCELL_METHODS, SPAN_METHODS, STD_LOCK_METHODS, STD_ROOTS, TRANSITIONS,
     UNKNOWN_RECEIVER_LOCK_METHODS,
 };
 use super::{Family, Hazard, HazardClass, Layer, LockKind, Receiver, Shape};
@@ -46,8 +47,41 @@ pub fn is_lock_guard_name(name: &str) -> bool {
     guard_row(name).is_some_and(|g| g.class == HazardClass::Lock)
 }
 
+/// Whether `path` (resolved) names `name` of crate `krate`, through `module` if given.
+fn names(path: &[String], krate: &str, module: Option<&str>, name: &str) -> bool {
+    path.len() > 1
+        && path.first().is_some_and(|r| r == krate)
+        && path.last().is_some_and(|l| l == name)
+        && module.is_none_or(|m| path[1..path.len() - 1].iter().any(|s| s == m))
+}
+
+/// The lender row of a resolved type path (`dashmap::DashMap`).
+pub fn lender_row(path: &[String]) -> Option<&'static LenderRow> {
+    LENDERS
+        .iter()
+        .find(|r| names(path, r.krate, r.module, r.name))
+}
+
+/// The row of a lender's guard, by a resolved path as written
+/// (`dashmap::Entry`) or the full path a hazard carries.
+pub fn lender_guard_of_path(path: &[String]) -> Option<&'static LenderGuardRow> {
+    LENDER_GUARDS.iter().find(|g| {
+        let krate = g.path.split("::").next().unwrap_or_default();
+        let name = g.path.rsplit("::").next().unwrap_or_default();
+        names(path, krate, g.module, name)
+    })
+}
+
+/// The row of a lender's guard, by a hazard's type path.
+pub fn lender_guard(type_path: &str) -> Option<&'static LenderGuardRow> {
+    LENDER_GUARDS.iter().find(|g| g.path == type_path)
+}
+
 /// The family a guard belongs to, by its type path (`std::sync::MutexGuard` is std's).
 pub fn guard_family(hazard: &Hazard) -> Option<Family> {
+    if lender_guard(&hazard.type_path).is_some() {
+        return Some(Family::Lender);
+    }
     let root = hazard.type_path.split("::").next()?;
     if is_std_root(root) {
         return match hazard.class {
@@ -61,6 +95,13 @@ pub fn guard_family(hazard: &Hazard) -> Option<Family> {
 
 /// Classify a fully resolved type path (`["std", "sync", "Mutex"]`).
 pub fn classify_lock_path(path: &[String]) -> Option<Receiver> {
+    if let Some(row) = lender_row(path) {
+        return Some(Receiver {
+            family: Family::Lender,
+            kind: row.kind,
+            krate: Some(row.krate),
+        });
+    }
     let last = path.last()?.as_str();
     let root = path.first()?.as_str();
     let kind = lock_kind(last);
@@ -99,10 +140,17 @@ pub fn is_hazard_type_name(name: &str) -> bool {
     guard_row(name).is_some()
         || LOCK_TYPES.iter().any(|t| t.name == name)
         || table::DECIDING_TYPE_NAMES.contains(&name)
+        || LENDERS.iter().any(|r| r.name == name)
+        || LENDER_GUARDS
+            .iter()
+            .any(|g| g.path.rsplit("::").next() == Some(name))
 }
 
 /// The hazard a guard *type* names, from its resolved path, if any.
 pub fn guard_type_hazard(path: &[String], evidence: &LockEvidence) -> Option<Hazard> {
+    if let Some(row) = lender_guard_of_path(path) {
+        return Some(Hazard::new(HazardClass::Lock, row.path.to_string()));
+    }
     let last = path.last()?.as_str();
     let root = path.first().map(String::as_str).unwrap_or("");
     let row = guard_row(last)?;
@@ -186,6 +234,13 @@ fn refcell_method(method: &str) -> Option<Shape> {
     })
 }
 
+/// A guard-returning method of a lender (`DashMap::get`), its guard named by the row.
+fn lender_method(method: &str, kind: LockKind) -> Option<Shape> {
+    method_row(LENDER_METHODS, method, kind, |g| {
+        Hazard::new(HazardClass::Lock, g.to_string())
+    })
+}
+
 fn span_method(method: &str) -> Option<Shape> {
     let (_, guard) = SPAN_METHODS.iter().find(|(m, _)| *m == method)?;
     Some(Shape::new(Hazard::new(
@@ -227,6 +282,7 @@ pub fn lock_method_result(
         Family::ParkingLot => parking_lot_method(method, receiver.kind, receiver.krate),
         Family::RefCell => refcell_method(method),
         Family::Tracing => span_method(method),
+        Family::Lender => lender_method(method, receiver.kind),
         Family::Async | Family::Other => None,
     }
 }
@@ -278,6 +334,15 @@ pub fn guard_assoc_fn(ty: &str, func: &str) -> Option<&'static str> {
             t.form == TransitionForm::Assoc && t.from.contains(&ty) && t.functions.contains(&func)
         })
         .map(|t| t.to)
+}
+
+/// A method of a lender's guard that turns it into another (`entry.or_default()`),
+/// by the guard's full path: the guard it returns and the wrapper around it.
+pub fn lender_transition(from: &str, method: &str) -> Option<(&'static str, Option<Layer>)> {
+    table::LENDER_TRANSITIONS
+        .iter()
+        .find(|t| t.from.contains(&from) && t.methods.contains(&method))
+        .map(|t| (t.to, t.wrapper.clone()))
 }
 
 /// A method that turns a lock guard into another by value (spin's `g.upgrade()`):

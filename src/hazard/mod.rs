@@ -69,6 +69,9 @@ impl Hazard {
             | HazardClass::RefCellRef
             | HazardClass::SpanGuard
             | HazardClass::NotSend => {
+                if let Some(row) = families::lender_guard(&self.type_path) {
+                    return !row.send;
+                }
                 let root = self.type_path.split("::").next().unwrap_or("");
                 !families::crate_row(root).is_some_and(|c| c.guards_send)
             }
@@ -242,6 +245,9 @@ pub enum Family {
     RefCell,
     /// `tracing::Span`: `enter()` and `entered()` return span guards.
     Tracing,
+    /// Another crate's type whose methods lend out guards of a lock inside it
+    /// (`dashmap::DashMap`, `tokio::sync::watch::Receiver`): rows of `table::LENDERS`.
+    Lender,
     /// A known type that is none of these (a user type with a `lock` method...).
     Other,
 }
@@ -255,6 +261,12 @@ pub enum LockKind {
     Cell,
     /// A condition variable: no lock of its own, it gives back the guard it waits with.
     Condvar,
+    /// A map sharded over locks (`DashMap`): its references are guards of a shard.
+    ShardedMap,
+    /// A set sharded over locks (`DashSet`).
+    ShardedSet,
+    /// A watch channel's end: `borrow()` holds a read lock on the value.
+    Watch,
     Unknown,
 }
 

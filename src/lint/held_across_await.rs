@@ -73,7 +73,12 @@ fn build(
     level: Level,
 ) -> Diagnostic {
     let record = lint.record();
-    let instead = record.instead.as_deref().unwrap_or_default();
+    // A lender's guard (a DashMap reference) has its own why and what instead.
+    let lent = crate::hazard::families::lender_guard(&shape.hazard.type_path);
+    let instead = lent
+        .map(|g| g.instead)
+        .or(record.instead.as_deref())
+        .unwrap_or_default();
     let name = held.value.name.as_deref().unwrap_or("");
     let maybe = !held.always_held();
     let who = match held.value.origin {
@@ -85,7 +90,10 @@ fn build(
     labels.extend(drop_labels(held, source, &who));
     // The author's reason (`#[must_not_suspend = ".."]`, a configured `reason`) first.
     let mut notes: Vec<String> = shape.hazard.reason.iter().cloned().collect();
-    notes.extend(record.note.iter().cloned());
+    match lent {
+        Some(g) => notes.push(g.note.to_string()),
+        None => notes.extend(record.note.iter().cloned()),
+    }
     if maybe {
         notes.push(format!(
             "{who} is moved or dropped on some paths before the yield, but not on all of them"

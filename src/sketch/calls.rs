@@ -457,6 +457,25 @@ fn apply_wrapper_effect(effect: WrapperEffect, shapes: &[Shape]) -> Vec<Shape> {
 /// A guard method that turns every guard of the receiver into another (spin's),
 /// when the receiver holds lock guards only.
 fn guard_method_transition(method: &str, shapes: &[Shape]) -> Option<Vec<Shape>> {
+    let lent = |s: &Shape| hazard::families::lender_guard(&s.hazard.type_path).is_some();
+    if shapes.iter().any(lent) {
+        // A lender's guard changes only as its rows say (`entry.or_default()`).
+        return shapes
+            .iter()
+            .map(|s| {
+                if !s.layers.is_empty() {
+                    return None;
+                }
+                let (to, wrapper) =
+                    hazard::families::lender_transition(&s.hazard.type_path, method)?;
+                let shape = Shape::new(Hazard::new(s.hazard.class, to.to_string()));
+                Some(match wrapper {
+                    Some(layer) => shape.wrapped(layer),
+                    None => shape,
+                })
+            })
+            .collect();
+    }
     let (to, wrapper) = hazard::guard_method_transition(method)?;
     let guards = shapes
         .iter()
