@@ -160,6 +160,14 @@ struct Cli {
     #[arg(long, short = 'v', action = ArgAction::Count)]
     verbose: u8,
 
+    /// Do not read the dependencies' sources. By default, the sources cargo keeps
+    /// for the packages of `Cargo.lock` ($CARGO_HOME/registry/src, git checkouts,
+    /// path dependencies and workspace members) are read where the checked code
+    /// uses their names: their re-exports, guard-returning fns and guard-holding
+    /// structs. Nothing is downloaded, built or run.
+    #[arg(long)]
+    no_deps: bool,
+
     /// cargo's output format, as `cargo check` takes it: `human`, `short`, or the JSON
     /// lines of `json`, `json-diagnostic-short`, `json-diagnostic-rendered-ansi`,
     /// `json-render-diagnostics` (comma-separated, as cargo combines them).
@@ -432,6 +440,8 @@ fn options(cli: &Cli) -> Result<Options, String> {
         full_parse: cli.full_parse,
         features,
         verbose: cli.verbose > 0,
+        no_deps: cli.no_deps,
+        cargo_home: yieldsafe::input::deps::cargo_home(),
         ..Options::default()
     };
     // The settings are looked up from the first PATH, or the manifest's directory.

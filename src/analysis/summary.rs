@@ -220,8 +220,20 @@ fn add_signatures(summary: &mut FileSummary, file: &syn::File, sketch: &Sketch<'
             .filter(|s| free_fns.0.contains(&(**s as *const syn::Signature)))
             .collect();
         if let [only] = free.as_slice() {
-            if let syn::ReturnType::Type(..) = only.output {
-                summary.fns.push((name.clone(), sketch.return_shapes(only)));
+            if let syn::ReturnType::Type(_, ty) = &only.output {
+                let shapes = sketch.return_shapes(only);
+                // An owned value of a named type: what it holds is asked of its
+                // declaration (a struct with a guard field) when the fn is called.
+                if shapes.is_empty() && only.asyncness.is_none() {
+                    if let syn::Type::Path(_) = &**ty {
+                        let entry = FieldEntry {
+                            type_path: index.type_path(ty),
+                            struct_name: crate::resolve::file_index::struct_name_of_type(ty),
+                        };
+                        summary.fn_returns.push((name.clone(), entry));
+                    }
+                }
+                summary.fns.push((name.clone(), shapes));
             }
         }
     }
@@ -267,6 +279,7 @@ fn add_types(summary: &mut FileSummary, sketch: &Sketch<'_, '_>) {
 fn in_fixed_order(summary: &mut FileSummary) {
     summary.methods.sort_by(|a, b| a.0.cmp(&b.0));
     summary.fns.sort_by(|a, b| a.0.cmp(&b.0));
+    summary.fn_returns.sort_by(|a, b| a.0.cmp(&b.0));
     summary.fields.sort_by(|a, b| a.0.cmp(&b.0));
     summary.statics.sort_by(|a, b| a.0.cmp(&b.0));
     summary.aliases.sort_by(|a, b| a.0.cmp(&b.0));

@@ -66,6 +66,11 @@ pub struct Options {
     /// `-v`: say, as notes, what was left out on purpose and why (files no target
     /// reaches, ...). Off, those notes are not collected.
     pub verbose: bool,
+    /// `--no-deps`: do not read the dependencies' sources (the hazard table's rows
+    /// still apply to their types).
+    pub no_deps: bool,
+    /// Where cargo keeps downloaded sources (`$CARGO_HOME`, else `~/.cargo`).
+    pub cargo_home: Option<PathBuf>,
 }
 
 /// How far a run is: files checked of the total (known after discovery).
@@ -201,11 +206,24 @@ pub fn run(options: &Options) -> Report {
     let mut report = Report::default();
     report.stats.discover = discover_time;
     report.notes = notes;
+    let mut missing_deps = std::collections::BTreeSet::new();
     for package in results {
         if options.verbose {
             report.notes.extend(package.stray.iter().map(stray_note));
         }
+        missing_deps.extend(package.missing_deps.iter().cloned());
         add_package(&mut report, package, &mut problems, options.verbose);
+    }
+    if !missing_deps.is_empty() {
+        let names: Vec<String> = missing_deps.into_iter().collect();
+        report.notes.push(Problem {
+            file: None,
+            position: None,
+            message: format!(
+                "the sources of {} are not on disk: run cargo fetch to let yieldsafe read dependencies",
+                names.join(", ")
+            ),
+        });
     }
     report.workspace_root = plan.map(|p| p.root);
     report

@@ -33,6 +33,8 @@ pub(super) struct PackageResult {
     pub(super) index_in_analysis: Duration,
     /// The files no selected target reaches, left unchecked.
     pub(super) stray: Vec<Arc<Path>>,
+    /// Dependencies the analysis asked about whose sources are not on disk.
+    pub(super) missing_deps: Vec<String>,
 }
 
 /// A package's own configured lists, to put on its crate table.
@@ -182,7 +184,13 @@ pub(super) fn check_package(
         .collect();
     report_unindexed(&table, &mut files);
     let (lazily, lazy_time) = table.indexing();
+    let missing_deps = table
+        .deps_view()
+        .and_then(|v| v.all())
+        .map(|d| d.missing())
+        .unwrap_or_default();
     PackageResult {
+        missing_deps,
         crate_: in_crate,
         indexed: if full && in_crate {
             files.len()
@@ -276,9 +284,16 @@ pub(super) fn crate_table(
             .collect();
         CrateTable::lazy(dir, files, crate::analysis::summary::summarize_shallow)
     };
+    // The dependencies, read when a path into one is first followed.
+    let deps = dir.filter(|_| !options.no_deps).map(|d| {
+        let graph = crate::input::deps::graph(d, options.cargo_home.as_deref());
+        crate::resolve::deps::Deps::new(graph, crate::analysis::summary::summarize_shallow)
+            .root_view()
+    });
     table
         .with_lists(invalid_types, hazard_methods)
         .with_cfg(cfg)
+        .with_deps(deps)
 }
 
 /// The build a package is taken to be: the features its manifest turns on with

@@ -5,6 +5,7 @@
 
 pub mod cargo;
 pub mod config;
+pub mod deps;
 pub mod discover;
 pub mod edition;
 pub mod fs;

@@ -76,6 +76,9 @@ pub struct FieldEntry {
 pub struct FileSummary {
     pub(crate) methods: Vec<((String, String), Vec<Shape>)>,
     pub(crate) fns: Vec<(String, Vec<Shape>)>,
+    /// Free fns returning an owned value of a named type that holds no hazard the
+    /// signature shows: that type, for its declaration's fields to tell.
+    pub(crate) fn_returns: Vec<(String, FieldEntry)>,
     pub(crate) fields: Vec<((String, String), FieldEntry)>,
     /// Statics (also `lazy_static!`'s) and consts, by name.
     pub(crate) statics: Vec<(String, FieldEntry)>,
@@ -144,6 +147,10 @@ pub struct CrateTable {
     pub invalid_types: Vec<crate::hazard::listed::Listed>,
     /// Methods configured in `hazard-methods` (`path` is the method name).
     pub hazard_methods: Vec<crate::hazard::listed::Listed>,
+    /// The crates this one depends on, read from their sources (none with `--no-deps`).
+    deps: Option<crate::resolve::deps::DepView>,
+    /// For a dependency's table: its library's crate root, where paths into it start.
+    lib_root: OnceLock<Option<usize>>,
 }
 
 #[derive(Debug)]
@@ -821,8 +828,126 @@ impl CrateTable {
         }
     }
 
-    /// Files summarised so far and the time it took (summed over threads).
+    /// The same answers, with the crates it depends on behind them.
+    pub fn with_deps(mut self, deps: Option<crate::resolve::deps::DepView>) -> CrateTable {
+        self.deps = deps;
+        self
+    }
+
+    pub fn deps_view(&self) -> Option<&crate::resolve::deps::DepView> {
+        self.deps.as_ref()
+    }
+
+    /// Whether the crate's code calls a dependency it can read `name`.
+    pub fn is_dep(&self, name: &str) -> bool {
+        self.deps.as_ref().is_some_and(|d| d.has(name))
+    }
+
+    /// Where a path into a dependency (`mylib::sync::FastMutex`) leads: through
+    /// that crate's module tree and re-exports, and on into the crates it depends on.
+    pub fn follow_dep(&self, path: &[String]) -> Option<crate::resolve::deps::DepLead> {
+        if !path.first().is_some_and(|f| self.is_dep(f)) {
+            return None;
+        }
+        crate::resolve::deps::follow(self, path, 0)
+    }
+
+    /// Set the library root of a dependency's table, by its file.
+    pub fn set_lib_root(&self, lib: &Path) {
+        let root = self.module_of(lib).map(|m| m.root);
+        let _ = self.lib_root.set(root);
+    }
+
+    pub fn lib_root(&self) -> Option<usize> {
+        self.lib_root.get().copied().flatten()
+    }
+
+    /// `locate` for a path from the crate root `root`.
+    pub fn locate_from_root(&self, root: usize, abs: Vec<String>) -> Option<Located> {
+        self.locate_abs(root, abs)
+    }
+
+    /// The hazards a value of the struct at `path` (from crate root `root`) holds in
+    /// its fields, transitively: a `Held<'a> { g: MutexGuard<'a, T> }` holds the
+    /// guard in field `g` (this is how a dependency's guard wrapper is known).
+    pub fn struct_hazards_at(&self, root: usize, path: &[String], depth: usize) -> Vec<Shape> {
+        let mut out = Vec::new();
+        if depth > 4 {
+            return out;
+        }
+        let Some((file, name)) = self.item_at(root, path) else {
+            return out;
+        };
+        let Some(summary) = self.file_summary(file) else {
+            return out;
+        };
+        let fields: Vec<(String, FieldEntry)> = summary
+            .fields
+            .iter()
+            .filter(|((t, _), _)| *t == name)
+            .map(|((_, f), e)| (f.clone(), self.anchor_entry(file, e)))
+            .collect();
+        for (field, entry) in fields {
+            let member = match field.parse::<usize>() {
+                Ok(i) => crate::hazard::Member::Unnamed(i),
+                Err(_) => crate::hazard::Member::Named(field),
+            };
+            let Some(ty) = entry.type_path else { continue };
+            for shape in self.type_hazards(root, &ty, depth) {
+                out.push(shape.wrapped(crate::hazard::Layer::Field(member.clone())));
+            }
+        }
+        out
+    }
+
+    /// The hazards a value of the type at `ty` (a path resolved in this crate) is:
+    /// a guard the hazard table names, an alias of one, a struct holding one.
+    pub fn type_hazards(&self, root: usize, ty: &[String], depth: usize) -> Vec<Shape> {
+        if let Some(h) = crate::hazard::guard_type_hazard(ty, &Default::default()) {
+            return vec![Shape::new(h)];
+        }
+        match ty.split_first() {
+            Some((first, rest)) if first == "crate" => {
+                if let Some(alias) = self.alias_at(root, rest) {
+                    return alias.shapes;
+                }
+                self.struct_hazards_at(root, rest, depth + 1)
+            }
+            _ => match self.follow_dep(ty) {
+                Some(crate::resolve::deps::DepLead::Item { table, root, abs }) => table
+                    .type_hazards(
+                        root,
+                        &["crate".to_string()]
+                            .into_iter()
+                            .chain(abs)
+                            .collect::<Vec<_>>(),
+                        depth + 1,
+                    ),
+                Some(crate::resolve::deps::DepLead::External(p)) => {
+                    crate::hazard::guard_type_hazard(&p, &Default::default())
+                        .map(Shape::new)
+                        .into_iter()
+                        .collect()
+                }
+                None => Vec::new(),
+            },
+        }
+    }
+
+    /// Files summarised so far and the time it took (summed over threads), in
+    /// this crate and the dependencies read for it.
     pub fn indexing(&self) -> (usize, std::time::Duration) {
+        let (n, d) = self.own_indexing();
+        let (m, e) = self
+            .deps
+            .as_ref()
+            .and_then(|v| v.all())
+            .map_or((0, std::time::Duration::ZERO), |deps| deps.indexing());
+        (n + m, d + e)
+    }
+
+    /// `indexing`, of this crate's files only.
+    pub fn own_indexing(&self) -> (usize, std::time::Duration) {
         match &self.answers {
             Answers::Merged(_) => (0, std::time::Duration::ZERO),
             Answers::Lazy(l) => (
@@ -924,11 +1049,22 @@ impl CrateTable {
     pub fn function_at(&self, root: usize, path: &[String]) -> Option<Vec<Shape>> {
         let (file, name) = self.item_at(root, path)?;
         let summary = self.file_summary(file)?;
-        summary
+        let shapes = summary
             .fns
             .iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| v.clone())?;
+        let returned = summary.fn_returns.iter().find(|(n, _)| *n == name);
+        match returned {
+            Some((_, entry)) if shapes.is_empty() => {
+                let entry = self.anchor_entry(file, entry);
+                let Some(ty) = entry.type_path else {
+                    return Some(shapes);
+                };
+                Some(self.type_hazards(root, &ty, 0))
+            }
+            _ => Some(shapes),
+        }
     }
 
     pub fn field(&self, ty: &str, field: &str) -> Option<FieldEntry> {

@@ -253,7 +253,13 @@ impl<'ast> FileIndex<'ast> {
     pub fn crate_alias(&self, full: &[String]) -> Option<AliasEntry> {
         let (first, rest) = full.split_first()?;
         if first != "crate" {
-            return None;
+            // A dependency's alias (`mylib::Shared`), where its crate's tree places it.
+            return match self.crate_table.as_ref()?.follow_dep(full)? {
+                crate::resolve::deps::DepLead::Item { table, root, abs } => {
+                    table.alias_at(root, &abs)
+                }
+                crate::resolve::deps::DepLead::External(_) => None,
+            };
         }
         self.crate_table
             .as_ref()?
@@ -328,6 +334,13 @@ impl<'ast> FileIndex<'ast> {
         }
         let resolved = self.resolve(path);
         if resolved.first().is_some_and(|f| f == "crate") && resolved.last() == Some(&name) {
+            return Some(resolved.join("::"));
+        }
+        // A dependency's type, by its path (its methods are that crate's).
+        let into_dep = |r: &[String]| {
+            r.len() > 1 && self.crate_table.as_ref().is_some_and(|t| t.is_dep(&r[0]))
+        };
+        if into_dep(&resolved) {
             return Some(resolved.join("::"));
         }
         Some(name)

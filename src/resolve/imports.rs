@@ -14,7 +14,21 @@ impl<'ast> FileIndex<'ast> {
         self.resolve_segments(segs)
     }
 
+    /// `resolve`, from segments; a path into a dependency that re-exports it from
+    /// elsewhere (`mylib::FastMutex` → `parking_lot::Mutex`) is followed there.
     pub fn resolve_segments(&self, segs: Vec<String>) -> Vec<String> {
+        let resolved = self.resolve_in_crate(segs);
+        match self
+            .crate_table
+            .as_ref()
+            .and_then(|t| t.follow_dep(&resolved))
+        {
+            Some(crate::resolve::deps::DepLead::External(p)) => p,
+            _ => resolved,
+        }
+    }
+
+    fn resolve_in_crate(&self, segs: Vec<String>) -> Vec<String> {
         let resolved = self.resolve_in_file(segs);
         if let Some(found) = self.locate(&resolved) {
             return found.path();

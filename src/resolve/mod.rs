@@ -6,6 +6,7 @@
 
 pub mod cfg;
 pub mod crate_table;
+pub mod deps;
 pub mod file_index;
 mod imports;
 pub mod macro_rules;

@@ -185,6 +185,19 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
             out.push(Shape { hazard: h, layers });
             return;
         }
+        let first = self.index.resolve_in_file(path_names(path));
+        let into_dep = first
+            .first()
+            .is_some_and(|f| self.index.crate_table.as_ref().is_some_and(|t| t.is_dep(f)));
+        if let Some(shapes) = into_dep.then(|| self.dep_type_shapes(&first)).flatten() {
+            out.extend(shapes.into_iter().map(|mut s| {
+                s.layers.extend(layers.iter().cloned());
+                s
+            }));
+            if !out.is_empty() {
+                return;
+            }
+        }
         // Only a guard's name, or an alias of the crate, can be a hazard from here
         // on: other paths are not resolved through the crate.
         let original = self
@@ -415,9 +428,31 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
         answer: impl Fn(&crate::resolve::crate_table::CrateTable, usize, &[String]) -> Option<T>,
     ) -> Option<T> {
         let table = self.index.crate_table.as_ref()?;
-        let module = self.index.module.as_ref()?;
         let (first, rest) = resolved.split_first()?;
-        (first == "crate").then(|| answer(table, module.root, rest))?
+        if first != "crate" {
+            // An item of a dependency, where its crate's tree places it.
+            return match table.follow_dep(resolved)? {
+                crate::resolve::deps::DepLead::Item { table, root, abs } => {
+                    answer(&table, root, &abs)
+                }
+                crate::resolve::deps::DepLead::External(_) => None,
+            };
+        }
+        let module = self.index.module.as_ref()?;
+        answer(table, module.root, rest)
+    }
+
+    /// The hazards a value of a dependency's type holds (`mylib::Held<'_>`): an
+    /// alias of a guard, or a struct whose fields hold one.
+    fn dep_type_shapes(&self, full: &[String]) -> Option<Vec<Shape>> {
+        let table = self.index.crate_table.as_ref()?;
+        match table.follow_dep(full)? {
+            crate::resolve::deps::DepLead::Item { table, root, abs } => {
+                let path: Vec<String> = std::iter::once("crate".to_string()).chain(abs).collect();
+                Some(table.type_hazards(root, &path, 0))
+            }
+            crate::resolve::deps::DepLead::External(_) => None,
+        }
     }
 
     pub fn call_shapes(&self, name: &str, args: &[Vec<Shape>]) -> Vec<Shape> {
@@ -470,6 +505,18 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
                 return self.signature_shapes(sig, args);
             }
             let table = self.index.crate_table.as_ref();
+            let dep_method = || {
+                let path = split_key(ty);
+                match table?.follow_dep(&path)? {
+                    crate::resolve::deps::DepLead::Item { table, root, abs } => {
+                        table.method_at(root, &abs, name)
+                    }
+                    crate::resolve::deps::DepLead::External(_) => None,
+                }
+            };
+            if let Some(shapes) = dep_method() {
+                return shapes;
+            }
             let shapes = match (ty.strip_prefix("crate::"), &self.index.module) {
                 (Some(path), Some(m)) => {
                     table.and_then(|t| t.method_at(m.root, &split_key(path), name))
