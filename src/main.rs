@@ -815,7 +815,8 @@ fn print_stats(report: &yieldsafe::Report, rendering: std::time::Duration) {
     let s = &report.stats;
     let secs = |d: std::time::Duration| d.as_secs_f64();
     eprintln!(
-        "stats: {} files, {} lines, {} bytes, {} crates, {} findings; {} files parsed, {} indexed; {} files no target reaches\n\
+        "stats: {} files, {} lines, {} bytes, {} crates, {} findings; {} files parsed, {} indexed; {} files no target reaches; \
+         dependencies: {} crates read, {} files scanned, {} of the indexed\n\
          stats: wall {:.3}s: discover {:.3}s, render {:.3}s; summed over threads: read+scan {:.3}s, index {:.3}s, parse {:.3}s, analyse {:.3}s",
         s.files,
         s.lines,
@@ -825,6 +826,9 @@ fn print_stats(report: &yieldsafe::Report, rendering: std::time::Duration) {
         s.parsed,
         s.indexed,
         s.stray,
+        s.dep_crates,
+        s.dep_files,
+        s.dep_indexed,
         secs(s.wall + rendering),
         secs(s.discover),
         secs(rendering),

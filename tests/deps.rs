@@ -192,3 +192,134 @@ fn the_binary_reads_cargo_home_and_no_deps_turns_it_off() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("cargo fetch"));
 }
+
+/// The sources of a dev-dependency of this package, where cargo put them to build
+/// the tests.
+fn registry_sources(name: &str) -> std::path::PathBuf {
+    let home = yieldsafe::input::deps::cargo_home().expect("a cargo home");
+    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"))
+        .expect("this package's Cargo.lock");
+    let version = lock
+        .split("[[package]]")
+        .find(|p| p.contains(&format!("name = \"{name}\"\n")))
+        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+        .map(|v| v.trim_end_matches('"').to_string())
+        .expect("locked");
+    std::fs::read_dir(home.join("registry/src"))
+        .expect("cargo's registry sources")
+        .filter_map(Result::ok)
+        .map(|e| e.path().join(format!("{name}-{version}")))
+        .find(|d| d.is_dir())
+        .unwrap_or_else(|| panic!("{name}-{version} is not in {}", home.display()))
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().filter_map(Result::ok) {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+const DASHMAP_USER: &str = "use dashmap::DashMap;\n\
+    use dashmap::mapref::one::Ref;\n\
+    async fn tick() {}\n\
+    pub async fn get(map: &DashMap<u32, String>) {\n    let r = map.get(&1);\n    tick().await;\n}\n\
+    pub async fn annotated(map: &DashMap<u32, String>) {\n    let r: Ref<'_, u32, String> = map.get(&1).unwrap();\n    tick().await;\n}\n\
+    pub async fn cloned(map: &DashMap<u32, String>) {\n    let v = map.get(&1).map(|r| r.clone());\n    tick().await;\n}\n";
+
+/// The real dashmap, in cargo's home, named by a lock: the catalogue's rows say
+/// what its references are, and its sources are not read.
+#[test]
+fn real_dashmap_and_tokio_from_cargo_home() {
+    let dashmap = registry_sources("dashmap");
+    let tokio = registry_sources("tokio");
+    let version = |d: &Path| {
+        let name = d.file_name().unwrap().to_string_lossy().to_string();
+        name.rsplit_once('-').unwrap().1.to_string()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path();
+    write(
+        app,
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[dependencies]\ndashmap = \"6\"\ntokio = \"1\"\n",
+    );
+    write(
+        app,
+        "Cargo.lock",
+        format!("version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"dashmap\", \"tokio\"]\n\n[[package]]\nname = \"dashmap\"\nversion = \"{}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"tokio\"\nversion = \"{}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n", version(&dashmap), version(&tokio)),
+    );
+    write(
+        app,
+        "src/lib.rs",
+        format!("{DASHMAP_USER}pub async fn watched(rx: tokio::sync::watch::Receiver<u32>) {{\n    let v = rx.borrow();\n    tick().await;\n}}\n"),
+    );
+    let home = yieldsafe::input::deps::cargo_home();
+    let report = run(app, home.as_deref(), false);
+    assert_eq!(
+        tree::relative_findings(&report, app),
+        [
+            "src/lib.rs:5 await_holding_lock",
+            "src/lib.rs:9 await_holding_lock",
+            "src/lib.rs:17 await_holding_lock"
+        ]
+    );
+    assert_eq!(report.stats.dep_crates, 0, "catalogued crates are not read");
+    // The same with no lock and no dependency read: the rows alone.
+    let report = run(app, None, true);
+    assert_eq!(report.diagnostics.len(), 3);
+}
+
+/// The real dashmap's sources under another name, which the catalogue does not
+/// know: its `Ref` is known from its sources, a struct whose `_guard` field is a
+/// lock_api guard (through dashmap's own alias), and `DashMap::get` returns it.
+#[test]
+fn real_dashmap_sources_read_under_another_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let copy = home.join("registry/src/index/dashmap2-6.0.0");
+    copy_tree(&registry_sources("dashmap"), &copy);
+    let manifest = std::fs::read_to_string(copy.join("Cargo.toml")).unwrap();
+    std::fs::write(
+        copy.join("Cargo.toml"),
+        manifest.replacen("name = \"dashmap\"", "name = \"dashmap2\"", 1),
+    )
+    .unwrap();
+    let app = tmp.path().join("app");
+    write(
+        &app,
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[dependencies]\ndashmap2 = \"6\"\n",
+    );
+    write(
+        &app,
+        "Cargo.lock",
+        "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"dashmap2\"]\n\n[[package]]\nname = \"dashmap2\"\nversion = \"6.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+    );
+    write(
+        &app,
+        "src/lib.rs",
+        DASHMAP_USER.replace("dashmap::", "dashmap2::"),
+    );
+    let report = run(&app, Some(&home), false);
+    assert_eq!(
+        tree::relative_findings(&report, &app),
+        [
+            "src/lib.rs:5 await_holding_lock",
+            "src/lib.rs:9 await_holding_lock"
+        ]
+    );
+    let message = &report.diagnostics[1].message;
+    assert!(
+        message.contains("field `_guard` holds a `lock_api::RwLockReadGuard`"),
+        "{message}"
+    );
+    // Only the files that declare the names asked about were summarised.
+    assert_eq!(report.stats.dep_crates, 1);
+    assert!(report.stats.dep_indexed < 8, "{:?}", report.stats);
+}

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use syn::visit::Visit;
 
-use crate::resolve::crate_table::{AliasEntry, FieldEntry, FileSummary, ScopeEntry};
+use crate::resolve::crate_table::{AliasEntry, FieldEntry, FileSummary, ReturnEntry, ScopeEntry};
 use crate::resolve::file_index::FileIndex;
 
 use crate::input::edition::Edition;
@@ -207,9 +207,13 @@ fn add_signatures(summary: &mut FileSummary, file: &syn::File, sketch: &Sketch<'
     let index = sketch.index;
     for ((ty, name), sig) in &index.methods {
         if let syn::ReturnType::Type(..) = sig.output {
-            summary
-                .methods
-                .push(((ty.clone(), name.clone()), sketch.return_shapes(sig)));
+            let shapes = sketch.return_shapes(sig);
+            if shapes.is_empty() {
+                if let Some(r) = owned_return(sketch, sig) {
+                    summary.method_returns.push(((ty.clone(), name.clone()), r));
+                }
+            }
+            summary.methods.push(((ty.clone(), name.clone()), shapes));
         }
     }
     let mut free_fns = FreeFns(HashSet::new());
@@ -220,17 +224,11 @@ fn add_signatures(summary: &mut FileSummary, file: &syn::File, sketch: &Sketch<'
             .filter(|s| free_fns.0.contains(&(**s as *const syn::Signature)))
             .collect();
         if let [only] = free.as_slice() {
-            if let syn::ReturnType::Type(_, ty) = &only.output {
+            if let syn::ReturnType::Type(..) = only.output {
                 let shapes = sketch.return_shapes(only);
-                // An owned value of a named type: what it holds is asked of its
-                // declaration (a struct with a guard field) when the fn is called.
-                if shapes.is_empty() && only.asyncness.is_none() {
-                    if let syn::Type::Path(_) = &**ty {
-                        let entry = FieldEntry {
-                            type_path: index.type_path(ty),
-                            struct_name: crate::resolve::file_index::struct_name_of_type(ty),
-                        };
-                        summary.fn_returns.push((name.clone(), entry));
+                if shapes.is_empty() {
+                    if let Some(r) = owned_return(sketch, only) {
+                        summary.fn_returns.push((name.clone(), r));
                     }
                 }
                 summary.fns.push((name.clone(), shapes));
@@ -238,6 +236,47 @@ fn add_signatures(summary: &mut FileSummary, file: &syn::File, sketch: &Sketch<'
         }
     }
     summary.method_names = index.methods.keys().cloned().collect();
+}
+
+/// What a non-async fn returns, when it is an owned value of a named type (inside
+/// `Option`, `Result` or `Box`) its signature shows no hazard of: that type, for
+/// its declaration's fields to tell (a struct holding a guard) when the fn is called.
+fn owned_return(sketch: &Sketch<'_, '_>, sig: &syn::Signature) -> Option<ReturnEntry> {
+    use crate::hazard::table::WRAPPER_TYPES;
+    if sig.asyncness.is_some() {
+        return None;
+    }
+    let syn::ReturnType::Type(_, out) = &sig.output else {
+        return None;
+    };
+    let mut ty: &syn::Type = out;
+    let mut layers = Vec::new();
+    for _ in 0..4 {
+        let syn::Type::Path(p) = ty else {
+            return None;
+        };
+        let last = p.path.segments.last()?;
+        let name = last.ident.to_string();
+        let wrapper = WRAPPER_TYPES
+            .iter()
+            .find(|(w, l)| *w == name && *l != crate::hazard::Layer::Element);
+        match (wrapper, crate::resolve::file_index::first_type_arg(last)) {
+            (Some((_, layer)), Some(inner)) => {
+                layers.insert(0, layer.clone());
+                ty = inner;
+            }
+            _ => {
+                return Some(ReturnEntry {
+                    layers,
+                    entry: FieldEntry {
+                        type_path: sketch.index.type_path(ty),
+                        struct_name: crate::resolve::file_index::struct_name_of_type(ty),
+                    },
+                })
+            }
+        }
+    }
+    None
 }
 
 /// The types the file declares its fields, statics, `Deref` targets and aliases of.
@@ -280,6 +319,7 @@ fn in_fixed_order(summary: &mut FileSummary) {
     summary.methods.sort_by(|a, b| a.0.cmp(&b.0));
     summary.fns.sort_by(|a, b| a.0.cmp(&b.0));
     summary.fn_returns.sort_by(|a, b| a.0.cmp(&b.0));
+    summary.method_returns.sort_by(|a, b| a.0.cmp(&b.0));
     summary.fields.sort_by(|a, b| a.0.cmp(&b.0));
     summary.statics.sort_by(|a, b| a.0.cmp(&b.0));
     summary.aliases.sort_by(|a, b| a.0.cmp(&b.0));

@@ -110,6 +110,11 @@ pub struct Stats {
     /// Files of the checked packages that no selected target reaches (a template,
     /// a disabled module): not checked.
     pub stray: usize,
+    /// Dependency crates read (their tables built), summed over packages.
+    pub dep_crates: usize,
+    /// Their files scanned, and of those (and of `indexed`) summarised.
+    pub dep_files: usize,
+    pub dep_indexed: usize,
 }
 
 /// Everything a run found.
@@ -329,6 +334,9 @@ fn add_package(
     stats.crates += usize::from(package.crate_);
     stats.stray += package.stray.len();
     stats.indexed += package.indexed;
+    stats.dep_crates += package.deps.crates;
+    stats.dep_files += package.deps.scanned;
+    stats.dep_indexed += package.deps.summarised;
     stats.index += package.index_time;
     // Summaries made on demand ran inside the analysis.
     let mut analyse = Duration::ZERO;

@@ -35,6 +35,8 @@ pub(super) struct PackageResult {
     pub(super) stray: Vec<Arc<Path>>,
     /// Dependencies the analysis asked about whose sources are not on disk.
     pub(super) missing_deps: Vec<String>,
+    /// What reading the dependencies cost.
+    pub(super) deps: crate::resolve::deps::DepStats,
 }
 
 /// A package's own configured lists, to put on its crate table.
@@ -191,6 +193,7 @@ pub(super) fn check_package(
         .unwrap_or_default();
     PackageResult {
         missing_deps,
+        deps: table.dep_stats(),
         crate_: in_crate,
         indexed: if full && in_crate {
             files.len()

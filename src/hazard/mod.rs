@@ -195,7 +195,13 @@ impl Shape {
                 Layer::Future => "future that returns".to_string(),
                 Layer::Ref => "reference to".to_string(),
             };
-            if i == 0 {
+            // "a value", "a tuple"... after the first word too ("an `Option`
+            // holding a value whose field ...").
+            let noun = matches!(
+                layer,
+                Layer::Field(_) | Layer::Index(_) | Layer::Element | Layer::Capture | Layer::Future
+            );
+            if i == 0 || noun {
                 out.push_str(article(&word));
                 out.push(' ');
             }

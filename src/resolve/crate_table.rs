@@ -78,7 +78,9 @@ pub struct FileSummary {
     pub(crate) fns: Vec<(String, Vec<Shape>)>,
     /// Free fns returning an owned value of a named type that holds no hazard the
     /// signature shows: that type, for its declaration's fields to tell.
-    pub(crate) fn_returns: Vec<(String, FieldEntry)>,
+    pub(crate) fn_returns: Vec<(String, ReturnEntry)>,
+    /// The same for methods, by (type, method).
+    pub(crate) method_returns: Vec<((String, String), ReturnEntry)>,
     pub(crate) fields: Vec<((String, String), FieldEntry)>,
     /// Statics (also `lazy_static!`'s) and consts, by name.
     pub(crate) statics: Vec<(String, FieldEntry)>,
@@ -100,6 +102,13 @@ pub struct FileSummary {
     /// Type aliases (`type Shared = Arc<Mutex<State>>;`), by name: what a value of
     /// the aliased type is, read with the file's imports.
     pub(crate) aliases: Vec<(String, AliasEntry)>,
+}
+
+/// The owned type a fn returns, inside `layers` (innermost first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReturnEntry {
+    pub layers: Vec<crate::hazard::Layer>,
+    pub entry: FieldEntry,
 }
 
 /// What a type alias of another file stands for.
@@ -935,15 +944,20 @@ impl CrateTable {
     }
 
     /// Files summarised so far and the time it took (summed over threads), in
-    /// this crate and the dependencies read for it.
+    /// this crate and the dependencies read for it (building their tables too).
     pub fn indexing(&self) -> (usize, std::time::Duration) {
         let (n, d) = self.own_indexing();
-        let (m, e) = self
-            .deps
+        let deps = self.dep_stats();
+        (n + deps.summarised, d + deps.time)
+    }
+
+    /// What reading the dependencies has cost so far.
+    pub fn dep_stats(&self) -> crate::resolve::deps::DepStats {
+        self.deps
             .as_ref()
             .and_then(|v| v.all())
-            .map_or((0, std::time::Duration::ZERO), |deps| deps.indexing());
-        (n + m, d + e)
+            .map(|deps| deps.stats())
+            .unwrap_or_default()
     }
 
     /// `indexing`, of this crate's files only.
@@ -1056,15 +1070,24 @@ impl CrateTable {
             .map(|(_, v)| v.clone())?;
         let returned = summary.fn_returns.iter().find(|(n, _)| *n == name);
         match returned {
-            Some((_, entry)) if shapes.is_empty() => {
-                let entry = self.anchor_entry(file, entry);
-                let Some(ty) = entry.type_path else {
-                    return Some(shapes);
-                };
-                Some(self.type_hazards(root, &ty, 0))
-            }
+            Some((_, r)) if shapes.is_empty() => Some(self.returned_hazards(root, file, r)),
             _ => Some(shapes),
         }
+    }
+
+    /// What a value of the owned type `r` (returned by a fn of file `file`) holds.
+    fn returned_hazards(&self, root: usize, file: usize, r: &ReturnEntry) -> Vec<Shape> {
+        let entry = self.anchor_entry(file, &r.entry);
+        let Some(ty) = entry.type_path else {
+            return Vec::new();
+        };
+        self.type_hazards(root, &ty, 0)
+            .into_iter()
+            .map(|mut s| {
+                s.layers.extend(r.layers.iter().cloned());
+                s
+            })
+            .collect()
     }
 
     pub fn field(&self, ty: &str, field: &str) -> Option<FieldEntry> {
@@ -1225,6 +1248,18 @@ impl CrateTable {
                 .find(|((t, n), _)| t == ty && n == name)
             else {
                 continue;
+            };
+            let returned = summary
+                .method_returns
+                .iter()
+                .find(|((t, n), _)| t == ty && n == name);
+            let v = &match returned {
+                Some((_, r)) if v.is_empty() => {
+                    let root = self.tree.modules.get(i).cloned().flatten().map(|m| m.root);
+                    root.map(|root| self.returned_hazards(root, i, r))
+                        .unwrap_or_default()
+                }
+                _ => v.clone(),
             };
             let seen = self.tree.modules.get(i).cloned().flatten().and_then(|m| {
                 let mut abs = m.path;

@@ -20,8 +20,24 @@ pub struct Deps {
     summarize: Summarizer,
     /// Itself, for the dependencies' own views (a weak link: no cycle).
     this: Weak<Deps>,
-    /// The packages asked about whose sources are not on disk (`name version`).
+    /// The packages asked about whose sources are not on disk.
     missing: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// Files scanned to build the tables, and the time building them took.
+    scanned: std::sync::atomic::AtomicUsize,
+    nanos: std::sync::atomic::AtomicU64,
+}
+
+/// What reading the dependencies cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DepStats {
+    /// Dependency crates whose table was built.
+    pub crates: usize,
+    /// Their files scanned (read and lexed for what they declare).
+    pub scanned: usize,
+    /// Their files summarised.
+    pub summarised: usize,
+    /// Building the tables and summarising, summed over threads.
+    pub time: std::time::Duration,
 }
 
 /// What one crate sees of its dependencies: their names as its code uses them.
@@ -62,6 +78,8 @@ impl Deps {
             summarize,
             this: this.clone(),
             missing: Default::default(),
+            scanned: Default::default(),
+            nanos: Default::default(),
         })
     }
 
@@ -99,26 +117,47 @@ impl Deps {
                     owner: None,
                     names: package.deps.clone(),
                 };
-                Some(Arc::new(build_table(dir, self.summarize, view)?))
+                let start = std::time::Instant::now();
+                let built = build_table(dir, self.summarize, view);
+                let elapsed = start.elapsed().as_nanos() as u64;
+                self.nanos
+                    .fetch_add(elapsed, std::sync::atomic::Ordering::Relaxed);
+                let (table, files) = built?;
+                self.scanned
+                    .fetch_add(files, std::sync::atomic::Ordering::Relaxed);
+                Some(Arc::new(table))
             })
             .clone()
     }
 
-    /// Files summarised so far in the dependencies, and the time it took.
-    pub fn indexing(&self) -> (usize, std::time::Duration) {
-        self.tables
+    /// What reading the dependencies has cost so far.
+    pub fn stats(&self) -> DepStats {
+        let built: Vec<Arc<CrateTable>> = self
+            .tables
             .iter()
             .filter_map(|t| t.get().cloned().flatten())
+            .collect();
+        let (summarised, time) = built
+            .iter()
             .map(|t| t.own_indexing())
             .fold((0, std::time::Duration::ZERO), |(n, d), (m, e)| {
                 (n + m, d + e)
-            })
+            });
+        DepStats {
+            crates: built.len(),
+            scanned: self.scanned.load(std::sync::atomic::Ordering::Relaxed),
+            summarised,
+            time: time
+                + std::time::Duration::from_nanos(
+                    self.nanos.load(std::sync::atomic::Ordering::Relaxed),
+                ),
+        }
     }
 }
 
 /// A dependency's table: the `.rs` files under its `src/` (where its library is),
 /// scanned for what they declare; `None` when it has no library root there.
-fn build_table(dir: &Path, summarize: Summarizer, view: DepView) -> Option<CrateTable> {
+fn build_table(dir: &Path, summarize: Summarizer, view: DepView) -> Option<(CrateTable, usize)> {
     let lib = lib_root(dir)?;
     let mut files: Vec<(Arc<Path>, Declared)> = Vec::new();
     let mut stack = vec![dir.join("src")];
@@ -156,9 +195,10 @@ fn build_table(dir: &Path, summarize: Summarizer, view: DepView) -> Option<Crate
             .unwrap_or_default();
         files.push((Arc::from(p.as_path()), Declared::from(facts)));
     }
+    let count = files.len();
     let table = CrateTable::lazy(Some(dir), files, summarize).with_deps(Some(view));
     table.set_lib_root(&lib);
-    Some(table)
+    Some((table, count))
 }
 
 /// A package's library root: `[lib] path`, else `src/lib.rs`.
