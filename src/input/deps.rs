@@ -255,24 +255,14 @@ pub fn graph(dir: &Path, home: Option<&Path>) -> DepGraph {
         });
     }
     for (i, p) in locked.iter().enumerate() {
-        let renames = graph.packages[i]
-            .dir
-            .as_deref()
-            .and_then(|d| Some((d.to_path_buf(), read_toml(&d.join("Cargo.toml"))?)))
-            .map(|(d, t)| manifest_deps(&d, &t))
-            .unwrap_or_default();
+        // By lib name here; a dependency's own renames are applied when it is read
+        // (`renamed`), the checked package's now.
         graph.packages[i].deps = p
             .deps
             .iter()
             .filter_map(|key| {
                 let j = *by_key.get(key)?;
-                let package = &locked[j].name;
-                // The name the code uses: a rename in its manifest, else the lib name.
-                let code = renames
-                    .iter()
-                    .find(|(_, pkg, _)| pkg == package)
-                    .map_or_else(|| crate_name(package), |(code, _, _)| code.clone());
-                Some((code, j))
+                Some((crate_name(&locked[j].name), j))
             })
             .collect();
     }
@@ -281,9 +271,42 @@ pub fn graph(dir: &Path, home: Option<&Path>) -> DepGraph {
         .iter()
         .position(|p| p.source.is_none() && Some(&p.name) == own_name.as_ref());
     if let Some(own) = own {
-        graph.roots = graph.packages[own].deps.clone();
+        graph.roots = renamed(dir, &manifest, &graph.packages[own].deps, &graph.packages);
     }
     graph
+}
+
+/// The dependencies `deps` (by lib name) as the code of the package in `dir`
+/// (manifest `manifest`) calls them: `maps = { package = "dash-map" }` is `maps`.
+pub fn renamed(
+    dir: &Path,
+    manifest: &toml::Table,
+    deps: &[(String, usize)],
+    packages: &[DepPackage],
+) -> Vec<(String, usize)> {
+    let declared = manifest_deps(dir, manifest);
+    deps.iter()
+        .map(|(lib, j)| {
+            let package = packages.get(*j).map_or("", |p| p.name.as_str());
+            let code = declared
+                .iter()
+                .find(|(_, pkg, _)| pkg == package)
+                .map_or_else(|| lib.clone(), |(code, _, _)| code.clone());
+            (code, *j)
+        })
+        .collect()
+}
+
+/// `renamed`, reading the manifest in `dir`.
+pub fn renamed_in(
+    dir: &Path,
+    deps: &[(String, usize)],
+    packages: &[DepPackage],
+) -> Vec<(String, usize)> {
+    match read_toml(&dir.join("Cargo.toml")) {
+        Some(manifest) => renamed(dir, &manifest, deps, packages),
+        None => deps.to_vec(),
+    }
 }
 
 /// The path dependencies of a manifest (and theirs), without a lock.

@@ -115,7 +115,7 @@ impl Deps {
                 let view = DepView {
                     deps: self.this.clone(),
                     owner: None,
-                    names: package.deps.clone(),
+                    names: crate::input::deps::renamed_in(dir, &package.deps, &self.graph.packages),
                 };
                 let start = std::time::Instant::now();
                 let built = build_table(dir, self.summarize, view);
