@@ -323,3 +323,28 @@ fn real_dashmap_sources_read_under_another_name() {
     assert_eq!(report.stats.dep_crates, 1);
     assert!(report.stats.dep_indexed < 8, "{:?}", report.stats);
 }
+
+/// Without a `Cargo.lock`, a registry dependency is the newest version cargo keeps
+/// that the manifest's requirement is compatible with.
+#[test]
+fn a_registry_dependency_without_a_lock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (home, app) = registry_package(tmp.path());
+    std::fs::remove_file(app.join("Cargo.lock")).unwrap();
+    // An older, incompatible version beside it is not taken.
+    let old = home.join("registry/src/index.crates.io-1949cf8c6b5b557f/guard-lib-0.9.0");
+    write(
+        &old,
+        "Cargo.toml",
+        "[package]\nname = \"guard-lib\"\nversion = \"0.9.0\"\n",
+    );
+    write(&old, "src/lib.rs", "pub mod sync;\npub use sync::*;\n");
+    write(&old, "src/sync.rs", "pub fn lock_it() {}\n");
+    assert_eq!(findings(&app, Some(&home), false), expected("src/lib.rs"));
+    let report = run(&app, Some(&home), false);
+    assert!(
+        report.notes[0].message.contains("absent"),
+        "{:?}",
+        report.notes
+    );
+}

@@ -221,12 +221,15 @@ pub fn run(options: &Options) -> Report {
     }
     if !missing_deps.is_empty() {
         let names: Vec<String> = missing_deps.into_iter().collect();
+        let shown = match names.len() {
+            n @ 1..=4 => names[..n].join(", "),
+            n => format!("{} and {} more", names[..3].join(", "), n - 3),
+        };
         report.notes.push(Problem {
             file: None,
             position: None,
             message: format!(
-                "the sources of {} are not on disk: run cargo fetch to let yieldsafe read dependencies",
-                names.join(", ")
+                "the sources of {shown} are not on disk: run cargo fetch to let yieldsafe read dependencies"
             ),
         });
     }

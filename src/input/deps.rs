@@ -60,6 +60,16 @@ fn find_lock(dir: &Path) -> Option<PathBuf> {
 /// A manifest's dependencies: (name its code uses, package name, path dir if a
 /// path dependency), from every dependency table (also `[target.*]`'s).
 fn manifest_deps(dir: &Path, table: &toml::Table) -> Vec<(String, String, Option<PathBuf>)> {
+    manifest_deps_with_req(dir, table)
+        .into_iter()
+        .map(|(code, package, path, _)| (code, package, path))
+        .collect()
+}
+
+/// `manifest_deps`, with each dependency's version requirement (`"1.2"`).
+type ManifestDep = (String, String, Option<PathBuf>, Option<String>);
+
+fn manifest_deps_with_req(dir: &Path, table: &toml::Table) -> Vec<ManifestDep> {
     let mut tables: Vec<&toml::Table> = Vec::new();
     let kinds = ["dependencies", "dev-dependencies", "build-dependencies"];
     for k in kinds {
@@ -84,7 +94,11 @@ fn manifest_deps(dir: &Path, table: &toml::Table) -> Vec<(String, String, Option
                 .get("path")
                 .and_then(toml::Value::as_str)
                 .map(|p| crate::input::cargo::absolute(&dir.join(p)));
-            out.push((crate_name(key), package, path));
+            let req = spec
+                .as_str()
+                .or_else(|| spec.get("version").and_then(toml::Value::as_str))
+                .map(str::to_string);
+            out.push((crate_name(key), package, path, req));
         }
     }
     out
@@ -130,14 +144,23 @@ fn source_dir(home: &Path, p: &Locked) -> Option<PathBuf> {
     let leaf = format!("{}-{}", p.name, p.version);
     if source.starts_with("registry+") || source.starts_with("sparse+") {
         let src = home.join("registry").join("src");
-        let indexes = std::fs::read_dir(&src).ok()?;
-        let mut found: Vec<PathBuf> = indexes
+        let indexes: Vec<PathBuf> = std::fs::read_dir(&src)
+            .ok()?
             .filter_map(Result::ok)
-            .map(|e| e.path().join(&leaf))
+            .map(|e| e.path())
+            .collect();
+        let mut found: Vec<PathBuf> = indexes
+            .iter()
+            .map(|i| i.join(&leaf))
             .filter(|d| d.join("Cargo.toml").is_file())
             .collect();
         found.sort();
-        return found.into_iter().next();
+        if let Some(exact) = found.into_iter().next() {
+            return Some(exact);
+        }
+        // Another version cargo keeps that is semver-compatible with the locked one
+        // (same major; same minor below 1.0): its API is the same, by semver.
+        return newest_compatible(&indexes, &p.name, &p.version);
     }
     if let Some(rest) = source.strip_prefix("git+") {
         // `git+URL#REV`: checkouts/<name>-<hash>/<short rev>/, the package maybe in
@@ -160,6 +183,63 @@ fn source_dir(home: &Path, p: &Locked) -> Option<PathBuf> {
         }
     }
     None
+}
+
+/// A version's numbers (`1.2.3-rc.1` → [1, 2, 3]); `None` for a pre-release.
+fn numbers(version: &str) -> Option<[u64; 3]> {
+    let mut it = version.split('.');
+    let mut out = [0; 3];
+    for slot in &mut out {
+        *slot = it.next()?.parse().ok()?;
+    }
+    Some(out)
+}
+
+/// The version a simple requirement (`"1.2"`, `"^0.3.1"`, `"~1"`, `"=2.0.4"`) starts
+/// from, padded to three numbers; `None` for a compound or wildcard one.
+fn requirement_version(req: &str) -> Option<String> {
+    let v = req.trim().trim_start_matches(['^', '~', '=']).trim();
+    if v.is_empty() || v.contains([',', '*', '<', '>', ' ']) {
+        return None;
+    }
+    let mut parts: Vec<&str> = v.split('.').collect();
+    while parts.len() < 3 {
+        parts.push("0");
+    }
+    Some(parts.join("."))
+}
+
+/// Whether `have` is semver-compatible with `want` (cargo's caret rule).
+fn compatible(want: [u64; 3], have: [u64; 3]) -> bool {
+    match want {
+        [0, 0, _] => have == want,
+        [0, minor, _] => have[0] == 0 && have[1] == minor,
+        [major, ..] => have[0] == major,
+    }
+}
+
+/// The newest `name-<version>` directory in the registry `indexes` compatible
+/// with `version`.
+fn newest_compatible(indexes: &[PathBuf], name: &str, version: &str) -> Option<PathBuf> {
+    let want = numbers(version)?;
+    let prefix = format!("{name}-");
+    let mut best: Option<([u64; 3], PathBuf)> = None;
+    for index in indexes {
+        let Ok(entries) = std::fs::read_dir(index) else {
+            continue;
+        };
+        for e in entries.filter_map(Result::ok) {
+            let file = e.file_name().to_string_lossy().to_string();
+            let Some(have) = file.strip_prefix(&prefix).and_then(numbers) else {
+                continue;
+            };
+            let newer = best.as_ref().is_none_or(|(b, _)| have > *b);
+            if compatible(want, have) && newer && e.path().join("Cargo.toml").is_file() {
+                best = Some((have, e.path()));
+            }
+        }
+    }
+    best.map(|(_, p)| p)
 }
 
 /// The directory below `dir` (at most `depth` levels) whose manifest is package `name`.
@@ -202,6 +282,28 @@ pub fn graph(dir: &Path, home: Option<&Path>) -> DepGraph {
         // No lock: only the path dependencies can be placed.
         let mut seen = HashMap::new();
         graph.roots = path_graph(dir, &manifest, &mut graph, &mut seen, 0);
+        // Its registry dependencies: the newest version on disk the requirement
+        // accepts (their own dependencies are not placed without a lock).
+        let indexes: Vec<PathBuf> = home
+            .and_then(|h| std::fs::read_dir(h.join("registry").join("src")).ok())
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        for (code, package, path, req) in manifest_deps_with_req(dir, &manifest) {
+            let (None, Some(req)) = (path, req) else {
+                continue;
+            };
+            let Some(version) = requirement_version(&req) else {
+                continue;
+            };
+            let found = newest_compatible(&indexes, &package, &version);
+            graph.missing += usize::from(found.is_none());
+            graph.roots.push((code, graph.packages.len()));
+            graph.packages.push(DepPackage {
+                name: package,
+                dir: found,
+                deps: Vec::new(),
+            });
+        }
         return graph;
     };
     let locked = locked_packages(&lock);
@@ -424,5 +526,16 @@ mod tests {
         // A renamed dependency is known by its rename (from the manifest).
         assert_eq!(code, "maps");
         assert_eq!(g.packages[*i].dir.as_deref(), Some(dm.as_path()));
+    }
+
+    #[test]
+    fn semver_compatible_versions() {
+        let v = |s: &str| numbers(s).expect("a version");
+        assert!(compatible(v("1.2.3"), v("1.9.0")));
+        assert!(!compatible(v("1.2.3"), v("2.0.0")));
+        assert!(compatible(v("0.3.1"), v("0.3.9")));
+        assert!(!compatible(v("0.3.1"), v("0.4.0")));
+        assert!(!compatible(v("0.0.1"), v("0.0.2")));
+        assert_eq!(numbers("1.0.0-rc.1"), None);
     }
 }
