@@ -16,6 +16,9 @@ pub struct DepPackage {
     pub name: String,
     /// Its source directory (where its `Cargo.toml` is), if on disk.
     pub dir: Option<PathBuf>,
+    /// Whether those sources are cargo's downloads (a registry's or a git
+    /// checkout's), which never change, unlike a path dependency's.
+    pub downloaded: bool,
     /// The crates it depends on, by the name its code uses (`-` as `_`, renames
     /// applied), as indices into `DepGraph::packages`.
     pub deps: Vec<(String, usize)>,
@@ -301,6 +304,7 @@ pub fn graph(dir: &Path, home: Option<&Path>) -> DepGraph {
             graph.packages.push(DepPackage {
                 name: package,
                 dir: found,
+                downloaded: true,
                 deps: Vec::new(),
             });
         }
@@ -353,6 +357,7 @@ pub fn graph(dir: &Path, home: Option<&Path>) -> DepGraph {
         graph.packages.push(DepPackage {
             name: p.name.clone(),
             dir,
+            downloaded: p.source.is_some(),
             deps: Vec::new(),
         });
     }
@@ -433,6 +438,7 @@ fn path_graph(
         graph.packages.push(DepPackage {
             name: package,
             dir: Some(path.clone()),
+            downloaded: false,
             deps: Vec::new(),
         });
         if depth < 16 {

@@ -118,7 +118,7 @@ impl Deps {
                     names: crate::input::deps::renamed_in(dir, &package.deps, &self.graph.packages),
                 };
                 let start = std::time::Instant::now();
-                let built = build_table(dir, self.summarize, view);
+                let built = build_table(dir, package.downloaded, self.summarize, view);
                 let elapsed = start.elapsed().as_nanos() as u64;
                 self.nanos
                     .fetch_add(elapsed, std::sync::atomic::Ordering::Relaxed);
@@ -157,8 +157,43 @@ impl Deps {
 
 /// A dependency's table: the `.rs` files under its `src/` (where its library is),
 /// scanned for what they declare; `None` when it has no library root there.
-fn build_table(dir: &Path, summarize: Summarizer, view: DepView) -> Option<(CrateTable, usize)> {
+fn build_table(
+    dir: &Path,
+    downloaded: bool,
+    summarize: Summarizer,
+    view: DepView,
+) -> Option<(CrateTable, usize)> {
     let lib = lib_root(dir)?;
+    let files = if downloaded {
+        scanned_once(dir, &lib)?
+    } else {
+        Arc::new(scan_sources(dir, &lib)?)
+    };
+    let count = files.len();
+    let table = CrateTable::lazy(Some(dir), files.to_vec(), summarize).with_deps(Some(view));
+    table.set_lib_root(&lib);
+    Some((table, count))
+}
+
+type Scanned = Vec<(Arc<Path>, Declared)>;
+
+/// What a downloaded crate's files declare, scanned once per process: cargo never
+/// changes a download, and every checked package that depends on it asks again.
+fn scanned_once(dir: &Path, lib: &Path) -> Option<Arc<Scanned>> {
+    static SCANNED: OnceLock<std::sync::Mutex<std::collections::HashMap<PathBuf, Arc<Scanned>>>> =
+        OnceLock::new();
+    let cache = SCANNED.get_or_init(Default::default);
+    if let Some(known) = cache.lock().ok()?.get(dir) {
+        return Some(known.clone());
+    }
+    let files = Arc::new(scan_sources(dir, lib)?);
+    cache.lock().ok()?.insert(dir.to_path_buf(), files.clone());
+    Some(files)
+}
+
+/// The `.rs` files of a package's `src/` (and its library root's directory), each
+/// with what a lexical scan says it declares.
+fn scan_sources(dir: &Path, lib: &Path) -> Option<Scanned> {
     let mut files: Vec<(Arc<Path>, Declared)> = Vec::new();
     let mut stack = vec![dir.join("src")];
     if let Some(parent) = lib.parent() {
@@ -195,10 +230,7 @@ fn build_table(dir: &Path, summarize: Summarizer, view: DepView) -> Option<(Crat
             .unwrap_or_default();
         files.push((Arc::from(p.as_path()), Declared::from(facts)));
     }
-    let count = files.len();
-    let table = CrateTable::lazy(Some(dir), files, summarize).with_deps(Some(view));
-    table.set_lib_root(&lib);
-    Some((table, count))
+    Some(files)
 }
 
 /// A package's library root: `[lib] path`, else `src/lib.rs`.
