@@ -7,6 +7,7 @@
 
 pub mod evidence;
 pub mod families;
+pub mod lenders;
 pub mod listed;
 pub mod macros;
 pub mod owned;
