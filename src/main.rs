@@ -816,7 +816,7 @@ fn print_stats(report: &yieldsafe::Report, rendering: std::time::Duration) {
     let secs = |d: std::time::Duration| d.as_secs_f64();
     eprintln!(
         "stats: {} files, {} lines, {} bytes, {} crates, {} findings; {} files parsed, {} indexed; {} files no target reaches; \
-         dependencies: {} crates read, {} files scanned, {} of the indexed\n\
+         dependencies: {} crates read, {} files in their tables, {} of the indexed\n\
          stats: wall {:.3}s: discover {:.3}s, render {:.3}s; summed over threads: read+scan {:.3}s, index {:.3}s, parse {:.3}s, analyse {:.3}s",
         s.files,
         s.lines,

@@ -112,7 +112,8 @@ pub struct Stats {
     pub stray: usize,
     /// Dependency crates read (their tables built), summed over packages.
     pub dep_crates: usize,
-    /// Their files scanned, and of those (and of `indexed`) summarised.
+    /// The files in their tables (a download is scanned once per process and its
+    /// scan shared), and of those (and of `indexed`) summarised.
     pub dep_files: usize,
     pub dep_indexed: usize,
 }

@@ -32,7 +32,7 @@ pub struct Deps {
 pub struct DepStats {
     /// Dependency crates whose table was built.
     pub crates: usize,
-    /// Their files scanned (read and lexed for what they declare).
+    /// The files in their tables (scanned for what they declare; a download once).
     pub scanned: usize,
     /// Their files summarised.
     pub summarised: usize,
