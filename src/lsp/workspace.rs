@@ -35,6 +35,8 @@ impl Workspace {
         Workspace {
             options: Options {
                 per_package_config: true,
+                // The dependencies' sources, where cargo keeps them.
+                cargo_home: crate::input::deps::cargo_home(),
                 ..Options::default()
             },
             indexes: HashMap::new(),
