@@ -348,3 +348,53 @@ fn a_registry_dependency_without_a_lock() {
         report.notes
     );
 }
+
+/// A dependency's `#[must_not_suspend]` type (plain or in `cfg_attr`) held across an
+/// await is reported as the annotation says; another type of the same name in the
+/// checked crate is not taken for it.
+#[test]
+fn a_dependencys_must_not_suspend_types() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(
+        root,
+        "leases/Cargo.toml",
+        "[package]\nname = \"leases\"\nversion = \"1.0.0\"\nedition = \"2021\"\n",
+    );
+    write(
+        root,
+        "leases/src/lib.rs",
+        "#![cfg_attr(nightly, feature(must_not_suspend))]\n\
+         pub mod lease;\npub use lease::Lease;\n",
+    );
+    write(
+        root,
+        "leases/src/lease.rs",
+        "#[must_not_suspend = \"a lease pins a slot\"]\npub struct Lease {\n    slot: u32,\n}\n\
+         #[cfg_attr(unix, must_not_suspend)]\npub struct Ticket(String);\n\
+         pub struct Plain(u32);\n",
+    );
+    write(
+        root,
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[dependencies]\nleases = { path = \"../leases\" }\n",
+    );
+    write(
+        root,
+        "app/src/lib.rs",
+        "use leases::Lease;\n\
+         async fn tick() {}\n\
+         pub async fn leased(l: Lease) {\n    tick().await;\n    drop(l);\n}\n\
+         pub async fn ticket(t: leases::lease::Ticket) {\n    tick().await;\n    drop(t);\n}\n\
+         pub async fn plain(p: leases::lease::Plain) {\n    tick().await;\n    drop(p);\n}\n",
+    );
+    let app = root.join("app");
+    assert_eq!(
+        findings(&app, None, false),
+        [
+            "src/lib.rs:3 must_not_suspend",
+            "src/lib.rs:7 must_not_suspend"
+        ]
+    );
+    assert_eq!(findings(&app, None, true), Vec::<String>::new());
+}

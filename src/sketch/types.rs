@@ -288,8 +288,21 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
             ),
             None => {
                 let t = self.index.crate_table.as_ref()?;
-                let by_name = t.must_not_suspend(name)?;
                 let full = self.index.resolve_segments(segs.to_vec());
+                // A type of a dependency: its own declaration's annotation decides.
+                if let Some(crate::resolve::deps::DepLead::Item { table, root, abs }) =
+                    t.follow_dep(&full)
+                {
+                    let (reason, trivial) = table.must_not_suspend_at(root, &abs)??;
+                    let has_drop = abs.last().is_some_and(|n| table.has_drop(n));
+                    return Some(hazard::Hazard {
+                        class: hazard::HazardClass::MustNotSuspend,
+                        type_path: full.join("::"),
+                        reason,
+                        drop_glue: has_drop || !trivial,
+                    });
+                }
+                let by_name = t.must_not_suspend(name)?;
                 let located = match (full.split_first(), &self.index.module) {
                     (Some((first, rest)), Some(m)) if first == "crate" => {
                         t.must_not_suspend_at(m.root, rest)
