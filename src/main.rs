@@ -163,8 +163,8 @@ struct Cli {
     /// Do not read the dependencies' sources. By default, the sources cargo keeps
     /// for the packages of `Cargo.lock` ($CARGO_HOME/registry/src, git checkouts,
     /// path dependencies and workspace members) are read where the checked code
-    /// uses their names: their re-exports, guard-returning fns and guard-holding
-    /// structs. Nothing is downloaded, built or run.
+    /// uses their names: their re-exports, guard-returning fns, guard-holding
+    /// structs and `#[must_not_suspend]` types. Nothing is downloaded, built or run.
     #[arg(long)]
     no_deps: bool,
 
