@@ -1036,3 +1036,24 @@ fn items_syn_rejects_but_rustc_accepts_are_opaque() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert_problem(&r, "old.rs", "cannot parse");
 }
+
+/// Closures with parameters nested just under the depth bound (the structure-aware
+/// fuzzer's slow input: `|a, b|` 1,900 deep): every nested body's mentions are walked
+/// once, not once per enclosing closure.
+#[test]
+fn closures_nested_near_the_bound_are_walked_once() {
+    let dir = tree();
+    write(
+        dir.path(),
+        "nested.rs",
+        format!(
+            "async fn tick() {{}}\npub async fn f() {{\n    let c = {}1;\n    tick().await;\n}}\n",
+            "|a, b| ".repeat(1_900)
+        ),
+    );
+    let r = run(yieldsafe(dir.path())
+        .arg(".")
+        .timeout(Duration::from_secs(120)));
+    assert_survived(&r);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}

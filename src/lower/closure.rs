@@ -3,7 +3,9 @@
 //! capture out, `|| drop(g)`) takes what it captures, which then holds for the whole
 //! body; what it returns is found by a throw-away lowering of it.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use crate::dataflow::{ByteRange, DropKind, Event, ValueId};
 use crate::hazard::{Layer, Shape};
@@ -171,7 +173,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         c: &'ast syn::ExprClosure,
         span: ByteRange,
     ) -> (Operand, Callable) {
-        let mut mentioned = captured_names(BodyRef::Expr(&c.body));
+        let mut mentioned = captured_names(BodyRef::Expr(&c.body), &self.arena.mentions);
         for p in &c.inputs {
             let mut idents = Vec::new();
             collect_bindings(p, &mut idents);
@@ -221,7 +223,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         a: &'ast syn::ExprAsync,
         span: ByteRange,
     ) -> Operand {
-        let mentioned = captured_names(BodyRef::Block(&a.block));
+        let mentioned = captured_names(BodyRef::Block(&a.block), &self.arena.mentions);
         let by_move = a.capture.is_some();
         let (env, moved) = self.env_for(&mentioned, by_move, span);
         // What awaiting it produces (`async { m.lock().unwrap() }` stored, awaited later).
@@ -244,23 +246,68 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
 
 /// Every single-segment path (and identifier inside a macro) a body mentions,
 /// with where: what a closure or async block may capture.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Mentions {
     pub idents: Vec<(String, ByteRange)>,
     /// Names bound by patterns (lets, closure parameters, arms) in the body.
     bindings: Vec<(String, ByteRange)>,
 }
 
-impl<'ast> syn::visit::Visit<'ast> for Mentions {
+/// The mentions of the file's nested bodies, by the address of their syntax (which
+/// lives as long as the file's tree): each nested body is walked once, and an
+/// enclosing body takes its inner bodies' mentions from here instead of walking them
+/// again, so that closures nested n deep cost n walks, not n² (issue 14's fuzzer).
+#[derive(Default)]
+pub struct MentionsCache(RefCell<HashMap<(bool, usize), Rc<Mentions>>>);
+
+impl MentionsCache {
+    fn of(&self, body: BodyRef<'_>) -> Rc<Mentions> {
+        let key = match body {
+            BodyRef::Block(b) => (true, b as *const syn::Block as usize),
+            BodyRef::Expr(e) => (false, e as *const syn::Expr as usize),
+        };
+        if let Some(known) = self.0.borrow().get(&key) {
+            return known.clone();
+        }
+        use syn::visit::Visit;
+        let mut walk = Walk {
+            out: Mentions::default(),
+            cache: self,
+        };
+        match body {
+            BodyRef::Block(b) => walk.visit_block(b),
+            BodyRef::Expr(e) => walk.visit_expr(e),
+        }
+        let m = Rc::new(walk.out);
+        self.0.borrow_mut().insert(key, m.clone());
+        m
+    }
+}
+
+/// The walk that makes a body's `Mentions`.
+struct Walk<'c> {
+    out: Mentions,
+    cache: &'c MentionsCache,
+}
+
+impl Walk<'_> {
+    fn take(&mut self, inner: &Mentions) {
+        self.out.idents.extend(inner.idents.iter().cloned());
+        self.out.bindings.extend(inner.bindings.iter().cloned());
+    }
+}
+
+impl<'ast> syn::visit::Visit<'ast> for Walk<'_> {
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
         if let Some(i) = p.path.get_ident() {
-            self.idents.push((i.to_string(), range(i.span())));
+            self.out.idents.push((i.to_string(), range(i.span())));
         }
         syn::visit::visit_expr_path(self, p);
     }
 
     fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-        self.bindings
+        self.out
+            .bindings
             .push((p.ident.to_string(), range(p.ident.span())));
         syn::visit::visit_pat_ident(self, p);
     }
@@ -275,34 +322,42 @@ impl<'ast> syn::visit::Visit<'ast> for Mentions {
             }
         }
         let end = crate::span::local(l).1;
-        let mut names = Mentions::default();
+        let mut names = Walk {
+            out: Mentions::default(),
+            cache: self.cache,
+        };
         names.visit_pat(&l.pat);
-        self.idents.extend(names.idents);
-        self.bindings
-            .extend(names.bindings.into_iter().map(|(n, _)| (n, (end, end))));
+        self.out.idents.extend(names.out.idents);
+        self.out
+            .bindings
+            .extend(names.out.bindings.into_iter().map(|(n, _)| (n, (end, end))));
     }
 
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         let mut await_at = None;
-        super::macros::scan_idents(&m.tokens, &mut self.idents, &mut await_at);
+        super::macros::scan_idents(&m.tokens, &mut self.out.idents, &mut await_at);
     }
-}
 
-fn mentions(body: BodyRef<'_>) -> Mentions {
-    use syn::visit::Visit;
-    let mut m = Mentions::default();
-    match body {
-        BodyRef::Block(b) => m.visit_block(b),
-        BodyRef::Expr(e) => m.visit_expr(e),
+    /// A nested closure: its parameters, then its body's mentions, walked once.
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        for input in &c.inputs {
+            self.visit_pat(input);
+        }
+        let inner = self.cache.of(BodyRef::Expr(&c.body));
+        self.take(&inner);
     }
-    m
+
+    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+        let inner = self.cache.of(BodyRef::Block(&a.block));
+        self.take(&inner);
+    }
 }
 
 /// The names a nested body uses from outside: mentioned before the body binds
 /// the same name itself (a later `let g = ..` inside does not capture `g`).
-pub(super) fn captured_names(body: BodyRef<'_>) -> HashSet<String> {
-    let m = mentions(body);
-    let mut first_binding: std::collections::HashMap<&str, usize> = Default::default();
+pub(super) fn captured_names(body: BodyRef<'_>, cache: &MentionsCache) -> HashSet<String> {
+    let m = cache.of(body);
+    let mut first_binding: HashMap<&str, usize> = Default::default();
     for (name, at) in &m.bindings {
         let e = first_binding.entry(name.as_str()).or_insert(at.0);
         *e = (*e).min(at.0);
@@ -314,11 +369,16 @@ pub(super) fn captured_names(body: BodyRef<'_>) -> HashSet<String> {
         .collect()
 }
 
-pub(super) fn first_mention(body: BodyRef<'_>, name: &str) -> Option<ByteRange> {
-    mentions(body)
+pub(super) fn first_mention(
+    body: BodyRef<'_>,
+    name: &str,
+    cache: &MentionsCache,
+) -> Option<ByteRange> {
+    cache
+        .of(body)
         .idents
-        .into_iter()
+        .iter()
         .filter(|(n, _)| n == name)
-        .map(|(_, r)| r)
+        .map(|(_, r)| *r)
         .min()
 }

@@ -55,6 +55,8 @@ pub struct Arenas {
     macros: Arena<async_macros::AsyncMacro>,
     /// The spans of the file's expressions, shared by every body lowered.
     spans: span::Cache,
+    /// What each nested body mentions, walked once.
+    mentions: closure::MentionsCache,
 }
 pub use pattern::collect_bindings;
 

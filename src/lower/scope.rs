@@ -76,11 +76,11 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         body: BodyRef<'ast>,
         end: ByteRange,
     ) {
-        let mentioned = captured_names(body);
+        let mentioned = captured_names(body, &self.arena.mentions);
         for captured in env {
             let owned = !captured.owned.is_empty() && mentioned.contains(&captured.name);
             let span = if owned {
-                first_mention(body, &captured.name).unwrap_or(end)
+                first_mention(body, &captured.name, &self.arena.mentions).unwrap_or(end)
             } else {
                 end
             };
