@@ -34,6 +34,17 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             let expr: &'ast syn::Expr = &self.arena.exprs.alloc(vec![expansion])[0];
             return index.expanding(|| self.lower_expr(expr, Ctx::PLAIN));
         }
+        self.lower_unexpanded_macro(mac, span, ctx)
+    }
+
+    /// A macro call that is none of the crate's `macro_rules!` (or does not expand).
+    pub(super) fn lower_unexpanded_macro(
+        &mut self,
+        mac: &'ast syn::Macro,
+        span: ByteRange,
+        ctx: Ctx,
+    ) -> Result<Operand, TooDeep> {
+        let index = self.index();
         // One of the ecosystem's async macros: its parts, in their order.
         let grammar = crate::hazard::macros::grammar_of(&index.resolve(&mac.path));
         if let Some(parsed) = grammar.and_then(|g| super::async_macros::parse(g, mac)) {

@@ -66,10 +66,11 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 // A `macro_rules!` of the crate in statement position: its statements
                 // are the block's, so a `let` it writes lives to the block's end.
                 let index = self.index();
-                let spliced = (m.semi_token.is_some() || !last)
+                let spliced = m.semi_token.is_some() || !last;
+                if let Some(stmts) = spliced
                     .then(|| index.expand_macro_rules_stmts(&m.mac))
-                    .flatten();
-                if let Some(stmts) = spliced {
+                    .flatten()
+                {
                     let stmts: &'ast [syn::Stmt] = &self.arena.stmts.alloc(stmts)[..];
                     return index.expanding(|| {
                         let n = stmts.len();
@@ -82,7 +83,13 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 let r = span::mac(&m.mac);
                 let end = span::stmt(stmt).1;
                 self.push_scope(ScopeKind::Temporaries, (end, end));
-                let op = self.lower_macro(&m.mac, r, Ctx::PLAIN)?;
+                // Tokens that are no statements are no expression either: a call
+                // that did not expand here is not expanded again.
+                let op = if spliced {
+                    self.lower_unexpanded_macro(&m.mac, r, Ctx::PLAIN)?
+                } else {
+                    self.lower_macro(&m.mac, r, Ctx::PLAIN)?
+                };
                 self.discard(op);
                 self.pop_scope();
             }

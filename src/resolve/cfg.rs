@@ -139,6 +139,20 @@ pub enum CfgValue {
 }
 
 impl CfgValue {
+    /// Three-valued `and`: off wins, then unknown.
+    pub fn and(self, other: CfgValue) -> CfgValue {
+        match (self, other) {
+            (CfgValue::Off, _) | (_, CfgValue::Off) => CfgValue::Off,
+            (CfgValue::Unknown, _) | (_, CfgValue::Unknown) => CfgValue::Unknown,
+            _ => CfgValue::On,
+        }
+    }
+
+    /// Three-valued `or`: on wins, then unknown.
+    fn or(self, other: CfgValue) -> CfgValue {
+        self.not().and(other.not()).not()
+    }
+
     fn not(self) -> CfgValue {
         match self {
             CfgValue::On => CfgValue::Off,
@@ -159,8 +173,8 @@ pub struct BuildCfg {
 }
 
 /// The target yieldsafe takes a build to be for: x86_64 Linux with glibc, the host
-/// of most CI runners and of the registry's docs builds. `(name, value, on)`: a
-/// `cfg(name)` or `cfg(name = "value")` not listed with its name is off (`windows`,
+/// of most CI runners and of the registry's docs builds. `(name, value)`: the
+/// `cfg(name)` or `cfg(name = "value")` that hold; one not listed is off (`windows`,
 /// `target_os = "macos"`, `docsrs`, `loom`, `tokio_unstable`, custom cfgs), as rustc
 /// has it for names nobody set.
 pub const TARGET_CFGS: &[(&str, Option<&str>)] = &[
@@ -192,7 +206,7 @@ impl BuildCfg {
             let v = attr
                 .parse_args::<syn::Meta>()
                 .map_or(CfgValue::Unknown, |meta| self.eval(&meta, in_test));
-            all = and(all, v);
+            all = all.and(v);
         }
         all
     }
@@ -203,12 +217,12 @@ impl BuildCfg {
         if path.is_ident("all") {
             return nested(meta)
                 .iter()
-                .fold(CfgValue::On, |acc, m| and(acc, self.eval(m, in_test)));
+                .fold(CfgValue::On, |acc, m| acc.and(self.eval(m, in_test)));
         }
         if path.is_ident("any") {
-            return nested(meta).iter().fold(CfgValue::Off, |acc, m| {
-                and(acc.not(), self.eval(m, in_test).not()).not()
-            });
+            return nested(meta)
+                .iter()
+                .fold(CfgValue::Off, |acc, m| acc.or(self.eval(m, in_test)));
         }
         if path.is_ident("not") {
             return nested(meta)
@@ -240,15 +254,6 @@ impl BuildCfg {
                 .iter()
                 .any(|(n, v)| *n == name && v.map(str::to_string) == value)),
         }
-    }
-}
-
-/// Three-valued `and`: off wins, then unknown.
-fn and(a: CfgValue, b: CfgValue) -> CfgValue {
-    match (a, b) {
-        (CfgValue::Off, _) | (_, CfgValue::Off) => CfgValue::Off,
-        (CfgValue::Unknown, _) | (_, CfgValue::Unknown) => CfgValue::Unknown,
-        _ => CfgValue::On,
     }
 }
 

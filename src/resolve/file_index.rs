@@ -216,13 +216,7 @@ impl<'ast> FileIndex<'ast> {
                     && a.parse_args::<syn::Path>()
                         .is_ok_and(|p| p.is_ident("test"))
             });
-        let own = self.cfg.of_attrs(attrs, test);
-        let value = match (outer, own) {
-            (CfgValue::Off, _) | (_, CfgValue::Off) => CfgValue::Off,
-            (CfgValue::Unknown, _) | (_, CfgValue::Unknown) => CfgValue::Unknown,
-            _ => CfgValue::On,
-        };
-        (value, test)
+        (outer.and(self.cfg.of_attrs(attrs, test)), test)
     }
 
     /// Whether a declaration of `name` (of `kind`) with `attrs` is the one to record

@@ -50,7 +50,7 @@ impl FileIndex<'_> {
         if self.expanding.get() >= MAX_EXPANSION_DEPTH || self.expansions.get() >= MAX_EXPANSIONS {
             return None;
         }
-        let rules = self.rules_of(&name, crate::span::mac(mac).0)?;
+        let rules = self.rules_of(&name, mac)?;
         self.expansions.set(self.expansions.get() + 1);
         let call = mac
             .path
@@ -62,15 +62,16 @@ impl FileIndex<'_> {
         rules.expand(&mac.tokens, call)
     }
 
-    /// The rules of the crate's `macro_rules!` `name` that a call at byte `at` means,
+    /// The rules of the crate's `macro_rules!` `name` that the call `mac` means,
     /// parsed once per file: the file's own when it is declared before the call (a
     /// macro is in scope from its declaration on), else none of the file's; else the
     /// one of another file, unless the file imports a macro of that name (`use
     /// tracing::debug;`) or it is one of std's (whose meaning a declaration elsewhere
     /// changes only through `#[macro_use]` order, not followed).
-    fn rules_of(&self, name: &str, at: usize) -> Option<Rc<MacroRules>> {
+    fn rules_of(&self, name: &str, mac: &syn::Macro) -> Option<Rc<MacroRules>> {
         if let Some(&(declared_at, _)) = self.macro_rules.get(name) {
-            if declared_at > at {
+            // The call's position costs a span lookup: only asked for here.
+            if declared_at > crate::span::mac(mac).0 {
                 return None;
             }
         } else if self.uses.contains_key(name) || crate::hazard::macros::STD_MACROS.contains(&name)
