@@ -7,6 +7,8 @@ pub type ValueId = usize;
 pub type BlockId = usize;
 /// Index of a yield point in the body's list of yield points.
 pub type YieldId = usize;
+/// Index of a lock acquisition in the body's list of acquisitions.
+pub type AcquireId = usize;
 
 /// A byte range of the file the body is in.
 pub type ByteRange = (usize, usize);
@@ -31,6 +33,15 @@ pub enum Event {
     },
     /// A suspension point.
     Yield(YieldId),
+    /// A lock is taken here (before its guard is created): which guards are held
+    /// here is `held_at_acquisitions`' question.
+    Acquire(AcquireId),
+    /// The value just created holds the guard of that acquisition (until it is
+    /// created again or dropped).
+    Hold {
+        value: ValueId,
+        acquisition: AcquireId,
+    },
     /// The value is used by value here (just before it is moved).
     Use(ValueId),
     /// The value is read or borrowed here, not moved.
@@ -221,19 +232,24 @@ pub fn analyse(graph: &Graph, value_count: usize) -> Vec<Holding> {
         }
     }
     for h in &mut out {
-        h.yields.sort_unstable();
-        h.yields.dedup_by(|a, b| {
-            if a.0 == b.0 {
-                b.1 &= a.1;
-                true
-            } else {
-                false
-            }
-        });
+        merge_points(&mut h.yields);
         h.drops.sort_unstable_by_key(|d| d.0);
         h.drops.dedup();
     }
     out
+}
+
+/// Sorted, one entry per point, held on every path only if it is on each.
+fn merge_points(points: &mut Vec<(usize, bool)>) {
+    points.sort_unstable();
+    points.dedup_by(|a, b| {
+        if a.0 == b.0 {
+            b.1 &= a.1;
+            true
+        } else {
+            false
+        }
+    });
 }
 
 /// Where a coroutine keeps a value's storage although the value was moved out:
@@ -264,7 +280,7 @@ pub fn storage_kept(graph: &Graph, value_count: usize) -> Vec<Vec<YieldId>> {
             s.borrowed.remove(value);
             s.moved.remove(value);
         }
-        Event::Use(_) | Event::Yield(_) => {}
+        Event::Use(_) | Event::Yield(_) | Event::Acquire(_) | Event::Hold { .. } => {}
     };
     let start = Storage {
         live: BitSet::default(),
@@ -329,8 +345,99 @@ fn transfer(state: &mut State, event: &Event, mut record: Option<&mut Vec<Holdin
         }
         // A use does not change what is held; liveness after a yield is
         // `used_after_yield`'s question.
-        Event::Use(_) | Event::Borrow(_) => {}
+        Event::Use(_) | Event::Borrow(_) | Event::Acquire(_) | Event::Hold { .. } => {}
     }
+}
+
+/// A guard held at a lock's acquisition: `value` holds the guard of acquisition
+/// `guard_of`, at acquisition `at`, on every path (`always`) or some.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldAtAcquisition {
+    pub at: AcquireId,
+    pub value: ValueId,
+    pub guard_of: AcquireId,
+    pub always: bool,
+}
+
+/// Which guards are held at each acquisition: a forward walk over the (value,
+/// acquisition) pairs the `Hold` events make, each ended when its value is dropped
+/// or created again. Sorted, one entry per (at, value, guard).
+pub fn held_at_acquisitions(graph: &Graph) -> Vec<HeldAtAcquisition> {
+    let mut pairs: Vec<(ValueId, AcquireId)> = graph
+        .blocks
+        .iter()
+        .flat_map(|b| &b.events)
+        .filter_map(|e| match *e {
+            Event::Hold { value, acquisition } => Some((value, acquisition)),
+            _ => None,
+        })
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    if pairs.is_empty() {
+        return Vec::new();
+    }
+    let pair_of = |v: ValueId, a: AcquireId| pairs.binary_search(&(v, a)).ok();
+    let of_value = |state: &mut State, v: ValueId| {
+        let from = pairs.partition_point(|p| p.0 < v);
+        for (i, _) in pairs
+            .iter()
+            .enumerate()
+            .skip(from)
+            .take_while(|(_, p)| p.0 == v)
+        {
+            state.maybe.remove(i);
+            state.must.remove(i);
+        }
+    };
+    let step = |state: &mut State, event: &Event| match *event {
+        Event::Create(v) | Event::Drop { value: v, .. } => of_value(state, v),
+        Event::Hold { value, acquisition } => {
+            if let Some(i) = pair_of(value, acquisition) {
+                state.maybe.insert(i);
+                state.must.insert(i);
+            }
+        }
+        _ => {}
+    };
+    let start = State {
+        maybe: BitSet::default(),
+        must: BitSet::default(),
+        crossed: BitSet::default(),
+    };
+    let entry = fixpoint(graph, start, step, |old, new| {
+        let before = old.clone();
+        old.join(new);
+        *old != before
+    });
+    let mut out = Vec::new();
+    for (b, block) in graph.blocks.iter().enumerate() {
+        let Some(mut state) = entry[b].clone() else {
+            continue;
+        };
+        for event in &block.events {
+            if let Event::Acquire(at) = *event {
+                for i in state.maybe.iter() {
+                    out.push(HeldAtAcquisition {
+                        at,
+                        value: pairs[i].0,
+                        guard_of: pairs[i].1,
+                        always: state.must.contains(i),
+                    });
+                }
+            }
+            step(&mut state, event);
+        }
+    }
+    out.sort_unstable_by_key(|h| (h.at, h.value, h.guard_of, !h.always));
+    out.dedup_by(|a, b| {
+        let same = (a.at, a.value, a.guard_of) == (b.at, b.value, b.guard_of);
+        if same {
+            b.always &= a.always;
+        }
+        same
+    });
+    out
 }
 
 /// Whether `value` may be used after yield `y` before it is dropped, moved or
@@ -460,6 +567,42 @@ mod tests {
         assert_eq!(kept[0], vec![0], "borrowed, then moved: kept");
         assert!(kept[1].is_empty(), "moved without a borrow: not kept");
         assert!(analyse(&g, 2).iter().all(|h| h.yields.is_empty()));
+    }
+
+    #[test]
+    fn guards_held_at_an_acquisition_follow_their_creation() {
+        let mut g = Graph::default();
+        let (then, join) = (g.new_block(), g.new_block());
+        let hold = |value, acquisition| Event::Hold { value, acquisition };
+        // v0 holds a0's guard; v1 holds a1's on one path only.
+        g.push(g.entry, Event::Acquire(0));
+        g.push(g.entry, Event::Create(0));
+        g.push(g.entry, hold(0, 0));
+        g.push(g.entry, Event::Acquire(1));
+        g.push(g.entry, Event::Create(1));
+        g.push(g.entry, hold(1, 1));
+        g.edge(g.entry, then);
+        g.edge(g.entry, join);
+        g.push(then, drop(1));
+        g.edge(then, join);
+        g.push(join, Event::Acquire(2));
+        // v0 created again, holding a3's guard: a0's is gone.
+        g.push(join, Event::Acquire(3));
+        g.push(join, Event::Create(0));
+        g.push(join, hold(0, 3));
+        g.push(join, Event::Acquire(4));
+        let at = |a| {
+            held_at_acquisitions(&g)
+                .into_iter()
+                .filter(|h| h.at == a)
+                .map(|h| (h.value, h.guard_of, h.always))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(at(0), vec![]);
+        assert_eq!(at(1), vec![(0, 0, true)]);
+        assert_eq!(at(2), vec![(0, 0, true), (1, 1, false)]);
+        assert_eq!(at(3), vec![(0, 0, true), (1, 1, false)]);
+        assert_eq!(at(4), vec![(0, 3, true), (1, 1, false)]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::dataflow::{ByteRange, DropKind};
 use crate::diagnostic::YieldKind;
-use crate::hazard::Shape;
+use crate::hazard::{Acquired, Relock, Shape};
 
 /// What kind of body is lowered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,62 @@ pub struct ValueInfo {
     /// For `let` bindings by a plain identifier: the syntax block and statement index
     /// of the declaration.
     pub decl: Option<(usize, usize)>,
+    /// The acquisitions of the body (`AcquisitionInfo`) whose guard it may hold.
+    pub acquired: Vec<usize>,
+}
+
+/// Where a body takes a lock or borrows a cell, and which one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcquisitionInfo {
+    /// The lock's place, a key equal for the same lock: `self.state`, a local by
+    /// its id in the body (`#3.inner`), a static's path; references, derefs and
+    /// `Arc` clones see through to what they point at.
+    pub place: String,
+    /// The receiver as written (`self.state`), or the call of the method that
+    /// takes the lock inside.
+    pub receiver: ByteRange,
+    pub acquired: Acquired,
+    /// The type path of the guard it creates (`std::sync::MutexGuard`).
+    pub guard: String,
+    /// The method call, receiver to closing parenthesis.
+    pub span: ByteRange,
+    /// Taken by a method of the same type called here.
+    pub via: Option<Via>,
+    /// The enclosing statements: (syntax block, statement index), outermost first.
+    pub stmt_path: Vec<(usize, usize)>,
+}
+
+/// A lock taken inside a method called on a place: `self.helper()` locks
+/// `self.state` when `helper` locks its own `self.state`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Via {
+    pub method: String,
+    /// The acquisition in the method's body.
+    pub at: ByteRange,
+    /// The lock's place below the receiver (`.state`).
+    pub suffix: String,
+}
+
+/// A lock taken while a guard of it is alive on the same thread.
+#[derive(Debug, Clone)]
+pub struct RelockInfo {
+    /// What the second acquisition does.
+    pub relock: Relock,
+    /// The guard alive there: the value holding it and where it was taken.
+    pub holder: ValueInfo,
+    pub first: AcquisitionInfo,
+    pub second: AcquisitionInfo,
+    /// Held there on every path.
+    pub always: bool,
+    /// Where the holder stops being held after the second acquisition (its scope's
+    /// end), when the lowering knows.
+    pub held_until: Option<ByteRange>,
+    /// The path of the fn it is in (`store::Cache::refresh`).
+    pub item: String,
+    /// Ways to end the guard before, all maybe-incorrect.
+    pub fixes: Vec<FixPlan>,
+    /// For a temporary guard: where it sits.
+    pub temp_context: Option<TempContext>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +116,20 @@ pub struct YieldInfo {
     pub kind: YieldKind,
     /// The enclosing statements: (syntax block, statement index), outermost first.
     pub stmt_path: Vec<(usize, usize)>,
+}
+
+/// What the analysis finds in a file: the values held across yield points, and the
+/// locks taken while a guard of theirs is alive.
+#[derive(Debug, Default)]
+pub struct FileFindings {
+    pub held: Vec<HeldValue>,
+    pub relocks: Vec<RelockInfo>,
+}
+
+impl FileFindings {
+    pub fn is_empty(&self) -> bool {
+        self.held.is_empty() && self.relocks.is_empty()
+    }
 }
 
 /// A value found held across at least one yield point.

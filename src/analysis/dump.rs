@@ -73,6 +73,8 @@ fn write_body(out: &mut String, body: &LoweredBody<'_>, source: &SourceFile) {
                 Event::Use(v) => format!("use v{v}"),
                 Event::Borrow(v) => format!("borrow v{v}"),
                 Event::Yield(y) => format!("yield y{y}"),
+                Event::Acquire(a) => format!("acquire a{a}"),
+                Event::Hold { value, acquisition } => format!("hold v{value} a{acquisition}"),
                 Event::Drop { value, at: r, kind } => {
                     let how = match kind {
                         DropKind::ScopeEnd => "drop",

@@ -12,9 +12,9 @@ use std::collections::HashSet;
 
 use syn::visit::Visit;
 
-use crate::dataflow::DropKind;
+use crate::dataflow::{ByteRange, DropKind};
 use crate::hazard::owned;
-use crate::held::{FixKind, FixPlan, FixSafety, HeldValue, Origin};
+use crate::held::{FixKind, FixPlan, FixSafety, HeldValue, Origin, TempContext, ValueInfo};
 use crate::lower::{collect_bindings, LoweredBody};
 
 mod temporary;
@@ -30,6 +30,30 @@ pub(super) fn plan(held: &mut HeldValue, body: &LoweredBody<'_>, text: &str) {
         }
         _ => {}
     }
+}
+
+/// The fixes of a temporary guard alive where its lock is taken again (at `at`, in
+/// the statements `stmt_path`): bind what it is used for first. Never safe: the
+/// guard then ends before the code that read it runs, so what was one critical
+/// section becomes two.
+pub(super) fn relock(
+    holder: &ValueInfo,
+    at: ByteRange,
+    stmt_path: &[(usize, usize)],
+    body: &LoweredBody<'_>,
+    text: &str,
+) -> (Vec<FixPlan>, Option<TempContext>) {
+    let (fixes, context) = temporary::plan_at(holder, at, stmt_path, body, text);
+    let fixes = fixes
+        .into_iter()
+        .filter(|f| matches!(f.kind, FixKind::BindScrutinee | FixKind::HoistTemporary))
+        .map(|f| FixPlan {
+            safety: FixSafety::Unsafe,
+            caveat: Some("the guard now ends before the code that uses the value runs: the lock may change hands in between"),
+            ..f
+        })
+        .collect();
+    (fixes, context)
 }
 
 /// The fixes of a `let` binding held across its yields.

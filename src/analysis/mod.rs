@@ -6,12 +6,16 @@ use syn::visit::Visit;
 
 pub mod dump;
 mod fixes;
+mod relocks;
 pub mod summary;
 
 use crate::dataflow;
+pub use crate::held::FileFindings;
 use crate::held::{BodyKind, FnOwner, HeldValue, Origin, OwnerKind, ValueInfo, YieldInfo};
 use crate::input::edition::Edition;
-use crate::lower::{Arenas, BodyRef, ChildBody, ChildSyntax, LoweredBody, Lowerer, TooDeep};
+use crate::lower::{
+    Arenas, BodyRef, ChildBody, ChildSyntax, LockHelpers, LoweredBody, Lowerer, TooDeep,
+};
 use crate::resolve::file_index::FileIndex;
 use crate::sketch::Sketch;
 
@@ -24,8 +28,8 @@ pub fn analyse_file_in_crate(
     edition: Edition,
     table: Option<std::sync::Arc<crate::resolve::crate_table::CrateTable>>,
     module: Option<crate::resolve::modtree::Module>,
-) -> (Vec<HeldValue>, Option<TooDeep>) {
-    let mut out = Vec::new();
+) -> (FileFindings, Option<TooDeep>) {
+    let mut out = FileFindings::default();
     let error = lower_bodies(
         file,
         text,
@@ -33,17 +37,25 @@ pub fn analyse_file_in_crate(
         table,
         module,
         &mut |body, owner, item| {
-            collect_held(body, owner, item, text, &mut out);
+            if body.values.iter().any(|v| !v.acquired.is_empty()) {
+                relocks::collect(body, item, text, &mut out.relocks);
+            }
+            collect_held(body, owner, item, text, &mut out.held);
         },
     );
-    out.sort_by_key(|h| (h.value.span, h.yields.first().map(|y| y.0.span)));
+    out.held
+        .sort_by_key(|h| (h.value.span, h.yields.first().map(|y| y.0.span)));
+    out.relocks
+        .sort_by_key(|r| (r.second.span, r.first.span, r.holder.span));
+    out.relocks
+        .dedup_by_key(|r| (r.second.span, r.second.place.clone(), r.first.span));
     (out, error)
 }
 
 /// Lower every body of the file that can hold something across a yield point (fns,
-/// methods, and the async blocks and closures inside them), giving each to `visit`
-/// with its `async fn` and the path of the fn it is in. The first body nested too deeply to walk is returned; the
-/// others are still lowered.
+/// methods, and the async blocks and closures inside them), or take a lock twice,
+/// giving each to `visit` with its `async fn` and the path of the fn it is in. The
+/// first body nested too deeply to walk is returned; the others are still lowered.
 fn lower_bodies(
     file: &syn::File,
     text: &str,
@@ -52,8 +64,10 @@ fn lower_bodies(
     module: Option<crate::resolve::modtree::Module>,
     visit: &mut dyn FnMut(&LoweredBody<'_>, Option<FnOwner>, &str),
 ) -> Option<TooDeep> {
-    // No async code, no coroutine: nothing can be held across a yield point.
-    if !text.contains("async") && !text.contains("yield") {
+    // No async code, no coroutine, no lock taken: nothing can be held across a
+    // yield point, and no lock taken twice.
+    let may_relock = relocks::takes_locks(text, &|_| false);
+    if !text.contains("async") && !text.contains("yield") && !may_relock {
         return None;
     }
     let index = FileIndex::build_in_crate(file, text, table, module);
@@ -62,26 +76,36 @@ fn lower_bodies(
     finder.visit_file(file);
     let opaque = opaque_returns(&finder.bodies, &index, &arena, edition);
     let sketch = Sketch::new(&index).with_opaque_returns(opaque);
+    let helpers = if may_relock {
+        relocks::helpers(&finder.bodies, text, &sketch, &arena, edition)
+    } else {
+        LockHelpers::default()
+    };
     let mut error = None;
     for body in finder.bodies {
         // Without a yield point nothing is held across one; a plain fn matters only
-        // for the async blocks and closures inside it.
+        // for the async blocks and closures inside it, and for the locks it takes.
         let (start, end) = crate::span::block(body.block);
         let inner = text.get(start..end).unwrap_or("");
         let coroutine = body.kind != BodyKind::Plain || inner.contains("async");
-        if !(coroutine || inner.contains("yield")) || !may_yield(inner, &index) {
+        let yields = (coroutine || inner.contains("yield")) && may_yield(inner, &index);
+        let relocks = may_relock && relocks::takes_locks(inner, &|m| helpers.has_method(m));
+        if !yields && !relocks {
             continue;
         }
         index.set_scope(&body.module);
         let lowerer = Lowerer::new(&sketch, &arena, edition, body.kind, body.self_ty.clone())
-            .with_signature(body.sig);
+            .with_signature(body.sig)
+            .with_lock_helpers(&helpers);
         let owner = (body.kind == BodyKind::AsyncFn).then(|| body.owner.clone());
         let item = body.item_path();
         let walked = lowerer
             .lower_fn(&body.params, &[], BodyRef::Block(body.block))
             .and_then(|lowered| {
                 let mut visit = |b: &LoweredBody<'_>, o: Option<FnOwner>| visit(b, o, &item);
-                lower_children(lowered, owner, &sketch, &arena, edition, &mut visit)
+                lower_children(
+                    lowered, owner, &sketch, &arena, &helpers, edition, &mut visit,
+                )
             });
         if let Err(e) = walked {
             error.get_or_insert(e);
@@ -139,6 +163,7 @@ fn lower_children<'ast>(
     owner: Option<FnOwner>,
     sketch: &Sketch<'_, 'ast>,
     arena: &'ast Arenas,
+    helpers: &LockHelpers,
     edition: Edition,
     visit: &mut dyn FnMut(&LoweredBody<'_>, Option<FnOwner>),
 ) -> Result<(), TooDeep> {
@@ -158,7 +183,8 @@ fn lower_children<'ast>(
                 name_span,
                 kind: OwnerKind::SpawnedBlock,
             });
-            let lowerer = Lowerer::new(sketch, arena, edition, kind, self_ty);
+            let lowerer =
+                Lowerer::new(sketch, arena, edition, kind, self_ty).with_lock_helpers(helpers);
             let lowered = match syntax {
                 ChildSyntax::Block(b) => lowerer.lower_fn(&[], &env, BodyRef::Block(b))?,
                 ChildSyntax::Closure(c) => {

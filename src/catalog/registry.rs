@@ -14,19 +14,23 @@ pub enum Lint {
     AwaitHoldingSpanGuard,
     FutureNotSend,
     MustNotSuspend,
+    RecursiveReadLock,
+    SelfDeadlock,
     UnfulfilledLintExpectations,
     UnknownLints,
 }
 
 impl Lint {
     /// Every lint, sorted by name.
-    pub const ALL: [Lint; 8] = [
+    pub const ALL: [Lint; 10] = [
         Lint::AwaitHoldingInvalidType,
         Lint::AwaitHoldingLock,
         Lint::AwaitHoldingRefcellRef,
         Lint::AwaitHoldingSpanGuard,
         Lint::FutureNotSend,
         Lint::MustNotSuspend,
+        Lint::RecursiveReadLock,
+        Lint::SelfDeadlock,
         Lint::UnfulfilledLintExpectations,
         Lint::UnknownLints,
     ];
@@ -40,6 +44,8 @@ impl Lint {
             Lint::AwaitHoldingSpanGuard => "await_holding_span_guard",
             Lint::FutureNotSend => "future_not_send",
             Lint::MustNotSuspend => "must_not_suspend",
+            Lint::RecursiveReadLock => "recursive_read_lock",
+            Lint::SelfDeadlock => "self_deadlock",
             Lint::UnfulfilledLintExpectations => "unfulfilled_lint_expectations",
             Lint::UnknownLints => "unknown_lints",
         }
@@ -60,6 +66,8 @@ impl Lint {
             }
             Lint::FutureNotSend => include_str!("../../lints/future_not_send.toml"),
             Lint::MustNotSuspend => include_str!("../../lints/must_not_suspend.toml"),
+            Lint::RecursiveReadLock => include_str!("../../lints/recursive_read_lock.toml"),
+            Lint::SelfDeadlock => include_str!("../../lints/self_deadlock.toml"),
             Lint::UnfulfilledLintExpectations => {
                 include_str!("../../lints/unfulfilled_lint_expectations.toml")
             }

@@ -213,12 +213,12 @@ pub(super) fn analyse_and_lint(
     let code = file.code();
     let module = table.as_ref().and_then(|t| t.module_of(&file.path));
     let in_crate = table.clone();
-    let (held, too_deep) = analysis::analyse_file_in_crate(ast, code, edition, table, module);
+    let (found, too_deep) = analysis::analyse_file_in_crate(ast, code, edition, table, module);
     // What the modules above set (a crate root's `#![deny(..)]`) counts where there
     // is something to report.
     let inherited;
     let levels = match in_crate {
-        Some(table) if !held.is_empty() => {
+        Some(table) if !found.is_empty() => {
             inherited = lints::inherited::levels(levels, &table, &file.path);
             &inherited
         }
@@ -226,12 +226,12 @@ pub(super) fn analyse_and_lint(
     };
     // Levels written in the code matter where there are findings, and where an
     // attribute may be left unfulfilled or name a lint wrongly.
-    let source_levels = if held.is_empty() && !lints::suppress::may_matter(code) {
+    let source_levels = if found.is_empty() && !lints::suppress::may_matter(code) {
         lints::suppress::SourceLevels::default()
     } else {
         lints::suppress::SourceLevels::collect(ast, code)
     };
-    let diagnostics = lints::file_diagnostics(&held, file, levels, &source_levels);
+    let diagnostics = lints::file_diagnostics(&found, file, levels, &source_levels);
     let problems = too_deep
         .map(|e| problem(&file.path, Some(file.code_line_column(e.at)), e.to_string()))
         .into_iter()

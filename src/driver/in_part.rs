@@ -5,7 +5,9 @@
 //!
 //! This gives what a whole check gives because a body's findings depend on its own
 //! text, on what lies outside the bodies, on the items declared in bodies and on
-//! what `impl Trait` fns return (the bodies with either are never blanked), and on
+//! what `impl Trait` fns return (the bodies with either are never blanked), on what
+//! the fns it calls lock (their bodies are not blanked; a body that takes a lock and
+//! that another calls is checked whole), and on
 //! the crate's answers (a check is whole again once they may have changed: the
 //! index then drops the last check). Unfulfilled expectations depend on every
 //! body: a text that names one of the lints is checked whole.
@@ -82,11 +84,14 @@ pub(super) fn check_in_part(
         })
         .collect();
     let mut checked = check_parse(file, edition, levels, table, || Some(cut.text));
+    // A finding belongs to the body of its first yield point, or of its primary
+    // span when it has none (a lock taken twice).
     let reused = last.diagnostics.iter().filter(|d| {
-        d.yield_points.first().is_some_and(|y| {
-            let at = y.span.byte_start;
-            blanked.iter().any(|&(open, close)| open < at && at < close)
-        })
+        let at = d
+            .yield_points
+            .first()
+            .map_or(d.primary.byte_start, |y| y.span.byte_start);
+        blanked.iter().any(|&(open, close)| open < at && at < close)
     });
     let moved: Vec<Diagnostic> = reused.map(|d| edit.move_diagnostic(d, file)).collect();
     checked.diagnostics.extend(moved);

@@ -6,8 +6,8 @@
 use super::evidence::LockEvidence;
 use super::table::{
     self, CrateRow, GuardRow, LenderGuardRow, LenderRow, LockMethodRow, TransitionForm, CRATES,
-    GUARDS, LENDERS, LENDER_GUARDS, LENDER_METHODS, LOCK_TYPES, PARKING_LOT_METHODS,
-    REFCELL_METHODS, SPAN_METHODS, STD_LOCK_METHODS, STD_ROOTS, TRANSITIONS,
+    GUARDS, LENDERS, LENDER_GUARDS, LENDER_METHODS, LOCK_TYPES, NON_BLOCKING_ACQUISITIONS,
+    PARKING_LOT_METHODS, REFCELL_METHODS, SPAN_METHODS, STD_LOCK_METHODS, STD_ROOTS, TRANSITIONS,
     UNKNOWN_RECEIVER_LOCK_METHODS,
 };
 use super::{Family, Hazard, HazardClass, Layer, LockKind, Receiver, Shape};
@@ -354,9 +354,95 @@ pub fn guard_method_transition(method: &str) -> Option<(&'static str, Option<Lay
         .map(|t| (t.to, t.fallible.then_some(Layer::Result)))
 }
 
+/// What a call of `method` that returned `result` acquires: a lock row's method
+/// (std, parking_lot and its kin, `RefCell`) whose direct result holds one of the
+/// guards of `GUARDS`. Lenders' references (`DashMap::get`) are not counted: which
+/// shard a key locks is not known from the source.
+pub fn acquisition(method: &str, result: &Shape) -> Option<super::Acquired> {
+    if !acquisition_methods().any(|m| m == method)
+        || lender_guard(&result.hazard.type_path).is_some()
+    {
+        return None;
+    }
+    let cell = match result.hazard.class {
+        HazardClass::Lock => false,
+        HazardClass::RefCellRef => true,
+        _ => return None,
+    };
+    let name = result.hazard.type_path.rsplit("::").next()?;
+    let row = GUARDS.iter().find(|g| g.name == name)?;
+    let waiting = NON_BLOCKING_ACQUISITIONS
+        .iter()
+        .find(|(m, _)| *m == method)
+        .map_or(super::Waiting::Blocks, |(_, w)| *w);
+    Some(super::Acquired {
+        access: row.access,
+        waiting,
+        cell,
+    })
+}
+
+/// Every method name that acquires a lock or borrows a cell (the methods of
+/// `STD_LOCK_METHODS`, `PARKING_LOT_METHODS`, `REFCELL_METHODS`): what the
+/// prefilter looks for when a file may take a lock twice.
+pub fn acquisition_methods() -> impl Iterator<Item = &'static str> {
+    STD_LOCK_METHODS
+        .iter()
+        .chain(PARKING_LOT_METHODS)
+        .chain(REFCELL_METHODS)
+        .flat_map(|r| r.methods.iter().copied())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_an_acquisition_excludes() {
+        use crate::hazard::{Access, Relock, Waiting};
+        let shape = |class, path: &str| Shape::new(Hazard::new(class, path.to_string()));
+        let lock = |m: &str, g: &str| acquisition(m, &shape(HazardClass::Lock, g)).expect(m);
+        let cell = |m: &str, g: &str| acquisition(m, &shape(HazardClass::RefCellRef, g)).expect(m);
+        let mutex = lock("lock", "std::sync::MutexGuard");
+        assert_eq!(
+            (mutex.access, mutex.waiting),
+            (Access::Exclusive, Waiting::Blocks)
+        );
+        let read = lock("read", "parking_lot::RwLockReadGuard");
+        let upgradable = lock("upgradable_read", "parking_lot::RwLockUpgradableReadGuard");
+        let try_lock = lock("try_lock", "std::sync::MutexGuard");
+        let recursive = lock("read_recursive", "parking_lot::RwLockReadGuard");
+        let reentrant = lock("lock", "parking_lot::ReentrantMutexGuard");
+        let (r, w) = (
+            cell("borrow", "std::cell::Ref"),
+            cell("borrow_mut", "std::cell::RefMut"),
+        );
+        assert_eq!(mutex.relock(mutex), Some(Relock::Deadlock));
+        assert_eq!(try_lock.relock(mutex), Some(Relock::AlwaysFails));
+        assert_eq!(read.relock(read), Some(Relock::RecursiveRead));
+        assert_eq!(upgradable.relock(read), Some(Relock::RecursiveRead));
+        assert_eq!(read.relock(upgradable), None);
+        assert_eq!(upgradable.relock(upgradable), Some(Relock::Deadlock));
+        assert_eq!(recursive.relock(read), None);
+        assert_eq!(reentrant.relock(reentrant), None);
+        assert_eq!(r.relock(r), None);
+        assert_eq!(w.relock(r), Some(Relock::Deadlock));
+        assert_eq!(r.relock(w), Some(Relock::Deadlock));
+        // Not acquisitions: a lender's reference, a span guard, a method of no lock row.
+        let dash = shape(HazardClass::Lock, "dashmap::mapref::one::Ref");
+        assert_eq!(acquisition("get", &dash), None);
+        assert_eq!(
+            acquisition(
+                "enter",
+                &shape(HazardClass::SpanGuard, "tracing::span::Entered")
+            ),
+            None
+        );
+        assert_eq!(
+            acquisition("state", &shape(HazardClass::Lock, "std::sync::MutexGuard")),
+            None
+        );
+    }
 
     fn path(p: &str) -> Vec<String> {
         p.split("::").map(str::to_string).collect()

@@ -16,8 +16,8 @@ pub mod table;
 use std::fmt;
 
 pub use families::{
-    classify_lock_path, guard_assoc_fn, guard_method_transition, guard_type_hazard,
-    is_hazard_type_name, lock_method_result, std_hazard, NextUse,
+    acquisition, acquisition_methods, classify_lock_path, guard_assoc_fn, guard_method_transition,
+    guard_type_hazard, is_hazard_type_name, lock_method_result, std_hazard, NextUse,
 };
 
 /// Which lint a hazard belongs to.
@@ -237,6 +237,81 @@ fn article(word: &str) -> &'static str {
 impl fmt::Display for Shape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.describe())
+    }
+}
+
+/// What a guard of a lock excludes while it is alive (`self_deadlock`), by its type
+/// (`table::GUARDS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Every other guard of its lock: a `MutexGuard`, a write guard, a `RefMut`.
+    Exclusive,
+    /// Writers (and `RefMut`s) only: a read guard, a `Ref`.
+    Shared,
+    /// Writers and other upgradable readers: parking_lot's `upgradable_read`
+    /// (docs.rs/lock_api/struct.RwLock.html#method.upgradable_read).
+    Upgradable,
+    /// Nothing taken on the same thread: a reentrant mutex's guard.
+    Reentrant,
+}
+
+/// How an acquisition waits for a lock that is taken (`table::NON_BLOCKING_ACQUISITIONS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// Until the lock is free (`lock`, `read`, `write`, `borrow_mut` panics instead).
+    Blocks,
+    /// Returns at once, or after a timeout, with a failure (`try_lock`, `try_borrow_mut`).
+    Attempts,
+    /// A read that does not wait for writers queued behind a reader
+    /// (`read_recursive`): taking it again under a read guard cannot deadlock.
+    RecursiveRead,
+}
+
+/// What an acquisition is: the access its guard has and how it waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Acquired {
+    pub access: Access,
+    pub waiting: Waiting,
+    /// A `RefCell` borrow (panics where a lock deadlocks; many `Ref`s are fine).
+    pub cell: bool,
+}
+
+/// What taking a lock while a guard of it is alive on the same thread does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relock {
+    /// Waits forever (std: "might panic or deadlock"), or, for a `RefCell`, panics
+    /// (`already borrowed` / `already mutably borrowed`).
+    Deadlock,
+    /// A `try_*` acquisition: always fails while the guard lives.
+    AlwaysFails,
+    /// A read (or upgradable read) while a read guard is alive: deadlocks only when
+    /// a writer queues in between (std's and parking_lot's `read` are not recursive).
+    RecursiveRead,
+}
+
+impl Acquired {
+    /// What acquiring `self` does while `held` (a guard of the same lock) is alive.
+    pub fn relock(self, held: Acquired) -> Option<Relock> {
+        use Access::*;
+        if held.access == Reentrant || self.access == Reentrant {
+            return None;
+        }
+        let excludes = matches!(
+            (held.access, self.access),
+            (Exclusive, _) | (_, Exclusive) | (Upgradable, Upgradable)
+        );
+        match (excludes, self.waiting) {
+            (true, Waiting::Attempts) => Some(Relock::AlwaysFails),
+            (true, _) => Some(Relock::Deadlock),
+            // Many `Ref`s of a cell are fine; a `try_read` does not wait, and
+            // `read_recursive` does not wait for writers; nor does a read under an
+            // upgradable guard (a writer waits for that guard without blocking
+            // readers): runtime probe tests/probes/recursive_read.rs.
+            (false, Waiting::Blocks) if !self.cell && held.access == Shared => {
+                Some(Relock::RecursiveRead)
+            }
+            (false, _) => None,
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! sketch) and never tests a type or method name itself; adding a lock family is
 //! adding rows here.
 
-use super::{Family, HazardClass, Layer, LockKind, Member};
+use super::{Access, Family, HazardClass, Layer, LockKind, Member, Waiting};
 
 // The ecosystem's lenders of guards (DashMap, tokio's watch channel) are rows of the
 // same table, kept in their own file.
@@ -170,6 +170,9 @@ pub const LOCK_TYPES: &[LockTypeRow] = &[
 /// Guards of the std family live in `std::sync` (locks) or `std::cell` (cells).
 pub struct GuardRow {
     pub name: &'static str,
+    /// What holding it excludes (`self_deadlock`): a `MutexGuard` every other
+    /// guard of its lock, an `RwLockReadGuard` only writers.
+    pub access: Access,
     pub class: HazardClass,
     /// The families whose crates define a guard of this name.
     pub families: &'static [Family],
@@ -182,111 +185,133 @@ const PL: &[Family] = &[Family::ParkingLot];
 pub const GUARDS: &[GuardRow] = &[
     GuardRow {
         name: "MutexGuard",
+        access: Access::Exclusive,
         class: HazardClass::Lock,
         families: STD_AND_PL,
     },
     GuardRow {
         name: "RwLockReadGuard",
+        access: Access::Shared,
         class: HazardClass::Lock,
         families: STD_AND_PL,
     },
     GuardRow {
         name: "RwLockWriteGuard",
+        access: Access::Exclusive,
         class: HazardClass::Lock,
         families: STD_AND_PL,
     },
     GuardRow {
         name: "MappedMutexGuard",
+        access: Access::Exclusive,
         class: HazardClass::Lock,
         families: STD_AND_PL,
     },
     GuardRow {
         name: "MappedRwLockReadGuard",
+        access: Access::Shared,
         class: HazardClass::Lock,
         families: STD_AND_PL,
     },
     GuardRow {
         name: "MappedRwLockWriteGuard",
+        access: Access::Exclusive,
         class: HazardClass::Lock,
         families: STD_AND_PL,
     },
     GuardRow {
         name: "ReentrantLockGuard",
+        access: Access::Reentrant,
         class: HazardClass::Lock,
         families: STD,
     },
     GuardRow {
         name: "ReentrantMutexGuard",
+        access: Access::Reentrant,
         class: HazardClass::Lock,
         families: PL,
     },
     GuardRow {
         name: "MappedReentrantMutexGuard",
+        access: Access::Reentrant,
         class: HazardClass::Lock,
         families: PL,
     },
     GuardRow {
         name: "FairMutexGuard",
+        access: Access::Exclusive,
         class: HazardClass::Lock,
         families: PL,
     },
     GuardRow {
         name: "MappedFairMutexGuard",
+        access: Access::Exclusive,
         class: HazardClass::Lock,
         families: PL,
     },
     GuardRow {
         name: "RwLockUpgradableReadGuard",
+        access: Access::Upgradable,
         class: HazardClass::Lock,
         families: PL,
     },
     GuardRow {
         name: "RwLockUpgradableGuard",
+        access: Access::Upgradable,
         class: HazardClass::Lock,
         families: PL,
     },
     GuardRow {
         name: "ArcMutexGuard",
+        access: Access::Exclusive,
         class: HazardClass::Lock,
         families: PL,
     },
     GuardRow {
         name: "ArcRwLockReadGuard",
+        access: Access::Shared,
         class: HazardClass::Lock,
         families: PL,
     },
     GuardRow {
         name: "ArcRwLockWriteGuard",
+        access: Access::Exclusive,
         class: HazardClass::Lock,
         families: PL,
     },
     GuardRow {
         name: "ArcRwLockUpgradableReadGuard",
+        access: Access::Upgradable,
         class: HazardClass::Lock,
         families: PL,
     },
     GuardRow {
         name: "ArcReentrantMutexGuard",
+        access: Access::Reentrant,
         class: HazardClass::Lock,
         families: PL,
     },
     GuardRow {
         name: "SpinMutexGuard",
+        access: Access::Exclusive,
         class: HazardClass::Lock,
         families: PL,
     },
     GuardRow {
         name: "TicketMutexGuard",
+        access: Access::Exclusive,
         class: HazardClass::Lock,
         families: PL,
     },
     GuardRow {
         name: "Ref",
+        access: Access::Shared,
         class: HazardClass::RefCellRef,
         families: &[Family::RefCell],
     },
     GuardRow {
         name: "RefMut",
+        access: Access::Exclusive,
         class: HazardClass::RefCellRef,
         families: &[Family::RefCell],
     },
@@ -505,6 +530,29 @@ pub const REFCELL_METHODS: &[LockMethodRow] = &[
         guard: "RefMut",
         wrapper: Some(Layer::Result),
     },
+];
+
+/// The acquisitions (methods of the lock rows above) that do not block until the
+/// lock is free; every other one does. `try_*` return at once (or after their
+/// timeout) with a failure: `None` for lock_api, `Err(WouldBlock)` for std
+/// (docs.rs/std/sync/struct.Mutex.html#method.try_lock), `Err(BorrowMutError)` for
+/// `RefCell::try_borrow_mut`. lock_api's `read_recursive` "is guaranteed to succeed
+/// without blocking if another read lock is held at the time of the call"
+/// (docs.rs/lock_api/struct.RwLock.html#method.read_recursive).
+pub const NON_BLOCKING_ACQUISITIONS: &[(&str, Waiting)] = &[
+    ("try_lock", Waiting::Attempts),
+    ("try_lock_for", Waiting::Attempts),
+    ("try_lock_until", Waiting::Attempts),
+    ("try_read", Waiting::Attempts),
+    ("try_read_for", Waiting::Attempts),
+    ("try_read_recursive", Waiting::Attempts),
+    ("try_write", Waiting::Attempts),
+    ("try_write_for", Waiting::Attempts),
+    ("try_upgradable_read", Waiting::Attempts),
+    ("try_upgradeable_read", Waiting::Attempts),
+    ("try_borrow", Waiting::Attempts),
+    ("try_borrow_mut", Waiting::Attempts),
+    ("read_recursive", Waiting::RecursiveRead),
 ];
 
 /// `Span::enter` borrows the span (`Entered<'_>`); `Span::entered` consumes it

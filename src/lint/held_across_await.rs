@@ -7,9 +7,7 @@
 
 use crate::catalog::{Lint, LintLevels};
 use crate::dataflow::{ByteRange, DropKind};
-use crate::diagnostic::{
-    Applicability, Diagnostic, Edit, Label, LabelKind, Level, Suggestion, YieldKind, YieldPoint,
-};
+use crate::diagnostic::{Diagnostic, Label, LabelKind, Level, Suggestion, YieldKind, YieldPoint};
 use crate::hazard::{HazardClass, Shape};
 use crate::held::{BodyKind, FixKind, FixPlan, FixSafety, HeldValue, Origin, TempContext};
 use crate::input::source::SourceFile;
@@ -213,21 +211,7 @@ fn help_and_fix(
     let suggestions: Vec<Suggestion> = held
         .fixes
         .iter()
-        .map(|f| Suggestion {
-            message: fix_message(f, name),
-            applicability: match f.safety {
-                FixSafety::Safe => Applicability::MachineApplicable,
-                FixSafety::Unsafe => Applicability::MaybeIncorrect,
-            },
-            edits: f
-                .edits
-                .iter()
-                .map(|&((start, end), ref replacement)| Edit {
-                    span: source.code_span(start, end),
-                    replacement: replacement.clone(),
-                })
-                .collect(),
-        })
+        .map(|f| super::suggestion(f, fix_message(f, name), source))
         .collect();
     if held.fixes.iter().any(|f| f.safety == FixSafety::Safe) {
         return (Vec::new(), suggestions);

@@ -9,14 +9,15 @@
 pub mod future_not_send;
 pub mod held_across_await;
 pub mod inherited;
+pub mod self_deadlock;
 pub mod suppress;
 pub mod unfulfilled_lint_expectations;
 pub mod unknown_lints;
 
 use crate::catalog::{Lint, LintLevels};
 use crate::dataflow::ByteRange;
-use crate::diagnostic::{Diagnostic, Level};
-use crate::held::{FnOwner, HeldValue};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Suggestion};
+use crate::held::{FileFindings, FixPlan, FixSafety, FnOwner, HeldValue};
 use crate::input::source::SourceFile;
 use suppress::SourceLevels;
 
@@ -24,7 +25,7 @@ use suppress::SourceLevels;
 /// then what the lint attributes get wrong. Levels are those of `levels` (command
 /// line and configuration) with the attributes and comments of the code on top.
 pub fn file_diagnostics(
-    held: &[HeldValue],
+    found: &FileFindings,
     source: &SourceFile,
     levels: &LintLevels,
     in_code: &SourceLevels,
@@ -44,6 +45,7 @@ pub fn file_diagnostics(
         }
         found
     };
+    let held = &found.held;
     let mut out = Vec::new();
     for h in held.iter().filter(|h| !h.storage_only) {
         let lints: Vec<Lint> = h
@@ -75,6 +77,12 @@ pub fn file_diagnostics(
         let found = future_not_send::check(owner, &mine, source, &levels);
         out.extend(with_reasons(at, found.into_iter().collect()));
     }
+    for r in &found.relocks {
+        let lint = self_deadlock::lint_of(r.relock);
+        let at = r.second.span.0;
+        let found = self_deadlock::check(r, source, &levels_at(at, &[lint]));
+        out.extend(with_reasons(at, found.into_iter().collect()));
+    }
     for u in in_code.unknown() {
         let levels = levels_at(u.at.0, &[Lint::UnknownLints]);
         let found = unknown_lints::check(u, source, &levels);
@@ -86,6 +94,8 @@ pub fn file_diagnostics(
         let levels = levels_at(u.at.0, &[Lint::UnfulfilledLintExpectations]);
         out.extend(unfulfilled_lint_expectations::check(&u, source, &levels));
     }
+    // In the order every output uses (a check in part merges into this order).
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
 }
 
@@ -109,5 +119,24 @@ fn level_note(lint: Lint, level: Level) -> String {
             };
             format!("{state}; `// yieldsafe: allow({name})` on the line before silences it")
         }
+    }
+}
+
+/// A fix as the suggestion of a diagnostic, saying `message`, at its level.
+fn suggestion(fix: &FixPlan, message: String, source: &SourceFile) -> Suggestion {
+    Suggestion {
+        message,
+        applicability: match fix.safety {
+            FixSafety::Safe => Applicability::MachineApplicable,
+            FixSafety::Unsafe => Applicability::MaybeIncorrect,
+        },
+        edits: fix
+            .edits
+            .iter()
+            .map(|&((start, end), ref replacement)| Edit {
+                span: source.code_span(start, end),
+                replacement: replacement.clone(),
+            })
+            .collect(),
     }
 }

@@ -205,7 +205,9 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         }
         if result.is_empty() && recv_plain {
             result = self.sketch.method_result(m, next, self);
+            self.acquire(m, &result, span);
         }
+        self.acquire_in_helper(m, span);
         Ok(value(result, span))
     }
 

@@ -86,8 +86,12 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             E::Binary(b) => self.lower_binary(b)?,
             E::Assign(a) => {
                 let rhs = self.lower_expr(&a.right, Ctx::PLAIN)?;
+                let acquired = self.acquired_by(&rhs);
                 let shapes = self.consume(rhs);
-                self.assign_to(&a.left, shapes)?;
+                self.assign_to(&a.left, shapes.clone())?;
+                if let Some(l) = self.path_local(&a.left) {
+                    self.hold_acquired(l, &acquired, &shapes);
+                }
                 Operand::None
             }
             E::Tuple(t) => {
@@ -442,7 +446,14 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
         }
         if let Some(l) = self.path_local(place) {
-            if let Some(v) = self.locals[l].value {
+            // In a loop, the value a later assignment gives the local (lowered after
+            // this one) may be alive here on the next iteration: it is dropped here.
+            let old = if self.loops.is_empty() {
+                self.locals[l].value
+            } else {
+                Some(self.local_value(l))
+            };
+            if let Some(v) = old {
                 self.emit(Event::Drop {
                     value: v,
                     at: self.span_of(place),

@@ -22,12 +22,14 @@
 //! | `macros.rs` | macro calls: arguments as code, awaiting macros, token scans (§6) |
 //! | `async_macros.rs` | `select!`, `join!`, `pin_mut!`..: their parts in their expansion's order |
 //! | `pattern.rs` | which binding of a pattern takes which hazard |
+//! | `locks.rs` | where a lock is taken, which lock (its place), which values hold its guard |
 
 mod async_macros;
 mod call;
 mod closure;
 mod control;
 mod expr;
+mod locks;
 mod macros;
 mod pattern;
 mod scope;
@@ -37,7 +39,7 @@ use typed_arena::Arena;
 
 use crate::dataflow::{BlockId, ByteRange, Graph, ValueId};
 use crate::hazard::{Layer, NextUse, Shape};
-use crate::held::{BodyKind, Origin, ValueInfo, YieldInfo};
+use crate::held::{AcquisitionInfo, BodyKind, Origin, ValueInfo, YieldInfo};
 use crate::input::edition::Edition;
 use crate::resolve::file_index::FileIndex;
 use crate::sketch::types::by_value_receiver;
@@ -45,6 +47,7 @@ use crate::sketch::{Locals, Sketch, TyHint};
 use crate::span::{self, range};
 
 pub use closure::Mentions;
+pub use locks::{lock_helpers, LockHelpers};
 
 /// Syntax the walk makes and keeps references into: macro arguments and
 /// expansions, parsed async macros.
@@ -95,6 +98,8 @@ pub struct LoweredBody<'ast> {
     pub graph: Graph,
     pub values: Vec<ValueInfo>,
     pub yields: Vec<YieldInfo>,
+    /// Where locks are taken (`Event::Acquire`).
+    pub acquisitions: Vec<AcquisitionInfo>,
     /// Syntax blocks by the id used in `decl` and `stmt_path`.
     pub blocks: Vec<&'ast syn::Block>,
     pub children: Vec<ChildBody<'ast>>,
@@ -253,6 +258,8 @@ struct Local<'ast> {
     span: ByteRange,
     decl: Option<(usize, usize)>,
     origin: Origin,
+    /// The lock place it names (`let m = &self.state;`): what `m.lock()` locks.
+    alias: Option<String>,
 }
 
 struct LoopCtx {
@@ -274,6 +281,9 @@ pub struct Lowerer<'a, 'ast> {
     exit: BlockId,
     values: Vec<ValueInfo>,
     yields: Vec<YieldInfo>,
+    acquisitions: Vec<AcquisitionInfo>,
+    /// What the methods of the file's types lock (for a call of one, one level).
+    helpers: Option<&'a LockHelpers>,
     scopes: Vec<Scope>,
     locals: Vec<Local<'ast>>,
     visible: Vec<usize>,
@@ -336,6 +346,8 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             graph,
             values: Vec::new(),
             yields: Vec::new(),
+            acquisitions: Vec::new(),
+            helpers: None,
             scopes: Vec::new(),
             locals: Vec::new(),
             visible: Vec::new(),
@@ -357,6 +369,12 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     pub fn with_signature(mut self, sig: &'ast syn::Signature) -> Self {
         self.generics = Some(&sig.generics);
         self.receiver = sig.receiver();
+        self
+    }
+
+    /// What the methods of the file's types lock, for their calls in this body.
+    pub fn with_lock_helpers(mut self, helpers: &'a LockHelpers) -> Self {
+        self.helpers = Some(helpers);
         self
     }
 
@@ -405,6 +423,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             graph: self.graph,
             values: self.values,
             yields: self.yields,
+            acquisitions: self.acquisitions,
             blocks: self.blocks,
             children: self.children,
         })

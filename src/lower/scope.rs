@@ -115,6 +115,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             span,
             decl,
             origin,
+            alias: None,
         });
         self.visible.push(id);
         self.by_name
@@ -150,6 +151,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             span: l.span,
             shapes: Vec::new(),
             decl: l.decl,
+            acquired: Vec::new(),
         });
         self.locals[local].value = Some(v);
         v
@@ -171,6 +173,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             },
             name: None,
             span,
+            acquired: self.acquired_within(span, &shapes),
             shapes,
             decl: None,
         });
@@ -184,6 +187,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             scope.drops.push(Dropee::Value(v));
         }
         self.emit(Event::Create(v));
+        self.emit_holds(v);
     }
 
     /// What a `select!` branch produced and its pattern did not bind: held to the end
@@ -197,6 +201,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             origin: Origin::MacroOutput,
             name: None,
             span,
+            acquired: self.acquired_within(span, &shapes),
             shapes,
             decl: None,
         });
@@ -204,6 +209,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             scope.drops.push(Dropee::Value(v));
         }
         self.emit(Event::Create(v));
+        self.emit_holds(v);
     }
 
     /// What an operand holds, without using it.

@@ -194,10 +194,19 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
             (op, _) => op,
         };
+        // `let m = &self.state;`: `m.lock()` locks `self.state` (read before the
+        // binding, which may shadow a name the initialiser uses).
+        let alias = match pat {
+            syn::Pat::Ident(p) if p.subpat.is_none() => self.place_key(&init.expr),
+            _ => None,
+        };
         self.bind(pat, op, hint, pos, Origin::Binding, false);
-        if let (Some(callable), syn::Pat::Ident(p)) = (callable, pat) {
+        if let syn::Pat::Ident(p) = pat {
             if let Some(l) = self.lookup(&p.ident.to_string()) {
-                self.locals[l].callable = Some(callable);
+                if callable.is_some() {
+                    self.locals[l].callable = callable;
+                }
+                self.locals[l].alias = alias;
             }
         }
         Ok(())
@@ -269,6 +278,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         scrutinee: bool,
     ) {
         let shapes = self.shapes_of(&op);
+        let acquired = self.acquired_by(&op);
         let mut taken: Vec<(&'ast syn::PatIdent, Vec<Shape>)> = Vec::new();
         let mut left = Vec::new();
         for shape in shapes {
@@ -301,7 +311,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
             Operand::None => {}
         }
-        self.declare_bindings(pat, hint, decl, origin, &taken);
+        self.declare_bindings(pat, hint, decl, origin, &taken, &acquired);
     }
 
     /// A local for each binding of `pat`, holding what it `taken`.
@@ -312,6 +322,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         decl: Option<(usize, usize)>,
         origin: Origin,
         taken: &[(&'ast syn::PatIdent, Vec<Shape>)],
+        acquired: &[usize],
     ) {
         let simple = matches!(pat, syn::Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none());
         let mut idents = Vec::new();
@@ -330,6 +341,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             let id = self.declare_local(name, hint, span, decl, origin.clone());
             if let Some((_, s)) = taken.iter().find(|(i, _)| std::ptr::eq(*i, ident)) {
                 self.give_shapes(id, s.clone());
+                self.hold_acquired(id, acquired, s);
             }
         }
     }

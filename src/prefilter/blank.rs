@@ -22,8 +22,9 @@ pub fn strip_fn_bodies(text: &str) -> Option<String> {
 /// `text` with comments and the inside of every fn body that cannot matter to the
 /// analysis turned to spaces (line breaks kept, so every offset and line stays):
 /// bodies without `.await`, `yield`, a macro that `awaits(name)`, a yieldsafe lint's
-/// name (in code or a comment) or a nested item, in fns whose signature has no
-/// `impl` (what such a fn returns is read from its body). Parsing the rest costs
+/// name (in code or a comment), a nested item, a method call that takes a lock, or a
+/// call of a fn of the file whose body takes one (`self_deadlock`), in fns whose
+/// signature has no `impl` (what such a fn returns is read from its body). Parsing the rest costs
 /// less, and the analysis finds the same.
 pub fn blank_quiet_fn_bodies(text: &str, awaits: &dyn Fn(&str) -> bool) -> Option<String> {
     Rewriter::new(text, Some(awaits)).run()
@@ -56,9 +57,9 @@ pub struct AllBut {
 }
 
 /// `text` with comments and every fn body but the one that holds byte `at` turned
-/// to spaces, except the bodies that declare items (the file's index reads those)
-/// and those of fns whose signature has `impl` (what they return is read from the
-/// body): for checking one body, edited, against a file whose other bodies were
+/// to spaces, except the bodies that declare items (the file's index reads those),
+/// those of fns whose signature has `impl` (what they return is read from the
+/// body) and those that take a lock and that the kept body calls (`self_deadlock`): for checking one body, edited, against a file whose other bodies were
 /// checked already. `None` if no fn body holds `at`, or the text cannot be followed.
 pub fn blank_fn_bodies_except(text: &str, at: usize) -> Option<AllBut> {
     let no_macro_awaits = |_: &str| false;
@@ -109,6 +110,8 @@ fn matters(word: &str) -> bool {
             | "yield"
             | "must_not_suspend"
             | "future_not_send"
+            | "self_deadlock"
+            | "recursive_read_lock"
             | "unfulfilled_lint_expectations"
             | "yieldsafe"
     ) || word.starts_with("await_holding")
@@ -203,6 +206,23 @@ struct Rewriter<'t, 'a> {
     minus_end: Option<usize>,
     prev_end: usize,
     target: Target,
+    /// The fn bodies read, with the methods they call (`self_deadlock`: a body
+    /// that calls a fn whose body takes a lock may hold it already).
+    bodies: Vec<BodyCalls<'t>>,
+}
+
+/// What a fn body read calls, for `self_deadlock`.
+#[derive(Debug)]
+struct BodyCalls<'t> {
+    /// Where its `{` and its `}` are.
+    braces: (usize, usize),
+    /// Its fn's name.
+    name: Option<&'t str>,
+    /// It calls a method that takes a lock.
+    acquires: bool,
+    /// The methods it calls (`.name`).
+    calls: Vec<&'t str>,
+    blanked: bool,
 }
 
 impl<'t, 'a> Rewriter<'t, 'a> {
@@ -218,6 +238,7 @@ impl<'t, 'a> Rewriter<'t, 'a> {
             minus_end: None,
             prev_end: 0,
             target: Target::Quiet,
+            bodies: Vec::new(),
         }
     }
 
@@ -244,7 +265,61 @@ impl<'t, 'a> Rewriter<'t, 'a> {
             return None;
         }
         self.out.push_str(&self.text[self.copied..]);
+        self.give_back_lock_bodies();
         Some((self.out, self.target))
+    }
+
+    /// `self_deadlock` reads more than a body: the bodies of the fns it calls that
+    /// take a lock (it may hold that lock already). A blanked body that calls such a
+    /// fn is given back (`Quiet`); so is a blanked fn that takes a lock and that the
+    /// kept body calls (`AllBut`), and a kept body that takes a lock and that another
+    /// calls tells the others something.
+    fn give_back_lock_bodies(&mut self) {
+        let acquiring: Vec<&str> = self
+            .bodies
+            .iter()
+            .filter(|b| b.acquires)
+            .filter_map(|b| b.name)
+            .collect();
+        if acquiring.is_empty() {
+            return;
+        }
+        let give_back: Vec<(usize, usize)> = match &mut self.target {
+            Target::Quiet => self
+                .bodies
+                .iter()
+                .filter(|b| b.blanked && b.calls.iter().any(|c| acquiring.contains(c)))
+                .map(|b| b.braces)
+                .collect(),
+            Target::AllBut {
+                kept: Some((open, _, informs)),
+                blanked,
+                ..
+            } => {
+                let Some(kept) = self.bodies.iter().find(|b| b.braces.0 == *open) else {
+                    return;
+                };
+                *informs |= kept.acquires
+                    && self.bodies.iter().any(|b| {
+                        b.braces != kept.braces && kept.name.is_some_and(|n| b.calls.contains(&n))
+                    });
+                let helpers: Vec<(usize, usize)> = self
+                    .bodies
+                    .iter()
+                    .filter(|b| b.blanked && b.acquires)
+                    .filter(|b| b.name.is_some_and(|n| kept.calls.contains(&n)))
+                    .map(|b| b.braces)
+                    .collect();
+                blanked.retain(|b| !helpers.contains(b));
+                helpers
+            }
+            _ => Vec::new(),
+        };
+        for (open, close) in give_back {
+            // Blanking keeps every offset: the body's text goes back in place.
+            let from = open + 1;
+            self.out.replace_range(from..close, &self.text[from..close]);
+        }
     }
 
     /// Comments, doc comments among them, say nothing a summary or the analysis
@@ -317,18 +392,30 @@ impl<'t, 'a> Rewriter<'t, 'a> {
     /// A fn body, or a macro invocation's tokens (whose items no parser sees): to
     /// the closing delimiter, noting what the tokens say; then cut or blanked.
     fn body(&mut self, open: u8, start: usize, end: usize) -> Option<()> {
-        let (quiet, items) = self.quiet_to_close()?;
+        let (quiet, items, calls, acquires) = self.quiet_to_close()?;
         let close = self.lexer.token_start;
         let (text, fn_at) = (self.text, self.stack.last()?.fn_at);
         if self.cut() {
             // Keep the delimiters only.
             self.out.push_str(&text[self.copied..end]);
             self.copied = close;
-        } else if self.blanks(quiet, items, &text[fn_at..start], (start, close)) {
-            self.out.push_str(&text[self.copied..end]);
-            self.out
-                .extend(text.as_bytes()[end..close].iter().map(|&b| blank(b)));
-            self.copied = close;
+        } else {
+            let blanked = self.blanks(quiet, items, &text[fn_at..start], (start, close));
+            if blanked {
+                self.out.push_str(&text[self.copied..end]);
+                self.out
+                    .extend(text.as_bytes()[end..close].iter().map(|&b| blank(b)));
+                self.copied = close;
+            }
+            if !calls.is_empty() && open == b'{' {
+                self.bodies.push(BodyCalls {
+                    braces: (start, close),
+                    name: fn_name(&text[fn_at..start]),
+                    acquires,
+                    calls,
+                    blanked,
+                });
+            }
         }
         self.prev_end = self.lexer.pos;
         self.minus_end = None;
@@ -369,11 +456,15 @@ impl<'t, 'a> Rewriter<'t, 'a> {
     }
 
     /// Read to the delimiter closing the group just opened: whether nothing in it
-    /// makes it matter to the analysis, and whether it may declare items.
-    fn quiet_to_close(&mut self) -> Option<(bool, bool)> {
+    /// makes it matter to the analysis (a method call that takes a lock does), whether
+    /// it may declare items, the methods it calls, and whether one takes a lock.
+    fn quiet_to_close(&mut self) -> Option<(bool, bool, Vec<&'t str>, bool)> {
         let lint_comments = std::mem::take(&mut self.lexer.comment_names_lint);
         let mut quiet = true;
         let mut items = false;
+        let mut acquires = false;
+        let mut calls = Vec::new();
+        let mut after_dot = false;
         let mut word = None;
         let mut depth = 1usize;
         while depth > 0 {
@@ -384,20 +475,25 @@ impl<'t, 'a> Rewriter<'t, 'a> {
                 Token::Ident(w) => {
                     quiet &= !matters(w);
                     items |= is_item_word(w);
+                    if after_dot {
+                        acquires |= super::scan::is_acquisition_method(w);
+                        calls.push(w);
+                    }
                 }
                 Token::Bang => {
                     quiet &= !(word.zip(self.awaits).is_some_and(|(w, awaits)| awaits(w)))
                 }
                 _ => {}
             }
+            after_dot = token == Token::Punct(b'.');
             word = match token {
                 Token::Ident(w) => Some(w),
                 _ => None,
             };
         }
-        quiet &= !self.lexer.comment_names_lint;
+        quiet &= !self.lexer.comment_names_lint && !acquires;
         self.lexer.comment_names_lint |= lint_comments;
-        Some((quiet, items))
+        Some((quiet, items, calls, acquires))
     }
 
     /// A closing delimiter: it must close the innermost group.
@@ -415,6 +511,15 @@ impl<'t, 'a> Rewriter<'t, 'a> {
         remember(&mut self.stack.last_mut()?.recent, Item::Group(group.open));
         Some(())
     }
+}
+
+/// The name a fn's signature (from `fn` on) declares.
+fn fn_name(signature: &str) -> Option<&str> {
+    let rest = signature.strip_prefix("fn")?.trim_start();
+    let len = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    (len > 0).then(|| &rest[..len])
 }
 
 /// A byte of blanked text: line breaks stay, so lines and offsets do.
@@ -487,6 +592,38 @@ fn is_attribute(recent: &[Item]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const HELPERS: &str = "impl S {\n    fn current(&self) -> u32 { *self.m.lock().unwrap() }\n    fn quiet(&self) -> u32 { self.other() }\n    fn caller(&self) { let x = self.current(); }\n    fn unrelated(&self) { let y = 1; }\n}\n";
+
+    #[test]
+    fn a_body_that_calls_a_fn_taking_a_lock_is_kept() {
+        let out = blank_quiet_fn_bodies(HELPERS, &|_| false).expect("followed");
+        // The lock-taking body and its caller stay; the others are blanked.
+        assert!(out.contains("*self.m.lock().unwrap()"), "{out}");
+        assert!(out.contains("let x = self.current();"), "{out}");
+        assert!(!out.contains("self.other()"), "{out}");
+        assert!(!out.contains("let y = 1;"), "{out}");
+        assert_eq!(out.len(), HELPERS.len());
+    }
+
+    #[test]
+    fn a_kept_body_keeps_the_lock_taking_fns_it_calls() {
+        let at = HELPERS.find("let x").expect("the caller");
+        let cut = blank_fn_bodies_except(HELPERS, at).expect("followed");
+        assert!(cut.text.contains("*self.m.lock().unwrap()"), "{}", cut.text);
+        assert!(!cut.kept_informs_others);
+        // `current` is not blanked, so its findings are not taken from the last check.
+        let helper = HELPERS.find("{ *self").expect("the helper");
+        assert!(cut.blanked.iter().all(|&(open, _)| open != helper));
+        assert_eq!(cut.blanked.len(), 2);
+        // An edit in `current`, which `caller` calls, may change `caller`'s findings.
+        let at = HELPERS.find("*self.m").expect("the helper");
+        assert!(
+            blank_fn_bodies_except(HELPERS, at)
+                .expect("followed")
+                .kept_informs_others
+        );
+    }
 
     #[test]
     fn blanks_only_the_body_that_holds_the_byte() {

@@ -7,11 +7,13 @@ pub mod nesting;
 pub mod scan;
 
 /// Whether what the scan found can make a finding: a yield point (`.await`, `yield`,
-/// a macro known to await), a lint's name (an `#[expect]` may go unfulfilled), or
+/// a macro known to await), a method call that takes a lock (`self_deadlock`), a
+/// lint's name (an `#[expect]` may go unfulfilled), or
 /// something the scan could not follow. A crate's own macros that await are asked
 /// about separately, when the crate's index exists.
 pub fn can_have_findings(facts: &scan::Facts) -> bool {
     facts.yields
+        || facts.acquisition_calls > 0
         || facts.lint_names
         || facts.unsure
         || facts

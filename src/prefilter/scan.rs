@@ -51,6 +51,10 @@ pub struct Facts {
     /// Identifiers right after `type` (type aliases, and associated types too).
     /// Sorted, deduplicated.
     pub aliases: Vec<String>,
+    /// Method calls (`.name`) of a method that takes a lock or borrows a cell
+    /// (`hazard::acquisition_methods`): one may meet its own guard again (in a
+    /// loop, or a method that calls it while the guard is alive).
+    pub acquisition_calls: usize,
     /// The identifier `Drop` occurs in code.
     pub mentions_drop: bool,
     /// The identifier `must_not_suspend` occurs in code.
@@ -62,6 +66,11 @@ pub struct Facts {
     /// or block comment, or delimiters that do not balance): callers treat the file
     /// as needing a full parse, which reports the error.
     pub unsure: bool,
+}
+
+/// Whether `word` names a method that takes a lock or borrows a cell.
+pub fn is_acquisition_method(word: &str) -> bool {
+    crate::hazard::acquisition_methods().any(|m| m == word)
 }
 
 /// An out-of-line module declaration: `#[path = "x.rs"] mod name;` inside the
@@ -463,6 +472,8 @@ struct Collector<'t> {
     aliases: Vec<&'t str>,
     /// The previous token, when it was an identifier.
     prev: Option<&'t str>,
+    /// The previous token was a `.`.
+    after_dot: bool,
     /// What the previous tokens (`fn`, `struct`, `macro_rules !`…) say the next
     /// identifier declares.
     declares: Option<Declared>,
@@ -548,6 +559,7 @@ enum Declared {
 impl<'t> Collector<'t> {
     fn note(&mut self, token: Token<'t>) {
         let prev = self.prev.take();
+        let after_dot = std::mem::take(&mut self.after_dot);
         let declares = self.declares.take();
         // Anything inside `pub(..)` keeps the visibility going.
         let after_pub = std::mem::take(&mut self.after_pub) || self.in_visibility;
@@ -597,9 +609,12 @@ impl<'t> Collector<'t> {
                     "await" | "yield" => facts.yields = true,
                     "async" => facts.has_async = true,
                     "Drop" => facts.mentions_drop = true,
-                    "future_not_send" | "unfulfilled_lint_expectations" | "yieldsafe" => {
-                        facts.lint_names = true
-                    }
+                    "future_not_send"
+                    | "self_deadlock"
+                    | "recursive_read_lock"
+                    | "unfulfilled_lint_expectations"
+                    | "yieldsafe" => facts.lint_names = true,
+                    _ if after_dot && is_acquisition_method(name) => facts.acquisition_calls += 1,
                     _ if name.starts_with("await_holding") => facts.lint_names = true,
                     _ => {}
                 }
@@ -628,6 +643,7 @@ impl<'t> Collector<'t> {
             Token::CloseParen => {
                 self.after_pub = std::mem::take(&mut self.in_visibility);
             }
+            Token::Punct(b'.') => self.after_dot = true,
             Token::Other | Token::Punct(_) => {}
         }
     }

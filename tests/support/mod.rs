@@ -7,7 +7,9 @@
 //! - `//@ warn: <lint>` turns on a lint that is allowed by default (`future_not_send`),
 //!   for yieldsafe and for the compiler's lint of the same name;
 //! - `//@ extern: tokio futures` lets the differential test compile it against those
-//!   crates (dev-dependencies of this package).
+//!   crates (dev-dependencies of this package);
+//! - `//@ run: cases` makes tests/relocks.rs run each top-level `fn case_*()` of it:
+//!   one that holds a `self_deadlock` expectation must hang or panic, the others return.
 //!
 //! Its lines carry expectations, as rustc's and clippy's UI tests do:
 //! - `//~ WARN await_holding_lock` on the line where the held value's primary span starts,
@@ -59,6 +61,8 @@ pub struct Fixture {
     pub warn: Vec<String>,
     /// Crates the fixture uses (`//@ extern: tokio futures`).
     pub externs: Vec<String>,
+    /// Its `case_*` fns are run (`//@ run: cases`).
+    pub run: bool,
 }
 
 impl Fixture {
@@ -152,6 +156,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Fixture, Vec<String>> {
     let mut compile = true;
     let mut warn = Vec::new();
     let mut externs = Vec::new();
+    let mut run = false;
     let mut in_header = true;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
@@ -190,9 +195,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Fixture, Vec<String>> {
             ("extern", crates) if !crates.is_empty() => {
                 externs.extend(crates.split_whitespace().map(str::to_string))
             }
+            ("run", "cases") => run = true,
+            ("run", _) => err(i + 1, "expected `//@ run: cases`".into()),
             (key, _) => err(
                 i + 1,
-                format!("unknown directive `{key}` (known: edition, compile, warn, extern)"),
+                format!("unknown directive `{key}` (known: edition, compile, warn, extern, run)"),
             ),
         }
     }
@@ -250,6 +257,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Fixture, Vec<String>> {
             compile,
             warn,
             externs,
+            run,
         })
     } else {
         Err(errors)

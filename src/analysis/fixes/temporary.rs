@@ -10,7 +10,7 @@ use syn::visit::Visit;
 
 use super::{indent_at, names_in, owned};
 use crate::dataflow::ByteRange;
-use crate::held::{FixKind, FixPlan, FixSafety, HeldValue, Origin, TempContext};
+use crate::held::{FixKind, FixPlan, FixSafety, HeldValue, Origin, TempContext, ValueInfo};
 use crate::lower::LoweredBody;
 
 /// The fixes of a temporary, and where it sits.
@@ -19,17 +19,28 @@ pub(super) fn plan(
     body: &LoweredBody<'_>,
     text: &str,
 ) -> (Vec<FixPlan>, Option<TempContext>) {
-    let Origin::Temporary { scrutinee } = held.value.origin else {
-        return (Vec::new(), None);
-    };
-    let temp = held.value.span;
     let Some((first, _)) = held.yields.first() else {
         return (Vec::new(), None);
     };
-    let yield_at = first.span;
+    plan_at(&held.value, first.span, &first.stmt_path, body, text)
+}
+
+/// `plan` for the temporary `value` and the point `yield_at` it must not reach (a
+/// yield, or a lock taken again), inside the statements `stmt_path`.
+pub(super) fn plan_at(
+    value: &ValueInfo,
+    yield_at: ByteRange,
+    stmt_path: &[(usize, usize)],
+    body: &LoweredBody<'_>,
+    text: &str,
+) -> (Vec<FixPlan>, Option<TempContext>) {
+    let Origin::Temporary { scrutinee } = value.origin else {
+        return (Vec::new(), None);
+    };
+    let temp = value.span;
     // The innermost statement that holds the temporary, of a block the yield is in
     // (an extended temporary's `let` is an earlier statement of one).
-    let Some(stmt) = first.stmt_path.iter().rev().find_map(|&(b, _)| {
+    let Some(stmt) = stmt_path.iter().rev().find_map(|&(b, _)| {
         body.blocks
             .get(b)?
             .stmts
