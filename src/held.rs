@@ -108,6 +108,9 @@ pub struct RelockInfo {
     pub fixes: Vec<FixPlan>,
     /// For a temporary guard: where it sits.
     pub temp_context: Option<TempContext>,
+    /// For a head's temporary guard: the construct (`match`, `if let`, `while let`,
+    /// `for`).
+    pub head: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]

@@ -33,7 +33,8 @@ pub(super) fn plan(held: &mut HeldValue, body: &LoweredBody<'_>, text: &str) {
 }
 
 /// The fixes of a temporary guard alive where its lock is taken again (at `at`, in
-/// the statements `stmt_path`): bind what it is used for first. Never safe: the
+/// the statements `stmt_path`): bind what it is used for first; where it sits, and
+/// the construct whose head holds it. Never safe: the
 /// guard then ends before the code that read it runs, so what was one critical
 /// section becomes two.
 pub(super) fn relock(
@@ -42,9 +43,12 @@ pub(super) fn relock(
     stmt_path: &[(usize, usize)],
     body: &LoweredBody<'_>,
     text: &str,
-) -> (Vec<FixPlan>, Option<TempContext>) {
+) -> (Vec<FixPlan>, Option<TempContext>, Option<&'static str>) {
     let (fixes, context) = temporary::plan_at(holder, at, stmt_path, body, text);
-    let fixes = fixes
+    let head = (context == Some(TempContext::Head))
+        .then(|| temporary::head_of(holder, stmt_path, body))
+        .flatten();
+    let mut fixes: Vec<FixPlan> = fixes
         .into_iter()
         .filter(|f| matches!(f.kind, FixKind::BindScrutinee | FixKind::HoistTemporary))
         .map(|f| FixPlan {
@@ -53,7 +57,17 @@ pub(super) fn relock(
             ..f
         })
         .collect();
-    (fixes, context)
+    if fixes.is_empty() && head.is_some() {
+        // The head's value, whatever it is (`state.read().unwrap().mode`).
+        fixes.extend(
+            temporary::bind_head(holder, stmt_path, body, text).map(|f| FixPlan {
+                safety: FixSafety::Unsafe,
+                caveat: Some("the head's value is moved out of the guard, which does not compile unless it is `Copy` (or owned), and the body then runs without the guard"),
+                ..f
+            }),
+        );
+    }
+    (fixes, context, head)
 }
 
 /// The fixes of a `let` binding held across its yields.

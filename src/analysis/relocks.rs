@@ -78,7 +78,7 @@ pub(super) fn collect(body: &LoweredBody<'_>, item: &str, text: &str, out: &mut 
             continue;
         };
         let holder = &body.values[held.value];
-        let (fixes, temp_context) =
+        let (fixes, temp_context, head) =
             super::fixes::relock(holder, second.span, &second.stmt_path, body, text);
         out.push(RelockInfo {
             relock,
@@ -90,6 +90,7 @@ pub(super) fn collect(body: &LoweredBody<'_>, item: &str, text: &str, out: &mut 
             item: item.to_owned(),
             fixes,
             temp_context,
+            head,
         });
     }
 }

@@ -6,7 +6,7 @@
 use crate::catalog::{Lint, LintLevels};
 use crate::diagnostic::{Diagnostic, Label, LabelKind, Level};
 use crate::hazard::{Access, Relock};
-use crate::held::{AcquisitionInfo, Origin, RelockInfo, TempContext};
+use crate::held::{AcquisitionInfo, FixKind, Origin, RelockInfo, TempContext};
 use crate::input::source::SourceFile;
 
 /// The lint of a relock: reads under reads have their own.
@@ -77,8 +77,14 @@ pub fn check(r: &RelockInfo, source: &SourceFile, levels: &LintLevels) -> Option
             .fixes
             .iter()
             .map(|f| {
+                let first = match (f.kind, r.head) {
+                    (FixKind::BindScrutinee, Some(head)) => {
+                        format!("bind the head's value in a `let` before the `{head}`")
+                    }
+                    _ => "compute the value in a `let` before the statement".to_string(),
+                };
                 let message = format!(
-                    "compute the value in a `let` before the statement, so that its guard ends before `{lock}` is taken again (may be incorrect: {})",
+                    "{first}, so that its guard ends before `{lock}` is taken again (may be incorrect: {})",
                     f.caveat.unwrap_or("the guard ends earlier")
                 );
                 super::suggestion(f, message, source)
@@ -146,6 +152,10 @@ fn words(r: &RelockInfo, lock: &str, cell: bool) -> (String, String, String) {
 /// How long the guard lives, said at the end of its scope.
 fn lives_until(r: &RelockInfo) -> String {
     match (&r.holder.origin, &r.holder.name) {
+        (Origin::Temporary { .. }, _) if r.head.is_some() => format!(
+            "the guard, a temporary of the `{}` head, lives until the end of the `{0}`",
+            r.head.unwrap_or_default()
+        ),
         (Origin::Temporary { scrutinee: true }, _) => {
             "the head's temporary guard lives until here".to_string()
         }
@@ -170,9 +180,17 @@ fn help(r: &RelockInfo, lock: &str, code: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ");
     let way = match (&r.holder.origin, &r.holder.name) {
-        (Origin::Temporary { .. }, _) if r.temp_context == Some(TempContext::Head) => format!(
-            "`{guard}` is a temporary of the head, alive through the whole `match` / `if let` / `while let`: compute what the head needs from it in a `let` before the head, so that the guard ends there (edition 2024 drops an `if let` head's temporaries before its `else` block, not a `match`'s)"
-        ),
+        (Origin::Temporary { .. }, _) if r.temp_context == Some(TempContext::Head) => {
+            let head = r.head.unwrap_or("match");
+            let note = match head {
+                "if let" => "; edition 2024 drops an `if let` head's temporaries before its `else` block, not before its body",
+                "match" => "; editions do not change this: a `match` head's temporaries live through every arm",
+                _ => "",
+            };
+            format!(
+                "`{guard}` is a temporary of the `{head}` head, alive through the whole `{head}`: compute what it needs from the guard in a `let` before the `{head}`, so that the guard ends there{note}"
+            )
+        }
         (Origin::Temporary { .. }, _) => format!(
             "`{guard}` is a temporary alive until the end of its statement: compute what the statement needs from it in a `let` first, so that the guard ends before the lock is taken again"
         ),

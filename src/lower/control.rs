@@ -262,6 +262,9 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let join = self.new_block();
         let mut shapes = Vec::new();
         for arm in &m.arms {
+            if self.cfg_off(&arm.attrs) {
+                continue;
+            }
             self.cur = self.new_block();
             self.graph.edge(head, self.cur);
             shapes.extend(self.lower_arm(arm, op.clone(), ctx)?);

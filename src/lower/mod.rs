@@ -387,6 +387,16 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         self.sketch.index
     }
 
+    /// Whether `#[cfg]` attributes leave a statement or an arm out of the build the
+    /// file's index knows (in test code and out of it alike).
+    fn cfg_off(&self, attrs: &[syn::Attribute]) -> bool {
+        use crate::resolve::cfg::CfgValue;
+        let cfg = &self.index().cfg;
+        attrs.iter().any(|a| a.path().is_ident("cfg"))
+            && cfg.of_attrs(attrs, false) == CfgValue::Off
+            && cfg.of_attrs(attrs, true) == CfgValue::Off
+    }
+
     /// Lower a fn body (or an async block's block) whose parameters are `params`
     /// (pattern, type), with `env` the captured locals of an enclosing body.
     pub fn lower_fn(

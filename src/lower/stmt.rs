@@ -53,6 +53,9 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         last: bool,
     ) -> Result<(), TooDeep> {
         match stmt {
+            // Left out of the build by a `#[cfg]`: rustc never sees it.
+            syn::Stmt::Local(local) if self.cfg_off(&local.attrs) => {}
+            syn::Stmt::Macro(m) if self.cfg_off(&m.attrs) => {}
             syn::Stmt::Local(local) => self.lower_let(local, pos)?,
             syn::Stmt::Item(_) => {}
             syn::Stmt::Expr(e, _) => {

@@ -99,6 +99,106 @@ pub(super) fn plan_at(
     (fixes, Some(context))
 }
 
+/// The statement of `stmt_path` that holds the temporary at `temp`: the innermost.
+fn stmt_holding<'b>(
+    temp: ByteRange,
+    stmt_path: &[(usize, usize)],
+    body: &LoweredBody<'b>,
+) -> Option<&'b syn::Stmt> {
+    stmt_path.iter().rev().find_map(|&(b, _)| {
+        body.blocks
+            .get(b)?
+            .stmts
+            .iter()
+            .find(|stmt| contains(crate::span::stmt(stmt), temp))
+    })
+}
+
+/// The construct whose head holds the temporary at `temp` (`match`, `if let`, `while
+/// let`, `for`), innermost, and its head expression.
+fn head_at(stmt: &syn::Stmt, temp: ByteRange) -> Option<(&'static str, &syn::Expr)> {
+    let is_let = |e: &syn::Expr| matches!(e, syn::Expr::Let(_));
+    ancestors(stmt, temp)
+        .into_iter()
+        .rev()
+        .find_map(|e| match e {
+            syn::Expr::Match(m) if contains(crate::span::expr(&m.expr), temp) => {
+                Some(("match", &*m.expr))
+            }
+            syn::Expr::If(i) if contains(crate::span::expr(&i.cond), temp) => match &*i.cond {
+                syn::Expr::Let(l) => Some(("if let", &*l.expr)),
+                c => Some(("if", c)),
+            },
+            syn::Expr::While(w) if contains(crate::span::expr(&w.cond), temp) => Some((
+                if is_let(&w.cond) {
+                    "while let"
+                } else {
+                    "while"
+                },
+                &*w.cond,
+            )),
+            syn::Expr::ForLoop(f) if contains(crate::span::expr(&f.expr), temp) => {
+                Some(("for", &*f.expr))
+            }
+            _ => None,
+        })
+}
+
+/// The construct whose head holds the temporary `value`, in the statements
+/// `stmt_path`.
+pub(super) fn head_of(
+    value: &ValueInfo,
+    stmt_path: &[(usize, usize)],
+    body: &LoweredBody<'_>,
+) -> Option<&'static str> {
+    let stmt = stmt_holding(value.span, stmt_path, body)?;
+    head_at(stmt, value.span).map(|(kind, _)| kind)
+}
+
+/// Bind the head of a `match` / `if let` / `for` that holds the temporary `value`,
+/// a place read through it (`guard.mode`, `*guard`), in a `let` before its
+/// statement: not safe (the value is moved out of the guard, which fails for one that
+/// is not `Copy`, and the body then runs without the guard). Not for `while` heads,
+/// which run again.
+pub(super) fn bind_head(
+    value: &ValueInfo,
+    stmt_path: &[(usize, usize)],
+    body: &LoweredBody<'_>,
+    text: &str,
+) -> Option<FixPlan> {
+    let stmt = stmt_holding(value.span, stmt_path, body)?;
+    let (kind, head) = head_at(stmt, value.span)?;
+    // A place read through the guard (`guard.mode`, `*guard`) copies or moves; what a
+    // method returns may borrow from the guard, which would then end too soon.
+    let place = matches!(
+        head,
+        syn::Expr::Field(_)
+            | syn::Expr::Unary(syn::ExprUnary {
+                op: syn::UnOp::Deref(_),
+                ..
+            })
+    );
+    if kind.starts_with("while") || !place {
+        return None;
+    }
+    let indent = indent_at(text, crate::span::stmt(stmt).0)?;
+    let taken: HashSet<String> = body
+        .blocks
+        .iter()
+        .flat_map(|b| b.stmts.iter())
+        .flat_map(names_in)
+        .collect();
+    hoist(
+        text,
+        stmt,
+        head,
+        indent,
+        &taken,
+        FixKind::BindScrutinee,
+        false,
+    )
+}
+
 /// Where the temporary sits in its statement, relative to the yield.
 fn context_of(
     stmt: &syn::Stmt,
