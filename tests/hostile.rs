@@ -1057,3 +1057,28 @@ fn closures_nested_near_the_bound_are_walked_once() {
     assert_survived(&r);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+/// One lock taken 5,000 times with every guard alive: each acquisition meets 4,999
+/// guards of its lock (12 million pairs, which once took 24 GB). One finding each.
+#[test]
+fn a_lock_taken_thousands_of_times_while_held_is_reported_once_each() {
+    let dir = tree();
+    let lets: String = (0..5_000)
+        .map(|i| format!("    let g{i} = m.lock().unwrap();\n"))
+        .collect();
+    write(
+        dir.path(),
+        "held.rs",
+        format!("use std::sync::Mutex;\npub fn f(m: &Mutex<u32>) {{\n{lets}}}\n"),
+    );
+    let r = run(yieldsafe(dir.path())
+        .arg(".")
+        .timeout(Duration::from_secs(120)));
+    assert_survived(&r);
+    assert_eq!(
+        r.stdout.matches("[self_deadlock]").count(),
+        4_999,
+        "{}",
+        r.stderr
+    );
+}

@@ -68,13 +68,19 @@ pub(super) fn helpers<'ast>(
 /// The relocks of `body`: at each acquisition, the guards of the same place alive
 /// there whose access excludes it.
 pub(super) fn collect(body: &LoweredBody<'_>, item: &str, text: &str, out: &mut Vec<RelockInfo>) {
-    for held in dataflow::held_at_acquisitions(&body.graph) {
+    let relock = |at: usize, first: usize| {
+        let (first, second) = (&body.acquisitions[first], &body.acquisitions[at]);
+        if first.place != second.place {
+            return None;
+        }
+        second.acquired.relock(first.acquired)
+    };
+    let held =
+        dataflow::held_at_acquisitions(&body.graph, |at, _, first| relock(at, first).is_some());
+    for held in held {
         let first = &body.acquisitions[held.guard_of];
         let second = &body.acquisitions[held.at];
-        if first.place != second.place {
-            continue;
-        }
-        let Some(relock) = second.acquired.relock(first.acquired) else {
+        let Some(relock) = relock(held.at, held.guard_of) else {
             continue;
         };
         let holder = &body.values[held.value];

@@ -12,7 +12,7 @@
 //! field of its `self` takes that lock too, one level deep (`LockHelpers`, made from
 //! the file's methods before their callers are lowered).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::dataflow::{ByteRange, Event};
 use crate::hazard::table::RECEIVER_PASSTHROUGH;
@@ -36,16 +36,14 @@ struct HelperLock {
 #[derive(Debug, Default)]
 pub struct LockHelpers {
     by_method: HashMap<(String, String), Vec<HelperLock>>,
+    /// The methods' names, whatever their type.
+    names: HashSet<String>,
 }
 
 impl LockHelpers {
-    pub fn is_empty(&self) -> bool {
-        self.by_method.is_empty()
-    }
-
     /// Whether some type of the file has a method `name` that takes a lock.
     pub fn has_method(&self, name: &str) -> bool {
-        self.by_method.keys().any(|(_, m)| m == name)
+        self.names.contains(name)
     }
 }
 
@@ -74,7 +72,8 @@ pub fn lock_helpers<'b>(
             by_method.entry((ty, name)).or_default().extend(locks);
         }
     }
-    LockHelpers { by_method }
+    let names = by_method.keys().map(|(_, m)| m.clone()).collect();
+    LockHelpers { by_method, names }
 }
 
 impl<'a, 'ast> Lowerer<'a, 'ast> {
@@ -207,14 +206,22 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
 
     /// The acquisitions inside `span` whose guard type one of `shapes` holds: what a
     /// value made by the expression at `span` may hold.
+    /// The walk is in source order, so the acquisitions inside an expression are the
+    /// last ones made: the search stops at the first that ends before it (a body
+    /// that locks 100,000 times stays linear).
     pub(super) fn acquired_within(&self, span: ByteRange, shapes: &[Shape]) -> Vec<usize> {
-        self.acquisitions
+        let mut out: Vec<usize> = self
+            .acquisitions
             .iter()
             .enumerate()
+            .rev()
+            .take_while(|(_, a)| a.span.1 > span.0)
             .filter(|(_, a)| span.0 <= a.span.0 && a.span.1 <= span.1)
             .filter(|(_, a)| shapes.iter().any(|s| s.hazard.type_path == a.guard))
             .map(|(i, _)| i)
-            .collect()
+            .collect();
+        out.reverse();
+        out
     }
 
     /// What an operand's value may hold of the body's acquisitions.

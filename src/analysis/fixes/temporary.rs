@@ -40,25 +40,14 @@ pub(super) fn plan_at(
     let temp = value.span;
     // The innermost statement that holds the temporary, of a block the yield is in
     // (an extended temporary's `let` is an earlier statement of one).
-    let Some(stmt) = stmt_path.iter().rev().find_map(|&(b, _)| {
-        body.blocks
-            .get(b)?
-            .stmts
-            .iter()
-            .find(|stmt| contains(crate::span::stmt(stmt), temp))
-    }) else {
+    let Some(stmt) = stmt_holding(temp, stmt_path, body) else {
         return (Vec::new(), None);
     };
     let context = context_of(stmt, temp, yield_at, scrutinee);
     let Some(indent) = indent_at(text, crate::span::stmt(stmt).0) else {
         return (Vec::new(), Some(context));
     };
-    let taken: HashSet<String> = body
-        .blocks
-        .iter()
-        .flat_map(|b| b.stmts.iter())
-        .flat_map(names_in)
-        .collect();
+    let taken = taken_names(body);
     let chain = ancestors(stmt, temp);
     let mut fixes = Vec::new();
     if let Some((e, pure_before)) = owned_use(&chain, stmt, temp, yield_at) {
@@ -97,6 +86,15 @@ pub(super) fn plan_at(
         }
     }
     (fixes, Some(context))
+}
+
+/// Every name the body's statements use: a hoisted value's name must be none of them.
+fn taken_names(body: &LoweredBody<'_>) -> HashSet<String> {
+    body.blocks
+        .iter()
+        .flat_map(|b| b.stmts.iter())
+        .flat_map(names_in)
+        .collect()
 }
 
 /// The statement of `stmt_path` that holds the temporary at `temp`: the innermost.
@@ -182,12 +180,7 @@ pub(super) fn bind_head(
         return None;
     }
     let indent = indent_at(text, crate::span::stmt(stmt).0)?;
-    let taken: HashSet<String> = body
-        .blocks
-        .iter()
-        .flat_map(|b| b.stmts.iter())
-        .flat_map(names_in)
-        .collect();
+    let taken = taken_names(body);
     hoist(
         text,
         stmt,
