@@ -54,6 +54,86 @@ pub struct ValueInfo {
     pub decl: Option<(usize, usize)>,
     /// The acquisitions of the body (`AcquisitionInfo`) whose guard it may hold.
     pub acquired: Vec<usize>,
+    /// For a binding: what borrows from it, as the lowering found it.
+    pub borrows: Borrows,
+}
+
+/// The locals that may hold a borrow of a binding, and its true last use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Borrows {
+    /// The locals that may borrow from it, directly or through one another
+    /// (`let first = &g[0];`, `let it = g.iter();`, a closure capturing it, a method
+    /// result not known to own its data, `v.push(&g[0])`): name and binding span.
+    pub borrowers: Vec<(String, ByteRange)>,
+    /// The last statement of its block (the index, as in `decl`) after its `let`
+    /// that uses it or one of its borrowers; `None` when none does (it is never read).
+    pub last_use: Option<usize>,
+}
+
+/// Which local of a body may borrow from which, by local (every binding, parameter
+/// and capture the lowering declared, in declaration order).
+#[derive(Debug, Clone, Default)]
+pub struct BorrowGraph {
+    pub locals: Vec<BorrowLocal>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BorrowLocal {
+    pub name: String,
+    /// The binding's span (from `ref` / `mut`, through the name).
+    pub span: ByteRange,
+    /// The locals it may borrow from directly.
+    pub from: Vec<usize>,
+}
+
+impl BorrowGraph {
+    /// The local bound at `span`.
+    pub fn local_at(&self, span: ByteRange) -> Option<usize> {
+        self.locals.iter().rposition(|l| l.span == span)
+    }
+
+    /// Whether `local` may borrow, directly or not, from any of `targets`.
+    pub fn borrows_from(&self, local: usize, targets: &[usize]) -> bool {
+        let mut seen = vec![false; self.locals.len()];
+        let mut work = vec![local];
+        while let Some(l) = work.pop() {
+            for &f in &self.locals[l].from {
+                if targets.contains(&f) {
+                    return true;
+                }
+                if !seen[f] {
+                    seen[f] = true;
+                    work.push(f);
+                }
+            }
+        }
+        false
+    }
+
+    /// Every local that may borrow, directly or not, from `local`.
+    pub fn borrowers_of(&self, local: usize) -> Vec<usize> {
+        let mut by = vec![Vec::new(); self.locals.len()];
+        for (b, l) in self.locals.iter().enumerate() {
+            for &f in &l.from {
+                by[f].push(b);
+            }
+        }
+        let mut seen = vec![false; self.locals.len()];
+        seen[local] = true;
+        let mut out = Vec::new();
+        let mut work = vec![local];
+        while let Some(l) = work.pop() {
+            for &b in &by[l] {
+                if !seen[b] {
+                    seen[b] = true;
+                    out.push(b);
+                    work.push(b);
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
 }
 
 /// Where a body takes a lock or borrows a cell, and which one.

@@ -7,7 +7,10 @@
 //!
 //! Fails on: a fixed text that does not compile; for the machine-applicable set, a
 //! fn whose findings were all fixed that clippy or rustc still flags, or whose future
-//! was `!Send` and still is; a second `--fix` that would change anything. The figures
+//! was `!Send` and still is; an async block whose findings were all fixed that was
+//! `!Send` before and still is (each such block is passed to `fn
+//! __ys_assert_send<T: Send>(t: T) -> T`, which makes rustc check it: clippy's
+//! `future_not_send` sees only fns); a second `--fix` that would change anything. The figures
 //! per fix kind and level are printed (`--nocapture`) for the note.
 
 mod support;
@@ -241,6 +244,7 @@ fn every_fix_compiles_and_the_safe_ones_satisfy_the_compiler() {
     // (fixture, line, fix kind, applicability) of every finding, in either edition.
     let mut figures: BTreeSet<(String, usize, String, String)> = BTreeSet::new();
     let mut compiled_any = 0;
+    let mut asserted_blocks = 0;
     for (n, fx) in fixtures.iter().enumerate().filter(|(_, f)| f.compile) {
         for &edition in &fx.editions {
             let name = format!("{} ({edition})", fx.path.display());
@@ -298,6 +302,20 @@ fn every_fix_compiles_and_the_safe_ones_satisfy_the_compiler() {
                     &original_fns,
                     &after,
                 ));
+                let blocks = SendCheck {
+                    driver: &driver,
+                    dir: &dir,
+                    tag: &tag,
+                    fx,
+                    edition,
+                };
+                let (stuck, checked) = blocks.still_not_send(&diags, &fixed, &text);
+                asserted_blocks += checked;
+                failures.extend(stuck.into_iter().map(|line| {
+                    format!(
+                        "{name}: after the machine-applicable fix, the async block at line {line} of the fixed text is still not `Send`"
+                    )
+                }));
             }
         }
     }
@@ -309,7 +327,7 @@ fn every_fix_compiles_and_the_safe_ones_satisfy_the_compiler() {
     for ((kind, level), count) in &counts {
         table.push_str(&format!("  {kind:<22} {level:<18} {count}\n"));
     }
-    eprintln!("{table}fixed texts compiled: {compiled_any}");
+    eprintln!("{table}fixed texts compiled: {compiled_any}; async blocks asserted `Send` after the fix: {asserted_blocks}");
     assert!(compiled_any > 0, "no fixture has a fix");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
@@ -394,4 +412,170 @@ fn fix_kind(message: &str) -> String {
         .iter()
         .find(|(p, _)| message.starts_with(p))
         .map_or_else(|| format!("other: {message}"), |(_, k)| (*k).to_string())
+}
+
+/// The `Send` assertion of async blocks: rustc checks a block only where it is
+/// required to be `Send`, so each block to check is passed to a fn that requires it.
+struct SendCheck<'a> {
+    driver: &'a Path,
+    dir: &'a Path,
+    tag: &'a str,
+    fx: &'a support::Fixture,
+    edition: u16,
+}
+
+const ASSERT_SEND: &str = "__ys_assert_send";
+
+impl SendCheck<'_> {
+    /// The async blocks (by source order) that were not `Send` in the fixture, whose
+    /// findings the fixed text fixed all of, and which are still not `Send` in it: the
+    /// lines of those blocks in the fixed text; and how many blocks were checked.
+    fn still_not_send(
+        &self,
+        diags: &[Diagnostic],
+        fixed: &[usize],
+        text: &str,
+    ) -> (Vec<usize>, usize) {
+        let before = async_blocks(&self.fx.text);
+        let after = async_blocks(text);
+        if before.is_empty() || before.len() != after.len() {
+            return (Vec::new(), 0);
+        }
+        // The blocks holding a finding, each fully fixed.
+        let mut fully: BTreeSet<usize> = BTreeSet::new();
+        let mut partly: BTreeSet<usize> = BTreeSet::new();
+        for (i, d) in diags.iter().enumerate() {
+            if let Some(b) = innermost(&before, d.primary.line) {
+                if fixed.contains(&i) {
+                    fully.insert(b);
+                } else {
+                    partly.insert(b);
+                }
+            }
+        }
+        let candidates: Vec<usize> = fully.difference(&partly).copied().collect();
+        if candidates.is_empty() {
+            return (Vec::new(), 0);
+        }
+        let not_send_before = self.not_send(&self.fx.text, &before, &candidates, "before");
+        if not_send_before.is_empty() {
+            return (Vec::new(), 0);
+        }
+        let still = self.not_send(text, &after, &not_send_before, "after");
+        (
+            still.iter().map(|&b| after[b].lines.0).collect(),
+            not_send_before.len(),
+        )
+    }
+
+    /// Which of the blocks `which` rustc finds not `Send` in `text`.
+    fn not_send(
+        &self,
+        text: &str,
+        blocks: &[AsyncBlock],
+        which: &[usize],
+        when: &str,
+    ) -> Vec<usize> {
+        let mut inserts: Vec<(usize, &str)> = Vec::new();
+        for &b in which {
+            inserts.push((blocks[b].bytes.0, "__ys_assert_send("));
+            inserts.push((blocks[b].bytes.1, ")"));
+        }
+        inserts.sort_by_key(|i| std::cmp::Reverse(i.0));
+        let mut wrapped = text.to_string();
+        for (at, s) in inserts {
+            wrapped.insert_str(at, s);
+        }
+        wrapped.push_str(&format!(
+            "\n#[allow(dead_code)]\nfn {ASSERT_SEND}<T: Send>(t: T) -> T {{\n    t\n}}\n"
+        ));
+        let name = format!("{}-send-{when}", self.tag);
+        let compiled = compile(
+            self.driver,
+            self.dir,
+            &name,
+            &wrapped,
+            self.fx,
+            self.edition,
+        );
+        let wrapped_blocks = async_blocks(&wrapped);
+        let mut out = BTreeSet::new();
+        for e in &compiled.errors {
+            if !e.contains("cannot be sent between threads safely") {
+                continue;
+            }
+            // The first `--> file:line:col` of the rendered error is its primary span.
+            let line = e
+                .lines()
+                .find_map(|l| l.trim_start().strip_prefix("--> "))
+                .and_then(|at| at.rsplit(':').nth(1))
+                .and_then(|l| l.parse::<usize>().ok());
+            if let Some(b) = line.and_then(|l| innermost(&wrapped_blocks, l)) {
+                out.insert(b);
+            }
+        }
+        out.into_iter().filter(|b| which.contains(b)).collect()
+    }
+}
+
+struct AsyncBlock {
+    /// From `async` to the block's closing brace, in bytes.
+    bytes: (usize, usize),
+    /// The first and last line.
+    lines: (usize, usize),
+}
+
+/// The async blocks of a text, in source order.
+fn async_blocks(text: &str) -> Vec<AsyncBlock> {
+    use syn::visit::Visit;
+    struct Blocks<'t> {
+        text: &'t str,
+        out: Vec<AsyncBlock>,
+    }
+    impl<'ast> Visit<'ast> for Blocks<'_> {
+        fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+            let start = a.async_token.span.start();
+            let end = a.block.brace_token.span.close().end();
+            self.out.push(AsyncBlock {
+                bytes: (byte_at(self.text, start), byte_at(self.text, end)),
+                lines: (start.line, end.line),
+            });
+            syn::visit::visit_expr_async(self, a);
+        }
+    }
+    let Ok(file) = syn::parse_file(text) else {
+        return Vec::new();
+    };
+    let mut b = Blocks {
+        text,
+        out: Vec::new(),
+    };
+    b.visit_file(&file);
+    b.out.sort_by_key(|b| b.bytes);
+    b.out
+}
+
+/// The byte offset of a line and (character) column.
+fn byte_at(text: &str, at: proc_macro2::LineColumn) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(at.line - 1)
+        .map(str::len)
+        .sum();
+    let line = &text[line_start..];
+    line_start
+        + line
+            .char_indices()
+            .nth(at.column)
+            .map_or(line.len(), |(i, _)| i)
+}
+
+/// The innermost block holding `line`.
+fn innermost(blocks: &[AsyncBlock], line: usize) -> Option<usize> {
+    blocks
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.lines.0 <= line && line <= b.lines.1)
+        .min_by_key(|(_, b)| b.lines.1 - b.lines.0)
+        .map(|(i, _)| i)
 }

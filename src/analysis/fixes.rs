@@ -3,10 +3,14 @@
 //! A named guard is ended by a block from its `let` through its last use: the one
 //! fix after which rustc too sees the future free of it (`drop(g)` alone is not
 //! enough for rustc's layout of the coroutine, rust-clippy#6446, so it is offered as
-//! unsafe). The last use is the last statement that mentions the guard or any local
-//! that borrows from it (`let first = &g[0]`, `let it = g.iter()`, a closure that
-//! captures it, `v.push(&g[0])`): see `borrowers`. A guard never read after its `let`
-//! guards a critical section and is never shortened by a safe fix.
+//! unsafe). The last use is the last statement that uses the guard or any local that
+//! borrows from it (`let first = &g[0]`, `let it = g.iter()`, a closure that captures
+//! it, `v.push(&g[0])`), as the lowering found it (`held::Borrows`). A guard never
+//! read after its `let` guards a critical section and is never shortened by a safe
+//! fix. Bindings the block makes for later code are declared before it when that is
+//! exact (a plain name with an owned value); otherwise the block grows through their
+//! uses, and the block that returns them (`let (a, b) = { ..; (a, b) };`) is offered
+//! as maybe incorrect.
 
 use std::collections::HashSet;
 
@@ -14,8 +18,10 @@ use syn::visit::Visit;
 
 use crate::dataflow::{ByteRange, DropKind};
 use crate::hazard::owned;
-use crate::held::{FixKind, FixPlan, FixSafety, HeldValue, Origin, TempContext, ValueInfo};
-use crate::lower::{collect_bindings, LoweredBody};
+use crate::held::{
+    BorrowGraph, FixKind, FixPlan, FixSafety, HeldValue, Origin, TempContext, ValueInfo,
+};
+use crate::lower::{binding_span, collect_bindings, format_captures, root_name, LoweredBody};
 
 mod temporary;
 
@@ -95,43 +101,56 @@ fn binding(held: &mut HeldValue, body: &LoweredBody<'_>, text: &str) {
     if at_yield <= decl || at_yield >= stmts.len() || !binds(&stmts[decl], &name) {
         return;
     }
-    let tracked = borrowers(&name, &stmts[decl + 1..]);
-    let last_use = (decl + 1..stmts.len())
-        .filter(|&i| mentions_any(&stmts[i], &tracked))
-        .max();
-    let Some(last) = last_use else {
+    let guard = body.borrows.local_at(held.value.span);
+    let keep = Keep {
+        graph: &body.borrows,
+        guard: guard.into_iter().collect(),
+        borrowers: held
+            .value
+            .borrows
+            .borrowers
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect(),
+        hazards: hazard_names(body),
+    };
+    let Some(last) = held.value.borrows.last_use else {
         // Never read: the guard is there for its scope, a critical section.
         held.critical_section = true;
-        let hazards = hazard_names(body);
-        if let Some(edits) = block_edit(
-            text,
-            stmts,
-            decl,
-            at_yield - 1,
-            at_yield,
-            &tracked,
-            &hazards,
-        ) {
+        if let Some(b) = block_edit(text, stmts, decl, at_yield - 1, at_yield, &keep) {
             held.fixes.push(FixPlan {
                 kind: FixKind::EndCriticalSection,
                 safety: FixSafety::Unsafe,
-                edits: vec![edits.edit],
+                edits: vec![b.edit],
                 caveat: Some("the code from the await on no longer runs in the critical section"),
             });
         }
         return;
     };
-    if last >= at_yield {
+    if last >= at_yield || guard.is_none() {
         return;
     }
-    let hazards = hazard_names(body);
-    if let Some(b) = block_edit(text, stmts, decl, last, at_yield, &tracked, &hazards) {
+    let grown = block_edit(text, stmts, decl, last, at_yield, &keep);
+    let grew = grown.as_ref().is_some_and(|b| b.to > last);
+    if let Some(b) = grown {
         held.fixes.push(FixPlan {
             kind: FixKind::BlockScope,
             safety: FixSafety::Safe,
             edits: vec![b.edit],
             caveat: None,
         });
+    }
+    if grew || held.fixes.is_empty() {
+        if let Some(edit) = returning_block(text, stmts, decl, last, &keep) {
+            held.fixes.push(FixPlan {
+                kind: FixKind::BlockScope,
+                safety: FixSafety::Unsafe,
+                edits: vec![edit],
+                caveat: Some(
+                    "the bindings later code uses are moved out of the block, which may change their types' inference or drop order",
+                ),
+            });
+        }
     }
     if let Some(edit) = drop_edit(text, stmts, decl, at_yield, &name) {
         held.fixes.push(FixPlan {
@@ -142,6 +161,51 @@ fn binding(held: &mut HeldValue, body: &LoweredBody<'_>, text: &str) {
                 "rustc and clippy still count the guard as held by the future after `drop` (rust-clippy#6446)",
             ),
         });
+    }
+}
+
+/// What a block ending a guard must keep inside: the guard, what borrows from it
+/// (by the lowering's borrow graph), and every binding that carries a hazard.
+struct Keep<'g> {
+    graph: &'g BorrowGraph,
+    guard: Vec<usize>,
+    /// The names of the guard's borrowers.
+    borrowers: HashSet<String>,
+    hazards: HashSet<String>,
+}
+
+impl Keep<'_> {
+    /// The binding `ident` of a `let` in the block's region may be moved out of the
+    /// block (declared before it, or returned by it): it is no guard, holds no
+    /// borrow of the guard nor of any binding `inner` the block keeps.
+    fn may_leave(&self, ident: &syn::PatIdent, inner: &[usize]) -> bool {
+        let name = ident.ident.to_string();
+        if self.borrowers.contains(&name) || self.hazards.contains(&name) {
+            return false;
+        }
+        let Some(local) = self.graph.local_at(binding_span(ident)) else {
+            return false;
+        };
+        let mut kept = self.guard.clone();
+        kept.extend(inner.iter().copied().filter(|&l| l != local));
+        !self.graph.borrows_from(local, &kept)
+    }
+
+    /// The locals the `let`s of `region` bind.
+    fn bound_in(&self, region: &[syn::Stmt]) -> Vec<usize> {
+        let mut out = Vec::new();
+        for stmt in region {
+            if let syn::Stmt::Local(l) = stmt {
+                let mut idents = Vec::new();
+                collect_bindings(&l.pat, &mut idents);
+                out.extend(
+                    idents
+                        .iter()
+                        .filter_map(|i| self.graph.local_at(binding_span(i))),
+                );
+            }
+        }
+        out
     }
 }
 
@@ -185,7 +249,7 @@ fn moves_a_field(stmt: &syn::Stmt, name: &str) -> bool {
     impl Fields<'_> {
         fn check(&mut self, e: &syn::Expr) {
             if let syn::Expr::Field(f) = e {
-                self.found |= base_local(&f.base).is_some_and(|b| b == self.name)
+                self.found |= root_name(&f.base).is_some_and(|b| b == self.name)
                     && !matches!(&*f.base, syn::Expr::MethodCall(_));
             }
         }
@@ -239,6 +303,8 @@ pub(super) fn indent_at(text: &str, at: usize) -> Option<&str> {
 /// code declared before it (each a plain name, so the declaration is exact).
 struct BlockEdit {
     edit: ((usize, usize), String),
+    /// The last statement in the block.
+    to: usize,
 }
 
 /// Wrap `stmts[from..]` in a block that ends at `to` or later, before `limit`: a
@@ -252,11 +318,10 @@ fn block_edit(
     from: usize,
     mut to: usize,
     limit: usize,
-    tracked: &HashSet<String>,
-    hazards: &HashSet<String>,
+    keep: &Keep<'_>,
 ) -> Option<BlockEdit> {
     loop {
-        match hoists(text, stmts, from, to, tracked, hazards) {
+        match hoists(text, stmts, from, to, keep) {
             Ok(hoisted) => return build_block(text, stmts, from, to, &hoisted),
             Err(Some(names)) => {
                 let last = (to + 1..stmts.len())
@@ -284,12 +349,13 @@ fn hoists(
     stmts: &[syn::Stmt],
     from: usize,
     to: usize,
-    tracked: &HashSet<String>,
-    hazards: &HashSet<String>,
+    keep: &Keep<'_>,
 ) -> Result<Vec<Hoist>, Option<Vec<String>>> {
     let region = &stmts[from..=to];
     let after: HashSet<String> = stmts[to + 1..].iter().flat_map(names_in).collect();
+    let inner = keep.bound_in(region);
     let mut hoisted: Vec<Hoist> = Vec::new();
+    let mut hoisted_locals: Vec<usize> = Vec::new();
     let mut bound_here: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     for stmt in region {
@@ -310,35 +376,36 @@ fn hoists(
                 }
                 let mut idents = Vec::new();
                 collect_bindings(&l.pat, &mut idents);
-                let needed: Vec<String> = idents
+                let needed: Vec<&syn::PatIdent> = idents
                     .iter()
-                    .map(|p| p.ident.to_string())
-                    .filter(|n| after.contains(n))
+                    .copied()
+                    .filter(|p| after.contains(&p.ident.to_string()))
                     .collect();
-                if !needed.is_empty() {
-                    let name = &needed[0];
+                if let [ident] = needed[..] {
+                    let name = ident.ident.to_string();
                     // What the block keeps to itself dies at its end: a hoisted value
                     // must not borrow from it (nor from the guard).
-                    let inner: HashSet<String> = bound_here
+                    let kept: Vec<usize> = inner
                         .iter()
-                        .filter(|n| !hoisted.iter().any(|(h, _, _)| h == *n))
-                        .chain(tracked.iter())
-                        .cloned()
+                        .copied()
+                        .filter(|l| !hoisted_locals.contains(l))
                         .collect();
-                    let ok = needed.len() == 1
-                        && !tracked.contains(name)
-                        && !hazards.contains(name)
-                        && l.init.as_ref().is_some_and(|i| owned(&i.expr, &inner))
-                        && !seen.contains(name)
-                        && !bound_here.contains(name)
+                    let ok = keep.may_leave(ident, &kept)
+                        && !seen.contains(&name)
+                        && !bound_here.contains(&name)
                         && !l
                             .init
                             .as_ref()
-                            .is_some_and(|i| names_in_expr(&i.expr).contains(name));
-                    match hoist(text, l, name).filter(|_| ok) {
-                        Some(h) => hoisted.push(h),
-                        None => return Err(Some(needed)),
+                            .is_some_and(|i| names_in_expr(&i.expr).contains(&name));
+                    match hoist(text, l, &name).filter(|_| ok) {
+                        Some(h) => {
+                            hoisted.push(h);
+                            hoisted_locals.extend(keep.graph.local_at(binding_span(ident)));
+                        }
+                        None => return Err(Some(vec![name])),
                     }
+                } else if !needed.is_empty() {
+                    return Err(Some(needed.iter().map(|p| p.ident.to_string()).collect()));
                 }
                 bound_here.extend(idents.iter().map(|p| p.ident.to_string()));
             }
@@ -347,6 +414,81 @@ fn hoists(
         seen.extend(names_in(stmt));
     }
     Ok(hoisted)
+}
+
+/// The block of `stmts[from..=to]` that returns the bindings later code uses:
+/// `let (a, mut b) = { ..; (a, b) };`, for the bindings no declaration before the
+/// block can take (a tuple or struct pattern, `let .. else`, several names). `None`
+/// when a binding cannot leave the block (a guard, a borrow of what the block keeps)
+/// or a statement macro there may bind names later code uses.
+fn returning_block(
+    text: &str,
+    stmts: &[syn::Stmt],
+    from: usize,
+    to: usize,
+    keep: &Keep<'_>,
+) -> Option<((usize, usize), String)> {
+    let region = &stmts[from..=to];
+    let after: HashSet<String> = stmts[to + 1..].iter().flat_map(names_in).collect();
+    let inner = keep.bound_in(region);
+    // The last binding of each name later code uses, in order of first binding.
+    let mut returned: Vec<&syn::PatIdent> = Vec::new();
+    for stmt in region {
+        match stmt {
+            syn::Stmt::Item(_) => return None,
+            syn::Stmt::Macro(m)
+                if !binding_free(&m.mac) && names_in(stmt).iter().any(|n| after.contains(n)) =>
+            {
+                return None;
+            }
+            syn::Stmt::Local(l) => {
+                if !l.attrs.is_empty() {
+                    return None;
+                }
+                let mut idents = Vec::new();
+                collect_bindings(&l.pat, &mut idents);
+                for ident in idents {
+                    if !after.contains(&ident.ident.to_string()) {
+                        continue;
+                    }
+                    match returned.iter_mut().find(|r| r.ident == ident.ident) {
+                        Some(r) => *r = ident,
+                        None => returned.push(ident),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if returned.is_empty()
+        || !returned
+            .iter()
+            .all(|i| i.by_ref.is_none() && keep.may_leave(i, &inner))
+    {
+        return None;
+    }
+    let names: Vec<String> = returned.iter().map(|i| i.ident.to_string()).collect();
+    let pattern: Vec<String> = returned
+        .iter()
+        .map(|i| match i.mutability {
+            Some(_) => format!("mut {}", i.ident),
+            None => i.ident.to_string(),
+        })
+        .collect();
+    let (pattern, value) = match names.len() {
+        1 => (pattern[0].clone(), names[0].clone()),
+        _ => (
+            format!("({})", pattern.join(", ")),
+            format!("({})", names.join(", ")),
+        ),
+    };
+    let b = build_block(text, stmts, from, to, &[])?;
+    let indent = indent_at(text, crate::span::stmt(&region[0]).0)?;
+    let unit = if indent.contains('\t') { "\t" } else { "    " };
+    // `{\n .. \n}` becomes `let P = {\n ..\n VALUE\n};`
+    let body = b.edit.1.strip_suffix('}')?;
+    let out = format!("let {pattern} = {body}{unit}{value}\n{indent}}};");
+    Some((b.edit.0, out))
 }
 
 /// The edit: the declarations, then `{`, the statements indented, `}`.
@@ -394,6 +536,7 @@ fn build_block(
     out.push('}');
     Some(BlockEdit {
         edit: ((start, end), out),
+        to,
     })
 }
 
@@ -475,14 +618,6 @@ fn names_in_expr(e: &syn::Expr) -> HashSet<String> {
     n.names
 }
 
-fn mentions_any(stmt: &syn::Stmt, names: &HashSet<String>) -> bool {
-    names_in(stmt).iter().any(|n| names.contains(n))
-}
-
-fn expr_mentions(e: &syn::Expr, names: &HashSet<String>) -> bool {
-    names_in_expr(e).iter().any(|n| names.contains(n))
-}
-
 #[derive(Default)]
 struct Names {
     names: HashSet<String>,
@@ -508,37 +643,8 @@ fn tokens_names(tokens: proc_macro2::TokenStream, out: &mut HashSet<String>) {
                 out.insert(i.to_string());
             }
             proc_macro2::TokenTree::Group(g) => tokens_names(g.stream(), out),
-            proc_macro2::TokenTree::Literal(l) => format_names(&l.to_string(), out),
+            proc_macro2::TokenTree::Literal(l) => out.extend(format_captures(&l.to_string())),
             proc_macro2::TokenTree::Punct(_) => {}
-        }
-    }
-}
-
-/// The names a format string captures: `{name}`, `{name:?}`, `{name:>width$}`.
-fn format_names(lit: &str, out: &mut HashSet<String>) {
-    if !lit.ends_with('"') {
-        return;
-    }
-    let mut rest = lit;
-    while let Some(i) = rest.find('{') {
-        rest = &rest[i + 1..];
-        if rest.starts_with('{') {
-            rest = &rest[1..];
-            continue;
-        }
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
-            out.insert(name);
-        }
-        // `width$` names too.
-        for part in rest.split('}').next().unwrap_or("").split(['$', ':', '.']) {
-            let p = part.trim_start_matches(['<', '>', '^', '+', '-', '#', '0']);
-            if !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                out.insert(p.to_string());
-            }
         }
     }
 }
@@ -570,289 +676,4 @@ fn has_multiline_literal(stmt: &syn::Stmt) -> bool {
     let mut v = Lits::default();
     v.visit_stmt(stmt);
     v.0
-}
-
-/// `guard` and every local that may borrow from it in `stmts` (the statements after
-/// its `let`): bound to a value that is not owned (`&g[0]`, `g.iter()`, a closure
-/// mentioning it, a reference to a borrower), a pattern binding of a borrowed
-/// scrutinee or loop, a closure parameter, or a local the borrow is stored in
-/// (`v.push(&g[0])`, `r = &g[1]`, `f(&mut v, &g)`). Names, not scopes: a shadowed
-/// name counts too, which only makes the scope longer. Iterated to a fixpoint, as a
-/// loop may store a borrow made later in its body.
-pub(super) fn borrowers(guard: &str, stmts: &[syn::Stmt]) -> HashSet<String> {
-    let mut set = BorrowSinks {
-        tracked: HashSet::from([guard.to_owned()]),
-    };
-    loop {
-        let before = set.tracked.len();
-        for s in stmts {
-            set.visit_stmt(s);
-        }
-        if set.tracked.len() == before {
-            return set.tracked;
-        }
-    }
-}
-
-struct BorrowSinks {
-    tracked: HashSet<String>,
-}
-
-impl BorrowSinks {
-    fn borrows(&self, e: &syn::Expr) -> bool {
-        match e {
-            // A closure borrows what its body mentions from outside.
-            syn::Expr::Closure(c) => {
-                let own = closure_params(c);
-                names_in_expr(&c.body)
-                    .iter()
-                    .any(|n| self.tracked.contains(n) && !own.contains(n))
-            }
-            _ => expr_mentions(e, &self.tracked) && !owned(e, &self.tracked),
-        }
-    }
-
-    /// The parameters of the closures among `args`: they may be given the items of
-    /// a borrowed receiver or argument.
-    fn add_closure_params(
-        &mut self,
-        args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
-    ) {
-        for a in args {
-            if let syn::Expr::Closure(c) = a {
-                for p in &c.inputs {
-                    self.add_pattern(p);
-                }
-            }
-        }
-    }
-
-    fn add_pattern(&mut self, pat: &syn::Pat) {
-        let mut idents = Vec::new();
-        collect_bindings(pat, &mut idents);
-        self.tracked
-            .extend(idents.iter().map(|p| p.ident.to_string()));
-    }
-
-    fn add_base(&mut self, e: &syn::Expr) {
-        if let Some(n) = base_local(e) {
-            self.tracked.insert(n);
-        }
-    }
-}
-
-impl<'ast> Visit<'ast> for BorrowSinks {
-    fn visit_local(&mut self, l: &'ast syn::Local) {
-        if let Some(init) = &l.init {
-            let by_ref = pattern_has_ref(&l.pat) && expr_mentions(&init.expr, &self.tracked);
-            if self.borrows(&init.expr) || by_ref {
-                self.add_pattern(&l.pat);
-            }
-        }
-        syn::visit::visit_local(self, l);
-    }
-
-    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
-        if self.borrows(&f.expr) {
-            self.add_pattern(&f.pat);
-        }
-        syn::visit::visit_expr_for_loop(self, f);
-    }
-
-    fn visit_expr_let(&mut self, e: &'ast syn::ExprLet) {
-        if self.borrows(&e.expr) || expr_mentions(&e.expr, &self.tracked) && pattern_has_ref(&e.pat)
-        {
-            self.add_pattern(&e.pat);
-        }
-        syn::visit::visit_expr_let(self, e);
-    }
-
-    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
-        if expr_mentions(&m.expr, &self.tracked) {
-            let borrowed = self.borrows(&m.expr);
-            for arm in &m.arms {
-                if borrowed || pattern_has_ref(&arm.pat) {
-                    self.add_pattern(&arm.pat);
-                }
-            }
-        }
-        syn::visit::visit_expr_match(self, m);
-    }
-
-    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if self.borrows(&m.receiver) || m.args.iter().any(|a| self.borrows(a)) {
-            self.add_closure_params(&m.args);
-        }
-        if m.args.iter().any(|a| self.borrows(a)) {
-            self.add_base(&m.receiver);
-        }
-        syn::visit::visit_expr_method_call(self, m);
-    }
-
-    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        if c.args.iter().any(|a| self.borrows(a)) {
-            self.add_closure_params(&c.args);
-            for a in &c.args {
-                if let syn::Expr::Reference(r) = a {
-                    if r.mutability.is_some() {
-                        self.add_base(&r.expr);
-                    }
-                }
-            }
-        }
-        syn::visit::visit_expr_call(self, c);
-    }
-
-    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
-        if self.borrows(&a.right) {
-            self.add_base(&a.left);
-        }
-        syn::visit::visit_expr_assign(self, a);
-    }
-}
-
-/// The local at the root of a place or method chain: `v` of `v.items[0].push(..)`.
-fn base_local(e: &syn::Expr) -> Option<String> {
-    match e {
-        syn::Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
-        syn::Expr::Field(f) => base_local(&f.base),
-        syn::Expr::Index(i) => base_local(&i.expr),
-        syn::Expr::Paren(p) => base_local(&p.expr),
-        syn::Expr::Group(g) => base_local(&g.expr),
-        syn::Expr::Unary(u) => base_local(&u.expr),
-        syn::Expr::Reference(r) => base_local(&r.expr),
-        syn::Expr::MethodCall(m) => base_local(&m.receiver),
-        _ => None,
-    }
-}
-
-fn closure_params(c: &syn::ExprClosure) -> HashSet<String> {
-    let mut idents = Vec::new();
-    for p in &c.inputs {
-        collect_bindings(p, &mut idents);
-    }
-    idents.iter().map(|i| i.ident.to_string()).collect()
-}
-
-fn pattern_has_ref(p: &syn::Pat) -> bool {
-    let mut idents = Vec::new();
-    collect_bindings(p, &mut idents);
-    idents.iter().any(|i| i.by_ref.is_some())
-}
-
-/// Whether `e`'s value owns its data rather than borrowing from the `tracked`
-/// locals: a copy read out of a place (`*g`, `g[0]`, `g.len`), an operator's
-/// result, or a method or macro the table `hazard::owned` names. Anything else
-/// that mentions a tracked local is taken to borrow from it.
-pub(super) fn owned(e: &syn::Expr, tracked: &HashSet<String>) -> bool {
-    use syn::Expr as E;
-    if !expr_mentions(e, tracked) {
-        return true;
-    }
-    match e {
-        E::Lit(_) => true,
-        E::Path(p) => !p
-            .path
-            .get_ident()
-            .is_some_and(|i| tracked.contains(&i.to_string())),
-        // Read by value out of a place: a copy (a move out of a guard does not compile).
-        E::Unary(_) | E::Field(_) | E::Index(_) => true,
-        E::Binary(_) | E::Cast(_) => true,
-        E::Reference(_) | E::Closure(_) => false,
-        E::MethodCall(m) => {
-            let name = m.method.to_string();
-            owned::owned_result_method(&name)
-                || owned::OWNED_IF_RECEIVER_METHODS.contains(&name.as_str())
-                    && owned(&m.receiver, tracked)
-        }
-        E::Try(t) => owned(&t.expr, tracked),
-        E::Paren(p) => owned(&p.expr, tracked),
-        E::Group(g) => owned(&g.expr, tracked),
-        E::Macro(m) => m
-            .mac
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| owned::OWNED_RESULT_MACROS.contains(&s.ident.to_string().as_str())),
-        E::Tuple(t) => t.elems.iter().all(|e| owned(e, tracked)),
-        E::Array(a) => a.elems.iter().all(|e| owned(e, tracked)),
-        E::Struct(s) => {
-            s.fields.iter().all(|f| owned(&f.expr, tracked))
-                && s.rest.as_ref().is_none_or(|r| owned(r, tracked))
-        }
-        E::Range(r) => {
-            r.start.as_ref().is_none_or(|e| owned(e, tracked))
-                && r.end.as_ref().is_none_or(|e| owned(e, tracked))
-        }
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn stmts(body: &str) -> Vec<syn::Stmt> {
-        syn::parse_str::<syn::Block>(&format!("{{ {body} }}"))
-            .expect("the test's body parses")
-            .stmts
-    }
-
-    fn names(set: &HashSet<String>) -> Vec<&str> {
-        let mut v: Vec<&str> = set.iter().map(String::as_str).collect();
-        v.sort();
-        v
-    }
-
-    #[test]
-    fn borrowers_follow_references_iterators_closures_and_stores() {
-        let s = stmts(
-            "let first = &g[0]; let it = g.iter(); let f = || g.len(); \
-             let n = g.len(); let v = *first; out.push(&g[1]); \
-             for x in g.iter() { seen.push(x); } let r2 = first;",
-        );
-        assert_eq!(
-            names(&borrowers("g", &s)),
-            ["f", "first", "g", "it", "out", "r2", "seen", "x"]
-        );
-    }
-
-    #[test]
-    fn owned_values_do_not_borrow() {
-        let tracked = HashSet::from(["g".to_owned()]);
-        for owned_expr in [
-            "g.len()",
-            "*g",
-            "g[0]",
-            "g.field",
-            "g.pop().unwrap()",
-            "g.is_empty() && x",
-            "format!(\"{}\", g.len())",
-            "(g.len(), 1)",
-            "0..g.len()",
-        ] {
-            let e: syn::Expr = syn::parse_str(owned_expr).expect("parses");
-            assert!(owned(&e, &tracked), "{owned_expr}");
-        }
-        for borrowed in [
-            "&g[0]",
-            "g.iter()",
-            "g.first().unwrap()",
-            "|| g.len()",
-            "g",
-            "g.as_slice()",
-        ] {
-            let e: syn::Expr = syn::parse_str(borrowed).expect("parses");
-            assert!(!owned(&e, &tracked), "{borrowed}");
-        }
-    }
-
-    #[test]
-    fn format_strings_capture_names() {
-        let mut out = HashSet::new();
-        format_names("\"{g:?} {{not}} {width$} {n:>w$}\"", &mut out);
-        let mut v: Vec<_> = out.into_iter().collect();
-        v.sort();
-        assert_eq!(v, ["g", "n", "w", "width"]);
-    }
 }

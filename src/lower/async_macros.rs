@@ -312,7 +312,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 .partition(|s| pattern_takes(&branch.arm.pat, s).is_some());
             self.macro_output(left, self.span_of(&branch.future));
             let future = self.span_of(&branch.future);
-            shapes.extend(self.lower_arm(&branch.arm, value(bound, future), ctx)?);
+            shapes.extend(self.lower_arm(&branch.arm, value(bound, future), None, ctx)?);
             self.goto(join);
         }
         for fallback in s.after_all.iter().chain(&s.default) {

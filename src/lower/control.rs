@@ -215,7 +215,10 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         }
         let (pat, ty) = split_type(&l.pat);
         let hint = ty.map(TyHint::Type).unwrap_or(TyHint::None);
+        let borrowed = self.pattern_borrows(pat, &l.expr);
+        let first = self.locals.len();
         self.bind(pat, op, hint, None, Origin::Binding, true);
+        self.bound_borrowing(first, &borrowed);
         Ok(())
     }
 
@@ -267,19 +270,21 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
             self.cur = self.new_block();
             self.graph.edge(head, self.cur);
-            shapes.extend(self.lower_arm(arm, op.clone(), ctx)?);
+            shapes.extend(self.lower_arm(arm, op.clone(), Some(&m.expr), ctx)?);
             self.goto(join);
         }
         self.cur = join;
         Ok(value(dedup(shapes), span::match_expr(m)))
     }
 
-    /// One arm: its pattern binds from the scrutinee, its guard and its body are
+    /// One arm: its pattern binds from the scrutinee (whose expression, when there
+    /// is one, says what its bindings may borrow), its guard and its body are
     /// temporary scopes.
     pub(super) fn lower_arm(
         &mut self,
         arm: &'ast syn::Arm,
         scrutinee: Operand,
+        scrutinee_expr: Option<&'ast syn::Expr>,
         ctx: Ctx,
     ) -> Result<Vec<Shape>, TooDeep> {
         let body_end = self.span_of(&arm.body);
@@ -288,7 +293,10 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             syn::Pat::Guard(g) => (&*g.pat, Some(&*g.guard)),
             p => (p, None),
         };
+        let borrowed = scrutinee_expr.map(|e| self.pattern_borrows(pat, e));
+        let first = self.locals.len();
         self.bind(pat, scrutinee, TyHint::None, None, Origin::Binding, true);
+        self.bound_borrowing(first, &borrowed.unwrap_or_default());
         if let Some(guard) = guard {
             self.lower_in_temp_scope(guard)?;
         }
@@ -354,7 +362,10 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         self.push_scope(ScopeKind::Bindings, range(f.body.brace_token.span.close()));
         let (pat, _) = split_type(&f.pat);
         let item = value(dedup(items), iter_span);
+        let borrowed = self.borrowed_by(&f.expr);
+        let first = self.locals.len();
         self.bind(pat, item, TyHint::None, None, Origin::Binding, false);
+        self.bound_borrowing(first, &borrowed);
         self.lower_loop_body(f.label.as_ref(), &f.body, head, exit, base)?;
         self.pop_scope();
         self.goto(head);

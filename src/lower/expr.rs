@@ -70,6 +70,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
             E::Field(f) => {
                 if let Some((l, member)) = self.field_place(expr) {
+                    self.note_use(l);
                     return Ok(Operand::Field(l, member, span));
                 }
                 let op = self.lower_expr(&f.base, Ctx::extended_place(ctx.extended_place))?;
@@ -89,6 +90,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 let acquired = self.acquired_by(&rhs);
                 let shapes = self.consume(rhs);
                 self.assign_to(&a.left, shapes.clone())?;
+                self.assign_borrows(a);
                 if let Some(l) = self.path_local(&a.left) {
                     self.hold_acquired(l, &acquired, &shapes);
                 }
@@ -119,8 +121,16 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 }
                 Operand::None
             }
-            E::Call(c) => self.lower_call(c, span, ctx)?,
-            E::MethodCall(m) => self.lower_method_call(m, ctx.next, span)?,
+            E::Call(c) => {
+                let op = self.lower_call(c, span, ctx)?;
+                self.call_borrows(c);
+                op
+            }
+            E::MethodCall(m) => {
+                let op = self.lower_method_call(m, ctx.next, span)?;
+                self.method_call_borrows(m);
+                op
+            }
             E::Try(t) => self.lower_try(t, span)?,
             E::Await(a) => {
                 let op = self.lower_expr(&a.base, Ctx::followed_by(NextUse::Await))?;
@@ -195,6 +205,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     fn lower_path(&mut self, p: &'ast syn::ExprPath, span: ByteRange) -> Operand {
         if let Some(l) = p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
             if p.qself.is_none() {
+                self.note_use(l);
                 return Operand::Place(l, span);
             }
         }
@@ -446,6 +457,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
         }
         if let Some(l) = self.path_local(place) {
+            self.note_use(l);
             // In a loop, the value a later assignment gives the local (lowered after
             // this one) may be alive here on the next iteration: it is dropped here.
             let old = if self.loops.is_empty() {

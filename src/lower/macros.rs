@@ -100,6 +100,10 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
                 let r = self.span_of(arg);
                 self.push_scope(ScopeKind::Temporaries, (r.1, r.1));
             }
+            if let syn::Expr::Lit(l) = arg_ref(arg) {
+                // `println!("{g:?}")` reads `g`.
+                self.format_string_uses(&l.lit);
+            }
             let op = self.lower_expr(arg_ref(arg), Ctx::PLAIN)?;
             if by_value {
                 shapes.extend(self.consume(op));

@@ -23,8 +23,10 @@
 //! | `async_macros.rs` | `select!`, `join!`, `pin_mut!`..: their parts in their expansion's order |
 //! | `pattern.rs` | which binding of a pattern takes which hazard |
 //! | `locks.rs` | where a lock is taken, which lock (its place), which values hold its guard |
+//! | `borrows.rs` | which locals borrow from which (references, iterators, closures, stores), and where each is used: a guard's true last use, for the fixes |
 
 mod async_macros;
+mod borrows;
 mod call;
 mod closure;
 mod control;
@@ -39,7 +41,7 @@ use typed_arena::Arena;
 
 use crate::dataflow::{BlockId, ByteRange, Graph, ValueId};
 use crate::hazard::{Layer, NextUse, Shape};
-use crate::held::{AcquisitionInfo, BodyKind, Origin, ValueInfo, YieldInfo};
+use crate::held::{AcquisitionInfo, BodyKind, BorrowGraph, Origin, ValueInfo, YieldInfo};
 use crate::input::edition::Edition;
 use crate::resolve::file_index::FileIndex;
 use crate::sketch::types::by_value_receiver;
@@ -61,7 +63,8 @@ pub struct Arenas {
     /// What each nested body mentions, walked once.
     mentions: closure::MentionsCache,
 }
-pub use pattern::collect_bindings;
+pub use borrows::{format_captures, root_name, sources, Source};
+pub use pattern::{binding_span, collect_bindings};
 
 /// A nested body found while lowering: analysed on its own afterwards.
 pub struct ChildBody<'ast> {
@@ -103,6 +106,8 @@ pub struct LoweredBody<'ast> {
     /// Syntax blocks by the id used in `decl` and `stmt_path`.
     pub blocks: Vec<&'ast syn::Block>,
     pub children: Vec<ChildBody<'ast>>,
+    /// Which of the body's locals may borrow from which.
+    pub borrows: BorrowGraph,
 }
 
 /// What a body is: a block (fn, async block) or an expression (closure body).
@@ -305,6 +310,8 @@ pub struct Lowerer<'a, 'ast> {
     /// This lowering is a throw-away summary of a nested body.
     summarizing: bool,
     depth: usize,
+    /// Uses and borrows of the locals, for `borrows`.
+    borrow: borrows::BorrowState,
 }
 
 /// How deep expressions may nest before the walk gives up on a body (the caller
@@ -362,6 +369,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             returned: Vec::new(),
             summarizing: false,
             depth: 0,
+            borrow: Default::default(),
         }
     }
 
@@ -427,6 +435,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         self.pop_scope();
         let cur = self.cur;
         self.graph.edge(cur, self.exit);
+        let borrows = self.finish_borrows();
         Ok(LoweredBody {
             returned: self.returned,
             kind: self.kind,
@@ -436,6 +445,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             acquisitions: self.acquisitions,
             blocks: self.blocks,
             children: self.children,
+            borrows,
         })
     }
 

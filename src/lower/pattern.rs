@@ -3,7 +3,9 @@
 //! what an `Option` holds, `(a, b)` the tuple's elements, `S { f, .. }` a field),
 //! and what a pattern binds at all.
 
+use crate::dataflow::ByteRange;
 use crate::hazard::{Layer, Member, Shape};
+use crate::span::range;
 
 /// Which by-value binding of `pat` takes the hazard `shape` (and what remains of the
 /// shape at that binding), following the shape's layers from the outside in.
@@ -148,4 +150,14 @@ pub fn collect_bindings<'p>(pat: &'p syn::Pat, out: &mut Vec<&'p syn::PatIdent>)
         syn::Pat::Guard(g) => collect_bindings(&g.pat, out),
         _ => {}
     }
+}
+
+/// A binding's span as rustc gives it: from `ref` / `mut` through the name.
+pub fn binding_span(ident: &syn::PatIdent) -> ByteRange {
+    let start = ident
+        .by_ref
+        .map(|r| range(r.span).0)
+        .or(ident.mutability.map(|m| range(m.span).0))
+        .unwrap_or(range(ident.ident.span()).0);
+    (start, range(ident.ident.span()).1)
 }

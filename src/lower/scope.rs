@@ -152,6 +152,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             shapes: Vec::new(),
             decl: l.decl,
             acquired: Vec::new(),
+            borrows: Default::default(),
         });
         self.locals[local].value = Some(v);
         v
@@ -176,6 +177,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             acquired: self.acquired_within(span, &shapes),
             shapes,
             decl: None,
+            borrows: Default::default(),
         });
         let target = self.extend_target.filter(|&t| t < self.scopes.len());
         let scope = match (scope, target) {
@@ -204,6 +206,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             acquired: self.acquired_within(span, &shapes),
             shapes,
             decl: None,
+            borrows: Default::default(),
         });
         if let Some(scope) = self.scopes.iter_mut().rev().find(|s| s.kind.temps()) {
             scope.drops.push(Dropee::Value(v));
@@ -238,6 +241,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
 
     /// The local's value is used and moved away here.
     pub(super) fn move_out(&mut self, l: usize, at: ByteRange) {
+        self.note_use(l);
         if let Some(v) = self.locals[l].value {
             self.emit(Event::Use(v));
             self.emit(Event::Drop {
@@ -267,6 +271,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     /// Move the hazards held in `field` out of local `l`; when nothing is left the
     /// local's value ends here.
     pub(super) fn move_field(&mut self, l: usize, field: &Member, at: ByteRange) -> Vec<Shape> {
+        self.note_use(l);
         let (moved, kept): (Vec<Shape>, Vec<Shape>) = self.locals[l]
             .shapes
             .iter()
@@ -303,6 +308,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
     /// The local is read or borrowed here (autoref, deref, `&`, a non-`move`
     /// capture, a mention in a macro's tokens), not moved.
     pub(super) fn mention(&mut self, l: usize) {
+        self.note_use(l);
         if let Some(v) = self.locals[l].value {
             self.emit(Event::Borrow(v));
         }

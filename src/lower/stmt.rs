@@ -32,12 +32,14 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         let n = block.stmts.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
             self.stmt_path.push((id, i));
+            self.enter_stmt(id, i);
             match stmt {
                 syn::Stmt::Expr(e, None) if i + 1 == n => {
                     result = self.lower_tail(e, tail, tail_ctx, end)?;
                 }
                 _ => self.lower_stmt(stmt, Some((id, i)), i + 1 == n)?,
             }
+            self.leave_stmt();
             self.stmt_path.pop();
         }
         self.pop_scope();
@@ -178,6 +180,8 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         };
         self.extend_target = outer_target;
         let hint = self.sketch.hint_of_expr(&init.expr, ty, self);
+        let borrowed = self.pattern_borrows(pat, &init.expr);
+        let into_data = self.refers_into_guard(&init.expr);
         if let Some((_, diverge)) = &init.diverge {
             // `let P = e else { .. }`: the else block diverges.
             let (matched, failed) = self.branch();
@@ -203,7 +207,9 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             syn::Pat::Ident(p) if p.subpat.is_none() => self.place_key(&init.expr),
             _ => None,
         };
+        let first = self.locals.len();
         self.bind(pat, op, hint, pos, Origin::Binding, false);
+        self.let_borrows(first, &borrowed, into_data);
         if let syn::Pat::Ident(p) = pat {
             if let Some(l) = self.lookup(&p.ident.to_string()) {
                 if callable.is_some() {
@@ -334,13 +340,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             let name = ident.ident.to_string();
             let hint = if simple { hint.clone() } else { TyHint::None };
             let decl = if simple { decl } else { None };
-            // rustc's span of a binding starts at `ref` / `mut`.
-            let start = ident
-                .by_ref
-                .map(|r| range(r.span).0)
-                .or(ident.mutability.map(|m| range(m.span).0))
-                .unwrap_or(range(ident.ident.span()).0);
-            let span = (start, range(ident.ident.span()).1);
+            let span = super::pattern::binding_span(ident);
             let id = self.declare_local(name, hint, span, decl, origin.clone());
             if let Some((_, s)) = taken.iter().find(|(i, _)| std::ptr::eq(*i, ident)) {
                 self.give_shapes(id, s.clone());

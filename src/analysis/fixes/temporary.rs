@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use syn::visit::Visit;
 
-use super::{indent_at, names_in, owned};
+use super::{indent_at, names_in};
 use crate::dataflow::ByteRange;
 use crate::held::{FixKind, FixPlan, FixSafety, HeldValue, Origin, TempContext, ValueInfo};
 use crate::lower::LoweredBody;
@@ -263,7 +263,6 @@ fn owned_use<'a>(
     yield_at: ByteRange,
 ) -> Option<(&'a syn::Expr, bool)> {
     let at = chain.iter().rposition(|e| crate::span::expr(e) == temp)?;
-    let guard = HashSet::from([TEMP.to_owned()]);
     let mut cur = at;
     while cur > 0 {
         let parent = chain[cur - 1];
@@ -281,7 +280,7 @@ fn owned_use<'a>(
         if let syn::Expr::MethodCall(_) = parent {
             // Ownership of the result, by the table, as if the receiver were a guard.
             let stand_in = with_temp_as_stand_in(parent, temp);
-            if owned(&stand_in, &guard) {
+            if owns_its_data(&stand_in) {
                 let range = crate::span::expr(parent);
                 if range.1 > yield_at.0 || !movable(chain, parent) {
                     return None;
@@ -293,10 +292,18 @@ fn owned_use<'a>(
     None
 }
 
-/// The name the guard stands under when asking `owned` about a method's result.
+/// Whether the value of `e` borrows nothing from the stand-in guard: a value read
+/// out of the guard is a copy (the lowering's judgement, `lower::sources`).
+fn owns_its_data(e: &syn::Expr) -> bool {
+    crate::lower::sources(e)
+        .iter()
+        .all(|s| s.name() != TEMP || matches!(s, crate::lower::Source::ReadFrom(_)))
+}
+
+/// The name the guard stands under when asking whether a method's result owns its data.
 const TEMP: &str = "__yieldsafe_temporary";
 
-/// `e` with the temporary replaced by the stand-in name, so that `owned` judges the
+/// `e` with the temporary replaced by the stand-in name, so that `owns_its_data` judges the
 /// chain after it (`TEMP.timeout.unwrap()` copies a field out), not its syntax.
 fn with_temp_as_stand_in(e: &syn::Expr, temp: ByteRange) -> syn::Expr {
     struct Replace(ByteRange);
