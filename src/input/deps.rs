@@ -141,17 +141,12 @@ fn locked_packages(lock: &toml::Table) -> Vec<Locked> {
         .collect()
 }
 
-/// Where a registry or git package's sources are in `home`.
-fn source_dir(home: &Path, p: &Locked) -> Option<PathBuf> {
+/// Where a registry or git package's sources are in `home` (`indexes`: the
+/// directories of `home/registry/src`).
+fn source_dir(home: &Path, indexes: &[PathBuf], p: &Locked) -> Option<PathBuf> {
     let source = p.source.as_deref()?;
     let leaf = format!("{}-{}", p.name, p.version);
     if source.starts_with("registry+") || source.starts_with("sparse+") {
-        let src = home.join("registry").join("src");
-        let indexes: Vec<PathBuf> = std::fs::read_dir(&src)
-            .ok()?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
         let mut found: Vec<PathBuf> = indexes
             .iter()
             .map(|i| i.join(&leaf))
@@ -163,7 +158,7 @@ fn source_dir(home: &Path, p: &Locked) -> Option<PathBuf> {
         }
         // Another version cargo keeps that is semver-compatible with the locked one
         // (same major; same minor below 1.0): its API is the same, by semver.
-        return newest_compatible(&indexes, &p.name, &p.version);
+        return newest_compatible(indexes, &p.name, &p.version);
     }
     if let Some(rest) = source.strip_prefix("git+") {
         // `git+URL#REV`: checkouts/<name>-<hash>/<short rev>/, the package maybe in
@@ -225,24 +220,60 @@ fn compatible(want: [u64; 3], have: [u64; 3]) -> bool {
 /// with `version`.
 fn newest_compatible(indexes: &[PathBuf], name: &str, version: &str) -> Option<PathBuf> {
     let want = numbers(version)?;
-    let prefix = format!("{name}-");
     let mut best: Option<([u64; 3], PathBuf)> = None;
     for index in indexes {
-        let Ok(entries) = std::fs::read_dir(index) else {
-            continue;
-        };
-        for e in entries.filter_map(Result::ok) {
-            let file = e.file_name().to_string_lossy().to_string();
-            let Some(have) = file.strip_prefix(&prefix).and_then(numbers) else {
-                continue;
-            };
-            let newer = best.as_ref().is_none_or(|(b, _)| have > *b);
-            if compatible(want, have) && newer && e.path().join("Cargo.toml").is_file() {
-                best = Some((have, e.path()));
+        let listing = registry_listing(index);
+        for (have, dir) in listing.get(name).into_iter().flatten() {
+            let newer = best.as_ref().is_none_or(|(b, _)| have > b);
+            if compatible(want, *have) && newer && dir.join("Cargo.toml").is_file() {
+                best = Some((*have, dir.clone()));
             }
         }
     }
     best.map(|(_, p)| p)
+}
+
+/// A registry index directory's `name-<version>` directories by package name
+/// (pre-releases left out, as `numbers` leaves them).
+type Listing = HashMap<String, Vec<([u64; 3], PathBuf)>>;
+
+/// `index`'s listing, read once per process while the directory stays as it was
+/// (cargo unpacking a download into it moves its modification time): every
+/// requirement of every checked package is looked up in it, and a registry holds
+/// thousands of entries, so listing it per look-up cost more than the analysis.
+fn registry_listing(index: &Path) -> std::sync::Arc<Listing> {
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Cache = Mutex<HashMap<PathBuf, (Option<std::time::SystemTime>, Arc<Listing>)>>;
+    static LISTINGS: OnceLock<Cache> = OnceLock::new();
+    let modified = std::fs::metadata(index).and_then(|m| m.modified()).ok();
+    let cache = LISTINGS.get_or_init(Default::default);
+    if let Some((when, listing)) = cache.lock().ok().as_ref().and_then(|c| c.get(index)) {
+        if modified.is_some() && *when == modified {
+            return listing.clone();
+        }
+    }
+    let mut listing = Listing::new();
+    for e in std::fs::read_dir(index)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+    {
+        let file = e.file_name().to_string_lossy().to_string();
+        let Some((name, have)) = file.rsplit_once('-') else {
+            continue;
+        };
+        if let Some(have) = numbers(have) {
+            listing
+                .entry(name.to_string())
+                .or_default()
+                .push((have, e.path()));
+        }
+    }
+    let listing = Arc::new(listing);
+    if let Ok(mut c) = cache.lock() {
+        c.insert(index.to_path_buf(), (modified, listing.clone()));
+    }
+    listing
 }
 
 /// The directory below `dir` (at most `depth` levels) whose manifest is package `name`.
@@ -273,6 +304,13 @@ fn package_in(dir: &Path, name: &str, depth: usize) -> Option<PathBuf> {
     subdirs.iter().find_map(|d| package_in(d, name, depth - 1))
 }
 
+/// The directories of `home/registry/src` (one per registry index).
+fn registry_indexes(home: Option<&Path>) -> Vec<PathBuf> {
+    home.and_then(|h| std::fs::read_dir(h.join("registry").join("src")).ok())
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
 /// The dependency graph of the package in `dir` (its `Cargo.toml` read), with the
 /// sources found in `home` (cargo's home).
 pub fn graph(dir: &Path, home: Option<&Path>) -> DepGraph {
@@ -287,10 +325,7 @@ pub fn graph(dir: &Path, home: Option<&Path>) -> DepGraph {
         graph.roots = path_graph(dir, &manifest, &mut graph, &mut seen, 0);
         // Its registry dependencies: the newest version on disk the requirement
         // accepts (their own dependencies are not placed without a lock).
-        let indexes: Vec<PathBuf> = home
-            .and_then(|h| std::fs::read_dir(h.join("registry").join("src")).ok())
-            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-            .unwrap_or_default();
+        let indexes = registry_indexes(home);
         for (code, package, path, req) in manifest_deps_with_req(dir, &manifest) {
             let (None, Some(req)) = (path, req) else {
                 continue;
@@ -346,10 +381,11 @@ pub fn graph(dir: &Path, home: Option<&Path>) -> DepGraph {
     if let Some(name) = &own_name {
         path_dirs.insert(name.clone(), dir.to_path_buf());
     }
+    let indexes = registry_indexes(home);
     for p in &locked {
         let dir = match &p.source {
             None => path_dirs.get(&p.name).cloned(),
-            Some(_) => home.and_then(|h| source_dir(h, p)),
+            Some(_) => home.and_then(|h| source_dir(h, &indexes, p)),
         };
         if dir.is_none() {
             graph.missing += 1;
@@ -532,6 +568,28 @@ mod tests {
         // A renamed dependency is known by its rename (from the manifest).
         assert_eq!(code, "maps");
         assert_eq!(g.packages[*i].dir.as_deref(), Some(dm.as_path()));
+    }
+
+    #[test]
+    fn newest_compatible_version_from_the_listing() {
+        let tmp = tempfile::tempdir().expect("a temporary directory");
+        let index = tmp.path().join("index.crates.io-1949cf8c6b5b557f");
+        let unpack = |leaf: &str| {
+            std::fs::create_dir_all(index.join(leaf)).expect("mkdir");
+            std::fs::write(index.join(leaf).join("Cargo.toml"), "[package]\n").expect("write");
+        };
+        for leaf in ["foo-1.2.0", "foo-2.0.0", "foo-bar-1.9.0", "foo-1.4.0-rc.1"] {
+            unpack(leaf);
+        }
+        let indexes = vec![index.clone()];
+        let found = |v: &str| newest_compatible(&indexes, "foo", v);
+        assert_eq!(found("1.0.0"), Some(index.join("foo-1.2.0")));
+        assert_eq!(found("2.1.0"), Some(index.join("foo-2.0.0")));
+        assert_eq!(found("3.0.0"), None);
+        // Unpacked later in the same process: the listing is read again.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        unpack("foo-1.7.1");
+        assert_eq!(found("1.0.0"), Some(index.join("foo-1.7.1")));
     }
 
     #[test]

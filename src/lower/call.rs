@@ -40,7 +40,14 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
         };
         let taken_from = self.moved_out_of(&path, c);
-        let send_params = self.sketch.send_future_params(&path);
+        // Asked only where an answer is used (an async block among the arguments): it
+        // resolves the path, through the dependencies too, for every call otherwise.
+        let send_params = c
+            .args
+            .iter()
+            .any(|a| matches!(strip_parens(a), syn::Expr::Async(_)))
+            .then(|| self.sketch.send_future_params(&path))
+            .flatten();
         // A tuple struct or variant constructor's arguments are extending too.
         let constructor = path
             .last()
