@@ -204,6 +204,25 @@ fn fixpoint<S: Clone>(
     entry
 }
 
+/// Walk every block a path reaches once more from its fixpoint `entry` state, showing
+/// `visit` each event with the state just before `step` applies it.
+fn replay<S: Clone>(
+    graph: &Graph,
+    entry: &[Option<S>],
+    step: impl Fn(&mut S, &Event),
+    mut visit: impl FnMut(&S, &Event),
+) {
+    for (block, entry) in graph.blocks.iter().zip(entry) {
+        let Some(mut state) = entry.clone() else {
+            continue;
+        };
+        for event in &block.events {
+            visit(&state, event);
+            step(&mut state, event);
+        }
+    }
+}
+
 /// Run the forward analysis to a fixpoint and report, per value, the yields it is
 /// held across. Values that cross no yield get an empty `Holding`.
 pub fn analyse(graph: &Graph, value_count: usize) -> Vec<Holding> {
@@ -295,21 +314,15 @@ pub fn storage_kept(graph: &Graph, value_count: usize) -> Vec<Vec<YieldId>> {
         *old != before
     });
     let mut out = vec![Vec::new(); value_count];
-    for (b, block) in graph.blocks.iter().enumerate() {
-        let Some(mut state) = entry[b].clone() else {
-            continue;
-        };
-        for event in &block.events {
-            if let Event::Yield(y) = *event {
-                for v in state.moved.iter() {
-                    if state.live.contains(v) && state.borrowed.contains(v) {
-                        out[v].push(y);
-                    }
+    replay(graph, &entry, step, |state, event| {
+        if let Event::Yield(y) = *event {
+            for v in state.moved.iter() {
+                if state.live.contains(v) && state.borrowed.contains(v) {
+                    out[v].push(y);
                 }
             }
-            step(&mut state, event);
         }
-    }
+    });
     for yields in &mut out {
         yields.sort_unstable();
         yields.dedup();
@@ -417,27 +430,21 @@ pub fn held_at_acquisitions(
         *old != before
     });
     let mut out = Vec::new();
-    for (b, block) in graph.blocks.iter().enumerate() {
-        let Some(mut state) = entry[b].clone() else {
-            continue;
-        };
-        for event in &block.events {
-            if let Event::Acquire(at) = *event {
-                let latest = state
-                    .maybe
-                    .iter()
-                    .filter(|&i| matters(at, pairs[i].0, pairs[i].1))
-                    .max_by_key(|&i| (pairs[i].1, pairs[i].0));
-                out.extend(latest.map(|i| HeldAtAcquisition {
-                    at,
-                    value: pairs[i].0,
-                    guard_of: pairs[i].1,
-                    always: state.must.contains(i),
-                }));
-            }
-            step(&mut state, event);
+    replay(graph, &entry, step, |state, event| {
+        if let Event::Acquire(at) = *event {
+            let latest = state
+                .maybe
+                .iter()
+                .filter(|&i| matters(at, pairs[i].0, pairs[i].1))
+                .max_by_key(|&i| (pairs[i].1, pairs[i].0));
+            out.extend(latest.map(|i| HeldAtAcquisition {
+                at,
+                value: pairs[i].0,
+                guard_of: pairs[i].1,
+                always: state.must.contains(i),
+            }));
         }
-    }
+    });
     // An acquisition in a block reached twice (never: each block is walked once
     // from its entry state) would come twice; keep one.
     out.sort_unstable_by_key(|h| (h.at, !h.always));

@@ -39,10 +39,9 @@ pub(super) fn plan(held: &mut HeldValue, body: &LoweredBody<'_>, text: &str) {
 }
 
 /// The fixes of a temporary guard alive where its lock is taken again (at `at`, in
-/// the statements `stmt_path`): bind what it is used for first; where it sits, and
-/// the construct whose head holds it. Never safe: the
-/// guard then ends before the code that read it runs, so what was one critical
-/// section becomes two.
+/// the statements `stmt_path`): bind what it is used for first; with where it sits and
+/// the construct whose head holds it. Never safe: the guard then ends before the code
+/// that read it runs, so what was one critical section becomes two.
 pub(super) fn relock(
     holder: &ValueInfo,
     at: ByteRange,

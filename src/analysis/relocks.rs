@@ -7,6 +7,7 @@ use crate::dataflow::{self, ByteRange, DropKind, Event};
 use crate::held::{BodyKind, RelockInfo};
 use crate::input::edition::Edition;
 use crate::lower::{lock_helpers, Arenas, BodyRef, LockHelpers, LoweredBody, Lowerer};
+use crate::prefilter::scan::is_acquisition_method;
 use crate::sketch::Sketch;
 
 use super::FoundBody;
@@ -27,8 +28,7 @@ pub fn takes_locks(text: &str, helper: &dyn Fn(&str) -> bool) -> bool {
             .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
             .count();
         let word = &rest[..len];
-        !word.is_empty()
-            && (crate::hazard::acquisition_methods().any(|m| m == word) || helper(word))
+        !word.is_empty() && (is_acquisition_method(word) || helper(word))
     })
 }
 
