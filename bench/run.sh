@@ -220,7 +220,8 @@ CARGO_HOME="$corpus_home" "$yieldsafe" -q --format short --full-parse "${dirs[@]
 # A finding's short line ends with its lint (`[await_holding_lock]`); the other
 # lines are the files it could not check, which the prefilter does not parse when
 # they cannot have findings (a template that is not Rust).
-findings_of() { grep -E '\[[a-z_:]+\]$' "$1" || true; }
+finding_line='\[[a-z_:]+\]$'
+findings_of() { grep -E "$finding_line" "$1" || true; }
 findings_of "$scratch/default.txt" >"$scratch/default.findings"
 findings_of "$scratch/full.txt" >"$scratch/full.findings"
 if cmp -s "$scratch/default.findings" "$scratch/full.findings"; then
@@ -235,7 +236,7 @@ if ! cmp -s "$scratch/default.txt" "$scratch/full.txt"; then
   echo
   echo "Other lines that differ (files that could not be checked; \`<\` default, \`>\` \`--full-parse\`):"
   echo '```'
-  diff <(grep -vE '\[[a-z_:]+\]$' "$scratch/default.txt") <(grep -vE '\[[a-z_:]+\]$' "$scratch/full.txt") | grep '^[<>]' || true
+  diff <(grep -vE "$finding_line" "$scratch/default.txt") <(grep -vE "$finding_line" "$scratch/full.txt") | grep '^[<>]' || true
   echo '```'
 fi
 echo

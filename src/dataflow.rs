@@ -445,10 +445,9 @@ pub fn held_at_acquisitions(
             }));
         }
     });
-    // An acquisition in a block reached twice (never: each block is walked once
-    // from its entry state) would come twice; keep one.
-    out.sort_unstable_by_key(|h| (h.at, !h.always));
-    out.dedup_by_key(|h| h.at);
+    // Each acquisition is one event of one block, and each block is replayed once:
+    // one entry per acquisition already, in block order.
+    out.sort_unstable_by_key(|h| h.at);
     out
 }
 

@@ -134,8 +134,7 @@ struct Cli {
     /// Parse every file and index every file of each crate up front. By default only
     /// files that can have findings (a yield point, a method call that takes a lock,
     /// or a yieldsafe lint named in an attribute or comment) are parsed, and a crate's
-    /// other files only as far as
-    /// the analysis asks about the names they declare. The findings are the same;
+    /// other files only as far as the analysis asks about the names they declare. The findings are the same;
     /// this also reports syntax errors in files that cannot have findings.
     #[arg(long)]
     full_parse: bool,
