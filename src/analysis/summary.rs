@@ -17,7 +17,14 @@ use crate::input::edition::Edition;
 use crate::sketch::Sketch;
 
 /// The summary a lazy crate table asks for (`Summarizer`): shallow, as only items
-/// outside fn bodies are summarised.
+/// outside fn bodies are summarised. The table measures the text's nesting before
+/// it asks (`Lazy::summary`, which reports a file too deep), so it is not measured
+/// twice.
+pub fn summarize_for_table(text: &str, cfg: &Arc<BuildCfg>) -> Option<FileSummary> {
+    summarize_measured(text, true, cfg)
+}
+
+/// `summarize_text`, shallow.
 pub fn summarize_shallow(text: &str, cfg: &Arc<BuildCfg>) -> Option<FileSummary> {
     summarize_text(text, true, cfg)
 }
@@ -33,6 +40,11 @@ pub fn summarize_text(text: &str, shallow: bool, cfg: &Arc<BuildCfg>) -> Option<
     if crate::prefilter::nesting::too_deep(text).is_some() {
         return None;
     }
+    summarize_measured(text, shallow, cfg)
+}
+
+/// `summarize_text` of a text already found not too deep to parse.
+fn summarize_measured(text: &str, shallow: bool, cfg: &Arc<BuildCfg>) -> Option<FileSummary> {
     crate::support::panic_guard::catch(|| {
         let ast = shallow
             .then(|| parse_shallow(text))

@@ -285,12 +285,12 @@ pub(super) fn crate_table(
             .iter_mut()
             .map(|s| (s.file.path.clone(), std::mem::take(&mut s.declared)))
             .collect();
-        CrateTable::lazy(dir, files, crate::analysis::summary::summarize_shallow)
+        CrateTable::lazy(dir, files, crate::analysis::summary::summarize_for_table)
     };
     // The dependencies, read when a path into one is first followed.
     let deps = dir.filter(|_| !options.no_deps).map(|d| {
         let graph = crate::input::deps::graph(d, options.cargo_home.as_deref());
-        crate::resolve::deps::Deps::new(graph, crate::analysis::summary::summarize_shallow)
+        crate::resolve::deps::Deps::new(graph, crate::analysis::summary::summarize_for_table)
             .root_view()
     });
     table
