@@ -158,6 +158,23 @@ pub(super) struct Lexer<'t> {
     pub(super) token_start: usize,
 }
 
+/// The whitespace `next_token` skips (Rust's, as far as ASCII goes).
+fn is_whitespace(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// Which ASCII bytes continue an identifier (`[A-Za-z0-9_]`), looked up rather
+/// than tested: `ident_end` asks for every byte of every word.
+const IDENT_ASCII: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 128 {
+        table[c] = (c as u8).is_ascii_alphanumeric() || c as u8 == b'_';
+        c += 1;
+    }
+    table
+};
+
 impl<'t> Lexer<'t> {
     pub(super) fn new(text: &'t str) -> Lexer<'t> {
         Lexer {
@@ -179,7 +196,10 @@ impl<'t> Lexer<'t> {
             let c = *self.bytes.get(start)?;
             let token = match c {
                 b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
-                    self.pos += 1;
+                    // Indentation comes in runs: skipped in one go.
+                    let rest = &self.bytes[start + 1..];
+                    let run = rest.iter().position(|&c| !is_whitespace(c));
+                    self.pos = start + 1 + run.unwrap_or(rest.len());
                     continue;
                 }
                 b'/' if self.byte(start + 1) == b'/' => {
@@ -408,7 +428,7 @@ impl<'t> Lexer<'t> {
     fn ident_end(&self, mut i: usize) -> usize {
         loop {
             match self.bytes.get(i) {
-                Some(c) if c.is_ascii_alphanumeric() || *c == b'_' => i += 1,
+                Some(&c) if IDENT_ASCII[usize::from(c)] => i += 1,
                 Some(c) if *c >= 0x80 => match self.char_at(i) {
                     Some(ch) if ch.is_alphanumeric() => i += ch.len_utf8(),
                     _ => return i,
