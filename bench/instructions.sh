@@ -25,12 +25,9 @@ scratch="$(mktemp -d "${TMPDIR:-/tmp}/yieldsafe-instr.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT
 say() { echo "instructions: $*" >&2; }
 
-if ! command -v valgrind >/dev/null; then
-  say "installing valgrind"
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get install -y -qq valgrind >&2 ||
-    { $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq valgrind >&2; }
-fi
+# shellcheck source=bench/common.sh
+. "$repo/bench/common.sh"
+command -v valgrind >/dev/null || install_package valgrind "callgrind counts the instructions"
 
 if [ "$#" -gt 0 ]; then
   dirs=("$@")
@@ -40,12 +37,7 @@ else
 fi
 [ "${#dirs[@]}" -gt 0 ] || { say "no crate directory"; exit 1; }
 
-say "building release"
-(cd "$repo" && cargo build --release --examples --bins --quiet) >&2
-target="$(cd "$repo" && cargo metadata --format-version 1 --no-deps |
-  sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
-yieldsafe="$target/release/yieldsafe"
-parse_only="$target/release/examples/parse_only"
+build_release
 
 # count NAME CMD...: the instructions callgrind collected running CMD.
 count() {
@@ -61,7 +53,7 @@ whole="$(CARGO_HOME="$corpus_home" count yieldsafe "$yieldsafe" -q --format shor
 [ -n "$floor" ] && [ -n "$whole" ] || { say "callgrind reported no count"; exit 1; }
 
 commit="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-echo "| ${#dirs[@]} crate directories, 1 thread, $commit | instructions | of parse-only |"
+echo "| crate directories: ${#dirs[@]}; 1 thread; $commit | instructions | of parse-only |"
 echo "|---|---:|---:|"
 awk -v f="$floor" -v w="$whole" 'BEGIN {
   printf "| parse-only | %.3f G | 1 |\n", f / 1e9

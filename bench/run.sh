@@ -43,12 +43,9 @@ fi
 say() { echo "bench: $*" >&2; }
 
 # --- tools -------------------------------------------------------------------------
-if ! [ -x /usr/bin/time ]; then
-  say "installing GNU time (for peak RSS)"
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get install -y -qq time >&2 ||
-    { $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq time >&2; }
-fi
+# shellcheck source=bench/common.sh
+. "$repo/bench/common.sh"
+[ -x /usr/bin/time ] || install_package time "GNU time, for peak RSS"
 
 # --- corpus ------------------------------------------------------------------------
 say "fetching the corpus with $fetch"
@@ -57,13 +54,7 @@ mapfile -t dirs < <("$fetch")
 say "${#dirs[@]} crate directories"
 
 # --- build -------------------------------------------------------------------------
-say "building release"
-(cd "$repo" && cargo build --release --examples --bins --quiet) >&2
-target="$(cd "$repo" && cargo metadata --format-version 1 --no-deps |
-  sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
-yieldsafe="$target/release/yieldsafe"
-parse_only="$target/release/examples/parse_only"
-for b in "$yieldsafe" "$parse_only"; do [ -x "$b" ] || { say "missing $b"; exit 1; }; done
+build_release
 
 # --- measuring ---------------------------------------------------------------------
 raw="$scratch/raw.tsv" # label kind threads rep wall_s rss_kb files lines findings in_wall discover read_scan index parse analyse parsed indexed dep_crates dep_files dep_indexed
