@@ -195,7 +195,7 @@ impl<'t> Lexer<'t> {
             self.token_start = start;
             let c = *self.bytes.get(start)?;
             let token = match c {
-                b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
+                _ if is_whitespace(c) => {
                     // Indentation comes in runs: skipped in one go.
                     let rest = &self.bytes[start + 1..];
                     let run = rest.iter().position(|&c| !is_whitespace(c));
