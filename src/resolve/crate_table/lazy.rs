@@ -12,9 +12,10 @@ use crate::prefilter::nesting::TooDeep;
 use crate::prefilter::scan::ModDecl;
 use crate::resolve::cfg::BuildCfg;
 
-/// How a file's text becomes its summary (`None` if it does not parse). The type
-/// sketch writes summaries (`sketch::summary`); the table only asks for them, when a
-/// question first concerns a file.
+/// How a file's text becomes its summary (`None` if it does not parse). The summary
+/// module writes summaries (`analysis::summary::summarize_for_table`); the table only
+/// asks for them, when a question first concerns a file, and only of a text it has
+/// found not too deep to parse (`Lazy::summary` measures and reports it first).
 pub type Summarizer = fn(&str, &Arc<BuildCfg>) -> Option<FileSummary>;
 
 /// A crate's files, summarised on demand.
