@@ -121,9 +121,9 @@ fn opaque_returns<'ast>(
     index: &FileIndex<'ast>,
     arena: &'ast Arenas,
     edition: Edition,
-) -> std::collections::HashMap<String, Vec<crate::hazard::Shape>> {
+) -> crate::support::hash::HashMap<String, Vec<crate::hazard::Shape>> {
     let plain = Sketch::new(index);
-    let mut opaque = std::collections::HashMap::new();
+    let mut opaque = crate::support::hash::HashMap::default();
     for body in bodies
         .iter()
         .filter(|b| b.opaque_return && b.kind == BodyKind::Plain)

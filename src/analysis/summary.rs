@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::resolve::cfg::BuildCfg;
-use std::collections::HashSet;
+use crate::support::hash::HashSet;
 
 use syn::visit::Visit;
 
@@ -228,7 +228,7 @@ fn add_signatures(summary: &mut FileSummary, file: &syn::File, sketch: &Sketch<'
             summary.methods.push(((ty.clone(), name.clone()), shapes));
         }
     }
-    let mut free_fns = FreeFns(HashSet::new());
+    let mut free_fns = FreeFns(HashSet::default());
     free_fns.visit_file(file);
     for (name, sigs) in &index.fns {
         let free: Vec<_> = sigs

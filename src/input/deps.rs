@@ -7,7 +7,7 @@
 //! are not there is only counted as missing. Without a `Cargo.lock`, the path
 //! dependencies of the manifests are still found.
 
-use std::collections::HashMap;
+use crate::support::hash::HashMap;
 use std::path::{Path, PathBuf};
 
 /// One package of the dependency graph.
@@ -252,7 +252,7 @@ fn registry_listing(index: &Path) -> std::sync::Arc<Listing> {
             return listing.clone();
         }
     }
-    let mut listing = Listing::new();
+    let mut listing = Listing::default();
     for e in std::fs::read_dir(index)
         .into_iter()
         .flatten()
@@ -321,7 +321,7 @@ pub fn graph(dir: &Path, home: Option<&Path>) -> DepGraph {
     let mut graph = DepGraph::default();
     let Some(lock) = lock else {
         // No lock: only the path dependencies can be placed.
-        let mut seen = HashMap::new();
+        let mut seen = HashMap::default();
         graph.roots = path_graph(dir, &manifest, &mut graph, &mut seen, 0);
         // Its registry dependencies: the newest version on disk the requirement
         // accepts (their own dependencies are not placed without a lock).
@@ -347,8 +347,8 @@ pub fn graph(dir: &Path, home: Option<&Path>) -> DepGraph {
     };
     let locked = locked_packages(&lock);
     // `name` alone when one version is locked, `name version` otherwise.
-    let mut by_key: HashMap<String, usize> = HashMap::new();
-    let mut versions: HashMap<&str, usize> = HashMap::new();
+    let mut by_key: HashMap<String, usize> = HashMap::default();
+    let mut versions: HashMap<&str, usize> = HashMap::default();
     for p in &locked {
         *versions.entry(p.name.as_str()).or_default() += 1;
     }
@@ -359,7 +359,7 @@ pub fn graph(dir: &Path, home: Option<&Path>) -> DepGraph {
         }
     }
     // A path package's directory: from the manifests that name it.
-    let mut path_dirs: HashMap<String, PathBuf> = HashMap::new();
+    let mut path_dirs: HashMap<String, PathBuf> = HashMap::default();
     collect_path_dirs(dir, &manifest, &mut path_dirs, 0);
     if let Some(root) = find_lock(dir).and_then(|l| l.parent().map(Path::to_path_buf)) {
         if let Some(t) = read_toml(&root.join("Cargo.toml")) {

@@ -10,7 +10,7 @@
 //! block grows). Flow-insensitive on purpose: a borrow stored anywhere in a loop
 //! counts at every use of the borrower.
 
-use std::collections::HashSet;
+use crate::support::hash::HashSet;
 
 use syn::visit::Visit;
 

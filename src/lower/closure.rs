@@ -3,8 +3,8 @@
 //! capture out, `|| drop(g)`) takes what it captures, which then holds for the whole
 //! body; what it returns is found by a throw-away lowering of it.
 
+use crate::support::hash::{HashMap, HashSet};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::dataflow::{ByteRange, DropKind, Event, ValueId};
@@ -25,7 +25,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
         at: ByteRange,
     ) -> (Vec<EnvLocal<'ast>>, Vec<Shape>) {
         let mut env = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut moved = Vec::new();
         for &l in self.visible.clone().iter().rev() {
             let name = self.locals[l].name.clone();
@@ -135,14 +135,14 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             }
         }
         if !any {
-            return HashSet::new();
+            return HashSet::default();
         }
         let Some(inner) = self.summary_lowerer() else {
             return Default::default();
         };
         let params: Vec<_> = c.inputs.iter().map(|p| (p, None)).collect();
         let Ok(body) = inner.lower_fn(&params, &env, BodyRef::Expr(&c.body)) else {
-            return HashSet::new();
+            return HashSet::default();
         };
         let moved: HashSet<ValueId> = body
             .graph

@@ -3,7 +3,7 @@
 //! operands are moved and which borrowed, operators and assignment, and the yield
 //! points (`.await`, `yield`). Long arms are named fns below the match.
 
-use std::collections::HashSet;
+use crate::support::hash::HashSet;
 
 use crate::dataflow::{ByteRange, DropKind, Event};
 use crate::diagnostic::YieldKind;

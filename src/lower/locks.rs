@@ -12,7 +12,7 @@
 //! field of its `self` takes that lock too, one level deep (`LockHelpers`, made from
 //! the file's methods before their callers are lowered).
 
-use std::collections::{HashMap, HashSet};
+use crate::support::hash::{HashMap, HashSet};
 
 use crate::dataflow::{ByteRange, Event};
 use crate::hazard::table::RECEIVER_PASSTHROUGH;
@@ -52,7 +52,7 @@ impl LockHelpers {
 pub fn lock_helpers<'b>(
     methods: impl IntoIterator<Item = (String, String, &'b LoweredBody<'b>)>,
 ) -> LockHelpers {
-    let mut by_method: HashMap<(String, String), Vec<HelperLock>> = HashMap::new();
+    let mut by_method: HashMap<(String, String), Vec<HelperLock>> = HashMap::default();
     for (ty, name, body) in methods {
         let locks: Vec<HelperLock> = body
             .acquisitions

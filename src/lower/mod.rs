@@ -294,7 +294,7 @@ pub struct Lowerer<'a, 'ast> {
     visible: Vec<usize>,
     /// The visible locals by name, innermost last (a body may shadow a name
     /// thousands of times; looking names up must not walk them all).
-    by_name: std::collections::HashMap<String, Vec<usize>>,
+    by_name: crate::support::hash::HashMap<String, Vec<usize>>,
     loops: Vec<LoopCtx>,
     blocks: Vec<&'ast syn::Block>,
     stmt_path: Vec<(usize, usize)>,
@@ -358,7 +358,7 @@ impl<'a, 'ast> Lowerer<'a, 'ast> {
             scopes: Vec::new(),
             locals: Vec::new(),
             visible: Vec::new(),
-            by_name: std::collections::HashMap::new(),
+            by_name: crate::support::hash::HashMap::default(),
             loops: Vec::new(),
             blocks: Vec::new(),
             stmt_path: Vec::new(),

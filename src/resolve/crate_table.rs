@@ -12,7 +12,7 @@
 //! made.
 
 use crate::resolve::cfg::BuildCfg;
-use std::collections::{HashMap, HashSet};
+use crate::support::hash::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -323,7 +323,7 @@ impl CrateTable {
     ) -> CrateTable {
         let mut paths = Vec::with_capacity(files.len());
         let mut summaries = Vec::with_capacity(files.len());
-        let mut known = HashSet::new();
+        let mut known = HashSet::default();
         for (path, mut declared, summary) in files {
             paths.push((path, std::mem::take(&mut declared.mods)));
             declared.add_names(&mut known);
@@ -462,21 +462,21 @@ impl CrateTable {
             files: Vec::with_capacity(files.len()),
             summarize,
             cfg: Arc::default(),
-            by_type: HashMap::new(),
-            by_fn: HashMap::new(),
-            by_impl: HashMap::new(),
-            by_free_fn: HashMap::new(),
-            by_trait: HashMap::new(),
-            by_reexport: HashMap::new(),
-            by_macro: HashMap::new(),
-            by_static: HashMap::new(),
-            by_alias: HashMap::new(),
+            by_type: HashMap::default(),
+            by_fn: HashMap::default(),
+            by_impl: HashMap::default(),
+            by_free_fn: HashMap::default(),
+            by_trait: HashMap::default(),
+            by_reexport: HashMap::default(),
+            by_macro: HashMap::default(),
+            by_static: HashMap::default(),
+            by_alias: HashMap::default(),
             drop_files: Vec::new(),
             any_must_not_suspend: false,
             nanos: AtomicU64::new(0),
         };
         let mut paths = Vec::with_capacity(files.len());
-        let mut known = HashSet::new();
+        let mut known = HashSet::default();
         for (i, (path, declared)) in files.into_iter().enumerate() {
             paths.push((path.clone(), declared.mods.clone()));
             declared.add_names(&mut known);
@@ -637,7 +637,7 @@ impl CrateTable {
     fn locate_abs(&self, root: usize, abs: Vec<String>) -> Option<Located> {
         let mut walk = Walk {
             stack: Vec::new(),
-            seen: HashMap::new(),
+            seen: HashMap::default(),
             complete: true,
         };
         self.locate_in(root, abs, &mut walk)

@@ -3,7 +3,7 @@
 //! method return types, `macro_rules!` that await, and which lock families the file
 //! mentions at all.
 
-use std::collections::{HashMap, HashSet};
+use crate::support::hash::{HashMap, HashSet};
 use std::sync::Arc;
 
 use quote::ToTokens;

@@ -12,7 +12,7 @@
 //! fragment kind, a repetition whose variables disagree on their count, too much
 //! work) is `None`: the caller does not expand the call.
 
-use std::collections::HashMap;
+use crate::support::hash::HashMap;
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
@@ -306,7 +306,7 @@ fn match_seq(
     pos: usize,
     steps: &mut usize,
 ) -> Option<Vec<(usize, Bindings)>> {
-    let mut states = vec![(pos, Bindings::new())];
+    let mut states = vec![(pos, Bindings::default())];
     for m in ms {
         let mut next = Vec::new();
         for (at, bound) in states {
@@ -340,7 +340,7 @@ fn match_one(
     }
     Some(match m {
         Matcher::Token(t) => match toks.get(pos) {
-            Some(tt) if same_token(t, tt) => vec![(pos + 1, Bindings::new())],
+            Some(tt) if same_token(t, tt) => vec![(pos + 1, Bindings::default())],
             _ => Vec::new(),
         },
         Matcher::Group(d, inner) => match toks.get(pos) {
@@ -364,7 +364,7 @@ fn match_one(
                 };
                 vec![(
                     pos + n,
-                    Bindings::from([(name.clone(), Binding::One(value))]),
+                    Bindings::from_iter([(name.clone(), Binding::One(value))]),
                 )]
             }
             None => Vec::new(),

@@ -9,7 +9,8 @@
 //! alternative counts: a file is the module that any of them makes it. A file no
 //! declaration reaches has no module here, and its names are resolved by name alone.
 
-use std::collections::{HashMap, VecDeque};
+use crate::support::hash::HashMap;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

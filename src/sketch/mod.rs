@@ -18,7 +18,7 @@ pub mod calls;
 pub mod receiver;
 pub mod types;
 
-use std::collections::HashMap;
+use crate::support::hash::HashMap;
 
 use crate::hazard::{Receiver, Shape};
 use crate::resolve::file_index::FileIndex;
@@ -38,7 +38,7 @@ impl<'a, 'ast> Sketch<'a, 'ast> {
     pub fn new(index: &'a FileIndex<'ast>) -> Self {
         Sketch {
             index,
-            opaque_returns: HashMap::new(),
+            opaque_returns: HashMap::default(),
         }
     }
 

@@ -3,4 +3,5 @@
 //! the tests use to prove it (`failpoint`).
 
 pub(crate) mod failpoint;
+pub mod hash;
 pub(crate) mod panic_guard;

@@ -1,7 +1,7 @@
 //! A crate's files summarised on demand: which files declare each name (from their
 //! scans), and each file's summary made the first time a question concerns it.
 
-use std::collections::HashMap;
+use crate::support::hash::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};

@@ -3,8 +3,8 @@
 //! files' summaries kept; and which files' summaries an analysis read, so that a
 //! change re-checks only the files whose answers can have changed.
 
+use crate::support::hash::HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{Answers, CrateTable, Declared, FileSummary, Lazy, ModTree};
@@ -183,7 +183,7 @@ impl Lazy {
 
     /// Drop from `known` (every name a file binds, `Declared::add_names`) the names
     /// among `gone` that no file binds any more.
-    fn forget_names(&self, known: &mut std::collections::HashSet<String>, gone: Vec<String>) {
+    fn forget_names(&self, known: &mut crate::support::hash::HashSet<String>, gone: Vec<String>) {
         let binds = |name: &str| {
             [
                 &self.by_type,
