@@ -1,4 +1,5 @@
-//! The maps and sets of the analysis. They are keyed by names and paths of the checked
+//! The maps and sets of the analysis and of the dependency reading (resolve/, lower/,
+//! sketch/, analysis/, input/deps.rs). They are keyed by names and paths of the checked
 //! code and asked millions of times a run, so they hash with foldhash (hashbrown's own
 //! default hasher, seeded per process) instead of std's SipHash-1-3, whose resistance
 //! to chosen collisions a lint reading local sources does not need. Iteration order
