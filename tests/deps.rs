@@ -164,6 +164,42 @@ fn a_registry_dependency_in_cargo_home() {
 }
 
 #[test]
+fn packages_that_share_a_download_summarise_it_once() {
+    // One package alone, then two that depend on the same download, in one run each
+    // (every run in a directory of its own: no summary carries over between them).
+    let alone = tempfile::tempdir().unwrap();
+    let (home, app) = registry_package(alone.path());
+    let one = run(&app, Some(&home), false);
+    assert_eq!(tree::relative_findings(&one, &app), expected("src/lib.rs"));
+    assert!(one.stats.dep_indexed > 0, "{:?}", one.stats);
+
+    let both = tempfile::tempdir().unwrap();
+    let (home, app) = registry_package(both.path());
+    let other = both.path().join("other");
+    copy_tree(&app, &other);
+    let two = run(both.path(), Some(&home), false);
+    let found = tree::relative_findings(&two, both.path());
+    let wanted: Vec<String> = ["app", "other"]
+        .iter()
+        .flat_map(|p| expected(&format!("{p}/src/lib.rs")))
+        .collect();
+    assert_eq!(found, wanted);
+    // Each package built its own table of `guard-lib`; its files were summarised for
+    // the first and the second read them.
+    assert_eq!(
+        two.stats.dep_crates,
+        2 * one.stats.dep_crates,
+        "{:?}",
+        two.stats
+    );
+    assert_eq!(
+        two.stats.dep_indexed, one.stats.dep_indexed,
+        "{:?}",
+        two.stats
+    );
+}
+
+#[test]
 fn the_binary_reads_cargo_home_and_no_deps_turns_it_off() {
     let tmp = tempfile::tempdir().unwrap();
     let (home, app) = registry_package(tmp.path());

@@ -24,8 +24,8 @@ use crate::resolve::modtree::{ModTree, Module};
 mod dep_answers;
 mod lazy;
 mod live;
-pub use lazy::Summarizer;
 use lazy::{Lazy, LazyFile};
+pub use lazy::{Made, Summarizer};
 pub use live::record_reads;
 
 /// A `#[must_not_suspend]` annotation: its reason, and whether the type's fields are
@@ -474,6 +474,7 @@ impl CrateTable {
             drop_files: Vec::new(),
             any_must_not_suspend: false,
             nanos: AtomicU64::new(0),
+            made_here: Default::default(),
         };
         let mut paths = Vec::with_capacity(files.len());
         let mut known = HashSet::default();
@@ -484,8 +485,7 @@ impl CrateTable {
                 path,
                 text: None,
                 mods: Vec::new(),
-                summary: OnceLock::new(),
-                too_deep: OnceLock::new(),
+                made: Arc::default(),
             });
             lazy.add_names_of(i, declared);
         }
@@ -495,6 +495,19 @@ impl CrateTable {
             ..CrateTable::default()
         }
         .with_tree(dir, paths)
+    }
+
+    /// Take each file's summary from `made` (by the file's path) instead of making
+    /// it for this table alone: for tables of the same files summarised the same way
+    /// (a downloaded dependency, read in the default build for every package that
+    /// depends on it), whichever asks first makes it for all. Called before any
+    /// question is asked.
+    pub fn share_summaries(&mut self, mut made: impl FnMut(&Arc<Path>) -> Arc<Made>) {
+        if let Answers::Lazy(lazy) = &mut self.answers {
+            for file in &mut lazy.files {
+                file.made = made(&file.path);
+            }
+        }
     }
 
     /// Whether a path whose last segment is `name` may lead somewhere through the
@@ -831,7 +844,7 @@ impl CrateTable {
                 .files
                 .iter()
                 .filter_map(|f| {
-                    let (deep, at) = f.too_deep.get()?;
+                    let (deep, at) = f.made.too_deep.get()?;
                     Some((f.path.clone(), *deep, *at))
                 })
                 .collect(),
@@ -843,7 +856,7 @@ impl CrateTable {
         match &self.answers {
             Answers::Merged(_) => (0, std::time::Duration::ZERO),
             Answers::Lazy(l) => (
-                l.files.iter().filter(|f| f.summary.get().is_some()).count(),
+                l.made_here.load(Ordering::Relaxed),
                 std::time::Duration::from_nanos(l.nanos.load(Ordering::Relaxed)),
             ),
         }

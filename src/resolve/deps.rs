@@ -2,15 +2,17 @@
 //! (`input::deps` finds them): each one's crate table, built the first time a path
 //! into it is followed, the same lazy table as the checked crate's (its files
 //! scanned for what they declare, and summarised only when a question concerns a
-//! name they declare), with its own dependencies behind it. Crates the hazard table
-//! already knows (std, the lock families, dashmap, tokio...) are never read: their
-//! rows decide.
+//! name they declare), with its own dependencies behind it. A download's summaries
+//! are made once for the tables of every package that depends on it, while one of
+//! them is alive or it is among the crates read last (`KEPT_CRATES`). Crates the
+//! hazard table already knows (std, the lock families, dashmap, tokio...) are never
+//! read: their rows decide.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, Weak};
 
 use crate::input::deps::DepGraph;
-use crate::resolve::crate_table::{CrateTable, Declared, Located, Summarizer};
+use crate::resolve::crate_table::{CrateTable, Declared, Located, Made, Summarizer};
 
 /// Every package of a checked package's dependency graph, each read when first asked.
 #[derive(Debug)]
@@ -170,7 +172,19 @@ fn build_table(
         Arc::new(scan_sources(dir, &lib)?)
     };
     let count = files.len();
-    let table = CrateTable::lazy(Some(dir), files.to_vec(), summarize).with_deps(Some(view));
+    let mut table = CrateTable::lazy(Some(dir), files.to_vec(), summarize).with_deps(Some(view));
+    if downloaded {
+        // The same download is summarised the same way for every package that
+        // depends on it: its text never changes, and a dependency's table reads it
+        // in the default build (no `with_cfg`), with the one summarizer of the run.
+        let mut cells = Vec::new();
+        table.share_summaries(|path| {
+            let cell = shared_summary(path, summarize);
+            cells.push(cell.clone());
+            cell
+        });
+        keep(cells);
+    }
     table.set_lib_root(&lib);
     Some((table, count))
 }
@@ -189,6 +203,56 @@ fn scanned_once(dir: &Path, lib: &Path) -> Option<Arc<Scanned>> {
     let files = Arc::new(scan_sources(dir, lib)?);
     cache.lock().ok()?.insert(dir.to_path_buf(), files.clone());
     Some(files)
+}
+
+/// The summary cell of a downloaded file, shared by every table of its crate alive
+/// at once (`CrateTable::share_summaries`) and by the next ones while the crate is
+/// among the `KEPT_CRATES` whose tables were built last (`keep`). Its text never
+/// changes (cargo does not change a download), a dependency's table summarises it
+/// in the default build (no `with_cfg`), and the key holds the summarizer.
+fn shared_summary(path: &Arc<Path>, summarize: Summarizer) -> Arc<Made> {
+    /// The cells by file and summarizer, and the count of them at which the ones
+    /// no table holds any more are dropped next (their memory with them).
+    type Cells = (
+        std::collections::HashMap<(Arc<Path>, usize), Weak<Made>>,
+        usize,
+    );
+    static CELLS: OnceLock<std::sync::Mutex<Cells>> = OnceLock::new();
+    let Ok(mut guard) = CELLS.get_or_init(Default::default).lock() else {
+        // A thread panicked holding the map: this table makes its own.
+        return Arc::default();
+    };
+    let (cells, sweep_at) = &mut *guard;
+    let key = (path.clone(), summarize as usize);
+    if let Some(cell) = cells.get(&key).and_then(Weak::upgrade) {
+        return cell;
+    }
+    if cells.len() >= *sweep_at {
+        cells.retain(|_, cell| cell.strong_count() > 0);
+        *sweep_at = (2 * cells.len()).max(1024);
+    }
+    let cell = Arc::<Made>::default();
+    cells.insert(key, Arc::downgrade(&cell));
+    cell
+}
+
+/// How many dependency crates keep their summaries after the table that made them
+/// is gone, the last built first: packages checked one after another share most of
+/// their dependencies. Measured on the 32-crate corpus (1 thread): keeping every
+/// crate's (until the run ends) saves 363 of 848 dependency summaries for +7.5 MB of
+/// peak memory (+21%); keeping 32 saves 228 for about +1 MB.
+const KEPT_CRATES: usize = 32;
+
+/// Keep the summary cells of a dependency's table built last (`KEPT_CRATES`).
+fn keep(cells: Vec<Arc<Made>>) {
+    static KEPT: std::sync::Mutex<std::collections::VecDeque<Vec<Arc<Made>>>> =
+        std::sync::Mutex::new(std::collections::VecDeque::new());
+    if let Ok(mut kept) = KEPT.lock() {
+        kept.push_back(cells);
+        if kept.len() > KEPT_CRATES {
+            kept.pop_front();
+        }
+    }
 }
 
 /// The `.rs` files of a package's `src/` (and its library root's directory), each

@@ -3,7 +3,7 @@
 
 use crate::support::hash::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::{live, FileSummary};
@@ -40,6 +40,8 @@ pub(super) struct Lazy {
     pub(super) any_must_not_suspend: bool,
     /// Nanoseconds spent summarising, summed over threads.
     pub(super) nanos: AtomicU64,
+    /// The summaries this table made (not those another table sharing them made).
+    pub(super) made_here: AtomicUsize,
 }
 
 #[derive(Debug)]
@@ -49,10 +51,28 @@ pub(super) struct LazyFile {
     pub(super) text: Option<Arc<str>>,
     /// Its out-of-line module declarations, for rebuilding the tree.
     pub(super) mods: Vec<ModDecl>,
+    /// Its summary, once made: this table's own, or shared with the other tables
+    /// of the same download (`CrateTable::share_summaries`).
+    pub(super) made: Arc<Made>,
+}
+
+/// What summarising a file gave, once it was asked for.
+#[derive(Debug, Default)]
+pub struct Made {
     pub(super) summary: OnceLock<Option<FileSummary>>,
     /// Set when the file's text is too deep to parse safely (not summarised): what
     /// bound it passed, and the 1-based line and column where.
     pub(super) too_deep: OnceLock<(TooDeep, (usize, usize))>,
+}
+
+impl Made {
+    /// A summary made already (an editor's buffer, summarised by the caller).
+    pub(super) fn with(summary: Option<FileSummary>) -> Made {
+        Made {
+            summary: OnceLock::from(summary),
+            too_deep: OnceLock::new(),
+        }
+    }
 }
 
 impl Lazy {
@@ -96,7 +116,8 @@ impl Lazy {
     pub(super) fn summary(&self, i: usize) -> Option<&FileSummary> {
         let file = self.files.get(i)?;
         live::note_read(i);
-        file.summary
+        file.made
+            .summary
             .get_or_init(|| {
                 let start = std::time::Instant::now();
                 let summarize = |text: &str| {
@@ -104,7 +125,7 @@ impl Lazy {
                     // run says so (`CrateTable::too_deep`).
                     if let Some(deep) = crate::prefilter::nesting::too_deep(text) {
                         let source = SourceFile::new(file.path.clone(), Arc::from(text));
-                        let _ = file.too_deep.set((deep, source.line_column(deep.at)));
+                        let _ = file.made.too_deep.set((deep, source.line_column(deep.at)));
                         return None;
                     }
                     (self.summarize)(text, &self.cfg)
@@ -117,6 +138,7 @@ impl Lazy {
                 };
                 self.nanos
                     .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                self.made_here.fetch_add(1, Ordering::Relaxed);
                 summary
             })
             .as_ref()

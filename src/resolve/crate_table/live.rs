@@ -7,7 +7,7 @@ use crate::support::hash::HashMap;
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use super::{Answers, CrateTable, Declared, FileSummary, Lazy, ModTree};
+use super::{Answers, CrateTable, Declared, FileSummary, Lazy, Made, ModTree};
 
 thread_local! {
     /// The files whose summaries this thread read since `record_reads` began, if it
@@ -83,13 +83,12 @@ impl CrateTable {
         };
         let file = lazy.files.get_mut(i)?;
         file.text = text;
-        let previous = match summary {
-            Some(s) => std::mem::replace(&mut file.summary, std::sync::OnceLock::from(s)),
-            None => std::mem::take(&mut file.summary),
-        };
+        let made = Arc::new(summary.map(Made::with).unwrap_or_default());
+        let previous = std::mem::replace(&mut file.made, made);
         let summary_changed = previous
-            .into_inner()
-            .is_some_and(|old| file.summary.get() != Some(&old));
+            .summary
+            .get()
+            .is_some_and(|old| file.made.summary.get() != Some(old));
         let mods_changed = file.mods != declared.mods;
         let gone = lazy.remove_names_of(i);
         declared.add_names(&mut self.known_names);
