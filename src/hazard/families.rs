@@ -65,11 +65,9 @@ pub fn lender_row(path: &[String]) -> Option<&'static LenderRow> {
 /// The row of a lender's guard, by a resolved path as written
 /// (`dashmap::Entry`) or the full path a hazard carries.
 pub fn lender_guard_of_path(path: &[String]) -> Option<&'static LenderGuardRow> {
-    LENDER_GUARDS.iter().find(|g| {
-        let krate = g.path.split("::").next().unwrap_or_default();
-        let name = g.path.rsplit("::").next().unwrap_or_default();
-        names(path, krate, g.module, name)
-    })
+    LENDER_GUARDS
+        .iter()
+        .find(|g| names(path, g.krate(), g.module, g.name()))
 }
 
 /// The row of a lender's guard, by a hazard's type path.
@@ -141,9 +139,7 @@ pub fn is_hazard_type_name(name: &str) -> bool {
         || LOCK_TYPES.iter().any(|t| t.name == name)
         || table::DECIDING_TYPE_NAMES.contains(&name)
         || LENDERS.iter().any(|r| r.name == name)
-        || LENDER_GUARDS
-            .iter()
-            .any(|g| g.path.rsplit("::").next() == Some(name))
+        || LENDER_GUARDS.iter().any(|g| g.name() == name)
 }
 
 /// The hazard a guard *type* names, from its resolved path, if any.
@@ -446,6 +442,21 @@ mod tests {
 
     fn path(p: &str) -> Vec<String> {
         p.split("::").map(str::to_string).collect()
+    }
+
+    #[test]
+    fn lender_guard_rows_name_their_crate_and_guard() {
+        for row in LENDER_GUARDS {
+            let segments = path(row.path);
+            assert!(segments.len() > 1, "{}", row.path);
+            assert!(segments.iter().all(|s| !s.is_empty() && !s.contains(':')));
+            assert_eq!(row.krate(), segments[0]);
+            assert_eq!(row.name(), segments[segments.len() - 1]);
+            assert_eq!(
+                lender_guard_of_path(&segments).map(|r| r.path),
+                Some(row.path)
+            );
+        }
     }
 
     #[test]

@@ -156,6 +156,21 @@ pub struct LenderGuardRow {
     pub why: &'static str,
 }
 
+impl LenderGuardRow {
+    /// The crate its path starts with (`dashmap` of `dashmap::mapref::one::Ref`).
+    pub fn krate(&self) -> &'static str {
+        // A path's colons come in `::` pairs: splitting at one finds the same ends
+        // as splitting at `::`, without building a substring searcher each time
+        // (the analysis asks about every type name it meets).
+        self.path.split(':').next().unwrap_or_default()
+    }
+
+    /// The guard's own name, its path's last segment (`Ref`).
+    pub fn name(&self) -> &'static str {
+        self.path.rsplit(':').next().unwrap_or_default()
+    }
+}
+
 const DASHMAP_NOTE: &str = "a DashMap reference holds its shard's lock: another task that touches that shard blocks its thread, and the task holding it may never run again to release it";
 const DASHMAP_INSTEAD: &str = "or clone the value out first (`map.get(&k).map(|r| r.clone())`), read it inside `map.view(&k, |_, v| ..)` or change it with `map.alter(..)`, or use an async-aware map";
 const DASHMAP_SEND: &str = "`unsafe impl Send` when the key and value are `Sync` (dashmap's `src/mapref/one.rs`): the future stays `Send`, the deadlock does not go";
