@@ -35,6 +35,9 @@ pub type Annotation = (Option<String>, bool);
 /// (crate root, path from it) → where it leads.
 type LocatedCache = HashMap<(usize, Vec<String>), Option<Located>>;
 
+/// What values of a type hold, by (crate root, type path, depth of the question).
+type TypeHazardCache = HashMap<(usize, Vec<String>, usize), Vec<Shape>>;
+
 /// Where a path leads, through the module tree: to an item (or module) a file of
 /// the crate declares, or out of the crate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,6 +156,10 @@ pub struct CrateTable {
     known_names: HashSet<String>,
     /// Paths resolved through the tree so far: (crate root, full path) → the answer.
     located: Mutex<LocatedCache>,
+    /// `type_hazards` answered so far: the same few types are asked about from every
+    /// field and return type that names them (2,030 distinct questions of 30,704 on
+    /// the 32-crate corpus).
+    type_hazards: Mutex<TypeHazardCache>,
     /// Types configured in `await-holding-invalid-types`.
     pub invalid_types: Vec<crate::hazard::listed::Listed>,
     /// Methods configured in `hazard-methods` (`path` is the method name).

@@ -84,6 +84,24 @@ impl CrateTable {
     /// The hazards a value of the type at `ty` (a path resolved in this crate) is:
     /// a guard the hazard table names, an alias of one, a struct holding one.
     pub fn type_hazards(&self, root: usize, ty: &[String], depth: usize) -> Vec<Shape> {
+        let key = (root, ty.to_vec(), depth);
+        if let Some(known) = self
+            .type_hazards
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).cloned())
+        {
+            return known;
+        }
+        // Not under the lock: the answer may ask this table again (a field's type).
+        let answer = self.type_hazards_uncached(root, ty, depth);
+        if let Ok(mut cache) = self.type_hazards.lock() {
+            cache.insert(key, answer.clone());
+        }
+        answer
+    }
+
+    fn type_hazards_uncached(&self, root: usize, ty: &[String], depth: usize) -> Vec<Shape> {
         if let Some(h) = crate::hazard::guard_type_hazard(ty, &Default::default()) {
             return vec![Shape::new(h)];
         }

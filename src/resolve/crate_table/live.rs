@@ -105,6 +105,9 @@ impl CrateTable {
         if let Ok(located) = self.located.get_mut() {
             located.clear();
         }
+        if let Ok(type_hazards) = self.type_hazards.get_mut() {
+            type_hazards.clear();
+        }
         Some(Replaced { summary_changed })
     }
 }
