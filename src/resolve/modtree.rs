@@ -11,7 +11,7 @@
 
 use crate::support::hash::HashMap;
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::prefilter::scan::ModDecl;
@@ -185,6 +185,12 @@ fn crate_roots(dir: &Path) -> Vec<PathBuf> {
 /// `path` made absolute (the package directory is, the files given as `.` are not),
 /// with `.` left out and `..` taken back, without resolving links.
 fn normalize(path: &Path) -> PathBuf {
+    // An absolute path without `..` is its own answer: paths compare and hash by
+    // their components, which leave `.` and doubled separators out already. Every
+    // path of a dependency's files is such a path, and a tree looks each file up.
+    if path.is_absolute() && !path.components().any(|c| c == Component::ParentDir) {
+        return path.to_path_buf();
+    }
     crate::input::cargo::absolute(path)
 }
 
@@ -258,6 +264,15 @@ mod tests {
         ];
         let want: Vec<_> = want.iter().map(|w| w.map(str::to_string)).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn normalized_paths_are_the_same_keys() {
+        let mut keys = HashMap::default();
+        keys.insert(normalize(Path::new("/pkg/src/./a//b.rs")), 1);
+        keys.insert(normalize(Path::new("/pkg/src/c/../d.rs")), 2);
+        assert_eq!(keys.get(&normalize(Path::new("/pkg/src/a/b.rs"))), Some(&1));
+        assert_eq!(keys.get(Path::new("/pkg/src/d.rs")), Some(&2));
     }
 
     /// Declarations that lead back to a file already placed (`#[path]` to the crate
