@@ -165,12 +165,12 @@ fn build_table(
     summarize: Summarizer,
     view: DepView,
 ) -> Option<(CrateTable, usize)> {
-    let lib = lib_root(dir)?;
-    let files = if downloaded {
-        scanned_once(dir, &lib)?
+    let sources = if downloaded {
+        read_once(dir)?
     } else {
-        Arc::new(scan_sources(dir, &lib)?)
+        Arc::new(read_sources(dir)?)
     };
+    let Sources { lib, files } = &*sources;
     let count = files.len();
     let mut table = CrateTable::lazy(Some(dir), files.to_vec(), summarize).with_deps(Some(view));
     if downloaded {
@@ -185,24 +185,39 @@ fn build_table(
         });
         keep(cells);
     }
-    table.set_lib_root(&lib);
+    table.set_lib_root(lib);
     Some((table, count))
 }
 
 type Scanned = Vec<(Arc<Path>, Declared)>;
 
-/// What a downloaded crate's files declare, scanned once per process: cargo never
-/// changes a download, and every checked package that depends on it asks again.
-fn scanned_once(dir: &Path, lib: &Path) -> Option<Arc<Scanned>> {
-    static SCANNED: OnceLock<std::sync::Mutex<std::collections::HashMap<PathBuf, Arc<Scanned>>>> =
-        OnceLock::new();
-    let cache = SCANNED.get_or_init(Default::default);
+/// A package's library root and what its files declare.
+struct Sources {
+    lib: PathBuf,
+    files: Scanned,
+}
+
+fn read_sources(dir: &Path) -> Option<Sources> {
+    let lib = lib_root(dir)?;
+    let files = scan_sources(dir, &lib)?;
+    Some(Sources { lib, files })
+}
+
+/// A downloaded crate's sources, read once per process: cargo never changes a
+/// download, and every checked package that depends on it asks again.
+fn read_once(dir: &Path) -> Option<Arc<Sources>> {
+    type Read = std::collections::HashMap<PathBuf, Arc<Sources>>;
+    static READ: OnceLock<std::sync::Mutex<Read>> = OnceLock::new();
+    let cache = READ.get_or_init(Default::default);
     if let Some(known) = cache.lock().ok()?.get(dir) {
         return Some(known.clone());
     }
-    let files = Arc::new(scan_sources(dir, lib)?);
-    cache.lock().ok()?.insert(dir.to_path_buf(), files.clone());
-    Some(files)
+    let sources = Arc::new(read_sources(dir)?);
+    cache
+        .lock()
+        .ok()?
+        .insert(dir.to_path_buf(), sources.clone());
+    Some(sources)
 }
 
 /// The summary cell of a downloaded file, shared by every table of its crate alive
