@@ -77,6 +77,10 @@ pub struct FileIndex<'ast> {
     /// The inline module of the body being analysed, whose imports win over those of
     /// the file's other modules.
     pub(super) scope: std::cell::RefCell<Vec<String>>,
+    /// `resolve_segments` answered so far, by (scope, segments as written): every
+    /// mention of a type asks again (213,272 questions on the 32-crate corpus, about
+    /// 25,000 distinct). Filled only once the index is built (`index` empties it).
+    pub(super) resolved: std::cell::RefCell<ResolvedCache>,
     /// The inline module of each type written in an item's declaration (fields,
     /// aliases, statics, signatures): it is read with that module's imports, whichever
     /// body asks.
@@ -95,6 +99,9 @@ pub struct FileIndex<'ast> {
     /// Variant name → its `#[must_not_suspend]` enum (for `Idle` after `use State::*`).
     pub must_not_suspend_variants: HashMap<String, String>,
 }
+
+/// (inline module of the body, path as written) → the path it resolves to.
+pub(super) type ResolvedCache = HashMap<(Vec<String>, Vec<String>), Vec<String>>;
 
 /// Where a struct's field is declared (`FileIndex::field_decl`).
 pub enum FieldDecl<'ast> {
@@ -191,6 +198,8 @@ impl<'ast> FileIndex<'ast> {
         for path in index.uses.values().chain(index.globs.iter()) {
             note_path(ev, path);
         }
+        // What was resolved while the imports were still being read is forgotten.
+        index.resolved.get_mut().clear();
         // Fully qualified paths in the text count too (`std::sync::Mutex::new`).
         ev.std_lock |= text.contains("sync::Mutex") || text.contains("sync::RwLock");
         ev.parking_lot |= text.contains("parking_lot::") || text.contains("spin::");

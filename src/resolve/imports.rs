@@ -17,15 +17,21 @@ impl<'ast> FileIndex<'ast> {
     /// `resolve`, from segments; a path into a dependency that re-exports it from
     /// elsewhere (`mylib::FastMutex` → `parking_lot::Mutex`) is followed there.
     pub fn resolve_segments(&self, segs: Vec<String>) -> Vec<String> {
-        let resolved = self.resolve_in_crate(segs);
-        match self
+        let key = (self.scope.borrow().clone(), segs);
+        if let Some(known) = self.resolved.borrow().get(&key) {
+            return known.clone();
+        }
+        let resolved = self.resolve_in_crate(key.1.clone());
+        let answer = match self
             .crate_table
             .as_ref()
             .and_then(|t| t.follow_dep(&resolved))
         {
             Some(crate::resolve::deps::DepLead::External(p)) => p,
             _ => resolved,
-        }
+        };
+        self.resolved.borrow_mut().insert(key, answer.clone());
+        answer
     }
 
     fn resolve_in_crate(&self, segs: Vec<String>) -> Vec<String> {
