@@ -79,7 +79,7 @@ pub struct FileIndex<'ast> {
     pub(super) scope: std::cell::RefCell<Vec<String>>,
     /// `resolve_segments` answered so far, by (scope, segments as written): every
     /// mention of a type asks again (213,272 questions on the 32-crate corpus, about
-    /// 25,000 distinct). Filled only once the index is built (`index` empties it).
+    /// 25,000 distinct). `index` empties it once the file's imports are all read.
     pub(super) resolved: std::cell::RefCell<ResolvedCache>,
     /// The inline module of each type written in an item's declaration (fields,
     /// aliases, statics, signatures): it is read with that module's imports, whichever
@@ -166,6 +166,9 @@ impl<'ast> FileIndex<'ast> {
     fn index(&mut self, file: &'ast syn::File, text: &str) {
         let index = self;
         index.visit_file(file);
+        // The imports are all read now: what was resolved before they were is
+        // forgotten, and what is resolved from here on stays true.
+        index.resolved.get_mut().clear();
         if let Some(table) = index.crate_table.clone() {
             // Names imported from the crate that the crate re-exports from outside: a
             // lock's or guard's name followed through the module tree, any other by
@@ -198,8 +201,6 @@ impl<'ast> FileIndex<'ast> {
         for path in index.uses.values().chain(index.globs.iter()) {
             note_path(ev, path);
         }
-        // What was resolved while the imports were still being read is forgotten.
-        index.resolved.get_mut().clear();
         // Fully qualified paths in the text count too (`std::sync::Mutex::new`).
         ev.std_lock |= text.contains("sync::Mutex") || text.contains("sync::RwLock");
         ev.parking_lot |= text.contains("parking_lot::") || text.contains("spin::");
