@@ -8,20 +8,157 @@ use syn::spanned::Spanned;
 
 use crate::dataflow::ByteRange;
 
+/// The byte range of `span` in the text it was parsed from.
 pub fn range(span: Span) -> ByteRange {
+    if let Some(r) = LINES.with(|l| l.borrow().as_ref().and_then(|l| l.range(span))) {
+        debug_assert_eq!(r, slow_range(span), "a span of the installed text");
+        return r;
+    }
+    slow_range(span)
+}
+
+/// `range(span).0`, at half the cost where the lines are known.
+pub fn start_of(span: Span) -> usize {
+    let fast = fast_end(span, Span::start);
+    debug_assert!(fast.is_none_or(|at| at == slow_range(span).0));
+    fast.unwrap_or_else(|| slow_range(span).0)
+}
+
+/// `range(span).1`, at half the cost where the lines are known.
+pub fn end_of(span: Span) -> usize {
+    let fast = fast_end(span, Span::end);
+    debug_assert!(fast.is_none_or(|at| at == slow_range(span).1));
+    fast.unwrap_or_else(|| slow_range(span).1)
+}
+
+/// One end of `span` (`which` is `Span::start` or `Span::end`) from the installed
+/// lines, if they are its text's.
+fn fast_end(span: Span, which: fn(&Span) -> proc_macro2::LineColumn) -> Option<usize> {
+    LINES.with(|l| {
+        let lines = l.borrow();
+        let lines = lines.as_ref()?;
+        span.join(lines.anchor)?;
+        lines.offset(which(&span))
+    })
+}
+
+/// proc-macro2's answer: it turns char offsets into bytes through a map of every
+/// offset asked so far, searched twice (above and below) per end: about a thousand
+/// instructions a span, 7% of a run on the 32-crate corpus.
+fn slow_range(span: Span) -> ByteRange {
     let r = span.byte_range();
     (r.start, r.end)
 }
 
+thread_local! {
+    /// The lines of the file whose syntax tree this thread is analysing (`with_lines`).
+    static LINES: std::cell::RefCell<Option<Lines>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Where the lines of one parsed text start, to turn the line and column proc-macro2
+/// keeps for a span (a search of a sorted list) into a byte offset.
+struct Lines {
+    /// A span of the text: a span belongs to the same text iff proc-macro2 can join
+    /// the two (its `join` refuses spans of different texts).
+    anchor: Span,
+    text: Box<str>,
+    /// The byte offset of each line's start.
+    starts: Vec<usize>,
+    ascii: bool,
+}
+
+impl Lines {
+    fn range(&self, span: Span) -> Option<ByteRange> {
+        span.join(self.anchor)?;
+        Some((self.offset(span.start())?, self.offset(span.end())?))
+    }
+
+    /// The byte offset of a line (1-based) and column (in chars).
+    fn offset(&self, at: proc_macro2::LineColumn) -> Option<usize> {
+        let start = *self.starts.get(at.line.checked_sub(1)?)?;
+        if self.ascii {
+            return Some(start + at.column);
+        }
+        let line = self.text.get(start..)?;
+        Some(
+            start
+                + line
+                    .char_indices()
+                    .nth(at.column)
+                    .map_or(line.len(), |(i, _)| i),
+        )
+    }
+}
+
+/// Run `f` (the analysis of `file`, parsed from `text` by `syn::parse_file`) with
+/// `range` answering for spans of `text` from its own table of lines; spans of any
+/// other text (a file summarised meanwhile) still ask proc-macro2.
+pub fn with_lines<T>(text: &str, file: &syn::File, f: impl FnOnce() -> T) -> T {
+    // What proc-macro2 was given: syn strips a byte order mark, and a shebang line
+    // (then offsets count from its end): left to the slow way.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(anchor) = (!text.starts_with("#!"))
+        .then(|| first_span(file))
+        .flatten()
+    else {
+        return f();
+    };
+    let starts = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let lines = Lines {
+        anchor,
+        text: text.into(),
+        starts,
+        ascii: text.is_ascii(),
+    };
+    struct Restore(Option<Lines>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let before = self.0.take();
+            LINES.with(|l| *l.borrow_mut() = before);
+        }
+    }
+    let _restore = Restore(LINES.with(|l| l.borrow_mut().replace(lines)));
+    f()
+}
+
+/// A span of a file's first attribute or item, found without walking it.
+fn first_span(file: &syn::File) -> Option<Span> {
+    use syn::Item as I;
+    if let Some(attr) = file.attrs.first() {
+        return Some(attr.pound_token.span);
+    }
+    let span = match file.items.first()? {
+        I::Const(x) => x.const_token.span,
+        I::Enum(x) => x.enum_token.span,
+        I::ExternCrate(x) => x.extern_token.span,
+        I::Fn(x) => x.sig.fn_token.span,
+        I::ForeignMod(x) => x.abi.extern_token.span,
+        I::Impl(x) => x.impl_token.span,
+        I::Macro(x) => x.mac.bang_token.span,
+        I::Mod(x) => x.mod_token.span,
+        I::Static(x) => x.static_token.span,
+        I::Struct(x) => x.struct_token.span,
+        I::Trait(x) => x.trait_token.span,
+        I::TraitAlias(x) => x.trait_token.span,
+        I::Type(x) => x.type_token.span,
+        I::Union(x) => x.union_token.span,
+        I::Use(x) => x.use_token.span,
+        other => other.span(),
+    };
+    Some(span)
+}
+
 /// The byte range of an expression.
 pub fn expr(e: &syn::Expr) -> ByteRange {
-    (range(expr_first(e)).0, range(expr_last(e)).1)
+    (start_of(expr_first(e)), end_of(expr_last(e)))
 }
 
 pub fn block(b: &syn::Block) -> ByteRange {
     (
-        range(b.brace_token.span.open()).0,
-        range(b.brace_token.span.close()).1,
+        start_of(b.brace_token.span.open()),
+        end_of(b.brace_token.span.close()),
     )
 }
 
@@ -31,17 +168,17 @@ pub fn stmt(s: &syn::Stmt) -> ByteRange {
         syn::Stmt::Item(i) => range(i.span()),
         syn::Stmt::Expr(e, semi) => {
             let (start, end) = expr(e);
-            (start, semi.map(|s| range(s.span).1).unwrap_or(end))
+            (start, semi.map(|s| end_of(s.span)).unwrap_or(end))
         }
         syn::Stmt::Macro(m) => {
             let (start, end) = mac(&m.mac);
-            (start, m.semi_token.map(|s| range(s.span).1).unwrap_or(end))
+            (start, m.semi_token.map(|s| end_of(s.span)).unwrap_or(end))
         }
     }
 }
 
 pub fn local(l: &syn::Local) -> ByteRange {
-    (range(l.let_token.span).0, range(l.semi_token.span).1)
+    (start_of(l.let_token.span), end_of(l.semi_token.span))
 }
 
 pub fn mac(m: &syn::Macro) -> ByteRange {
@@ -49,23 +186,23 @@ pub fn mac(m: &syn::Macro) -> ByteRange {
         .path
         .segments
         .first()
-        .map(|s| range(s.ident.span()).0)
-        .unwrap_or_else(|| range(m.bang_token.span).0);
-    (start, range(m.delimiter.span().close()).1)
+        .map(|s| start_of(s.ident.span()))
+        .unwrap_or_else(|| start_of(m.bang_token.span));
+    (start, end_of(m.delimiter.span().close()))
 }
 
 pub fn if_expr(i: &syn::ExprIf) -> ByteRange {
     let end = match &i.else_branch {
         Some((_, els)) => expr(els).1,
-        None => range(block_close(&i.then_branch)).1,
+        None => end_of(block_close(&i.then_branch)),
     };
-    (range(i.if_token.span).0, end)
+    (start_of(i.if_token.span), end)
 }
 
 pub fn match_expr(m: &syn::ExprMatch) -> ByteRange {
     (
-        range(m.match_token.span).0,
-        range(m.brace_token.span.close()).1,
+        start_of(m.match_token.span),
+        end_of(m.brace_token.span.close()),
     )
 }
 
@@ -286,7 +423,7 @@ impl Cache {
     pub fn expr(&self, e: &syn::Expr) -> ByteRange {
         let first = cached_end(e, &self.first, left_child, expr_first);
         let last = cached_end(e, &self.last, right_child, expr_last);
-        (range(first).0, range(last).1)
+        (start_of(first), end_of(last))
     }
 }
 

@@ -333,8 +333,12 @@ pub(super) fn check_parse(
                 ..Checked::failed(Vec::new())
             };
         };
-        let (mut diagnostics, problems) =
-            analyse_and_lint(file, &ast, edition, levels, Some(table));
+        let analyse = || analyse_and_lint(file, &ast, edition, levels, Some(table));
+        // A recovered parse is of a text that differs from the one given.
+        let (mut diagnostics, problems) = match &syntax_error {
+            None => crate::span::with_lines(parse_text.as_deref().unwrap_or(code), &ast, analyse),
+            Some(_) => analyse(),
+        };
         let parsed = if syntax_error.is_some() {
             let unfulfilled = Lint::UnfulfilledLintExpectations.name();
             diagnostics.retain(|d| d.lint != unfulfilled);
