@@ -46,11 +46,15 @@ pub fn summarize_text(text: &str, shallow: bool, cfg: &Arc<BuildCfg>) -> Option<
 /// `summarize_text` of a text already found not too deep to parse.
 fn summarize_measured(text: &str, shallow: bool, cfg: &Arc<BuildCfg>) -> Option<FileSummary> {
     crate::support::panic_guard::catch(|| {
-        let ast = shallow
-            .then(|| parse_shallow(text))
-            .flatten()
-            .or_else(|| parse_without_fn_bodies(text))?;
-        Some(summarize_in(&ast, text, cfg.clone()))
+        let (ast, stripped) = match shallow.then(|| parse_stripped(text)).flatten() {
+            Some((ast, stripped)) => (ast, Some(stripped)),
+            None => (parse_without_fn_bodies(text)?, None),
+        };
+        // Its spans are of the text parsed: the stripped one, if it was.
+        let parsed = stripped.as_deref().unwrap_or(text);
+        Some(crate::span::with_lines(parsed, &ast, || {
+            summarize_in(&ast, text, cfg.clone())
+        }))
     })
     .ok()
     .flatten()
@@ -59,7 +63,14 @@ fn summarize_measured(text: &str, shallow: bool, cfg: &Arc<BuildCfg>) -> Option<
 /// A file's items with every fn body empty, parsed from a text whose fn bodies were
 /// cut out before parsing (`None` if that does not parse).
 pub fn parse_shallow(text: &str) -> Option<syn::File> {
-    syn::parse_file(&crate::prefilter::blank::strip_fn_bodies(text)?).ok()
+    parse_stripped(text).map(|(ast, _)| ast)
+}
+
+/// `parse_shallow`, and the text it parsed.
+fn parse_stripped(text: &str) -> Option<(syn::File, String)> {
+    let stripped = crate::prefilter::blank::strip_fn_bodies(text)?;
+    let ast = syn::parse_file(&stripped).ok()?;
+    Some((ast, stripped))
 }
 
 /// A file parsed in full, then with every fn body emptied: what `parse_shallow`
