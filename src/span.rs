@@ -10,11 +10,11 @@ use crate::dataflow::ByteRange;
 
 /// The byte range of `span` in the text it was parsed from.
 pub fn range(span: Span) -> ByteRange {
-    if let Some(r) = LINES.with(|l| l.borrow().as_ref().and_then(|l| l.range(span))) {
-        debug_assert_eq!(r, slow_range(span), "a span of the installed text");
-        return r;
-    }
-    slow_range(span)
+    let fast = installed(span, |lines| {
+        Some((lines.offset(span.start())?, lines.offset(span.end())?))
+    });
+    debug_assert!(fast.is_none_or(|r| r == slow_range(span)));
+    fast.unwrap_or_else(|| slow_range(span))
 }
 
 /// `range(span).0`, at half the cost where the lines are known.
@@ -34,11 +34,16 @@ pub fn end_of(span: Span) -> usize {
 /// One end of `span` (`which` is `Span::start` or `Span::end`) from the installed
 /// lines, if they are its text's.
 fn fast_end(span: Span, which: fn(&Span) -> proc_macro2::LineColumn) -> Option<usize> {
+    installed(span, |lines| lines.offset(which(&span)))
+}
+
+/// `answer` from the installed lines, if `span` is of their text.
+fn installed<T>(span: Span, answer: impl FnOnce(&Lines) -> Option<T>) -> Option<T> {
     LINES.with(|l| {
         let lines = l.borrow();
         let lines = lines.as_ref()?;
         span.join(lines.anchor)?;
-        lines.offset(which(&span))
+        answer(lines)
     })
 }
 
@@ -61,25 +66,21 @@ struct Lines {
     /// A span of the text: a span belongs to the same text iff proc-macro2 can join
     /// the two (its `join` refuses spans of different texts).
     anchor: Span,
-    text: Box<str>,
     /// The byte offset of each line's start.
     starts: Vec<usize>,
-    ascii: bool,
+    /// The text, kept only if it is not all ASCII (then a column, in chars, is not
+    /// a byte count).
+    non_ascii: Option<Box<str>>,
 }
 
 impl Lines {
-    fn range(&self, span: Span) -> Option<ByteRange> {
-        span.join(self.anchor)?;
-        Some((self.offset(span.start())?, self.offset(span.end())?))
-    }
-
     /// The byte offset of a line (1-based) and column (in chars).
     fn offset(&self, at: proc_macro2::LineColumn) -> Option<usize> {
         let start = *self.starts.get(at.line.checked_sub(1)?)?;
-        if self.ascii {
+        let Some(text) = &self.non_ascii else {
             return Some(start + at.column);
-        }
-        let line = self.text.get(start..)?;
+        };
+        let line = text.get(start..)?;
         Some(
             start
                 + line
@@ -108,9 +109,8 @@ pub fn with_lines<T>(text: &str, file: &syn::File, f: impl FnOnce() -> T) -> T {
         .collect();
     let lines = Lines {
         anchor,
-        text: text.into(),
         starts,
-        ascii: text.is_ascii(),
+        non_ascii: (!text.is_ascii()).then(|| text.into()),
     };
     struct Restore(Option<Lines>);
     impl Drop for Restore {
