@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use crate::prefilter::nesting::TooDeep;
 use crate::resolve::cfg::BuildCfg;
 use crate::support::hash::HashSet;
 
@@ -17,11 +18,17 @@ use crate::input::edition::Edition;
 use crate::sketch::Sketch;
 
 /// The summary a lazy crate table asks for (`Summarizer`): shallow, as only items
-/// outside fn bodies are summarised. The table measures the text's nesting before
-/// it asks (`Lazy::summary`, which reports a file too deep), so it is not measured
-/// twice.
-pub fn summarize_for_table(text: &str, cfg: &Arc<BuildCfg>) -> Option<FileSummary> {
-    summarize_measured(text, true, cfg)
+/// outside fn bodies are summarised, or where the file is too deep to parse
+/// safely. What is measured is what is parsed: the text with its fn bodies cut out
+/// (about a quarter of a file's tokens, and never nested deeper than the file), and
+/// the whole text only when that must be parsed instead.
+pub fn summarize_for_table(
+    text: &str,
+    cfg: &Arc<BuildCfg>,
+) -> Result<Option<FileSummary>, TooDeep> {
+    let stripped = crate::prefilter::blank::strip_fn_bodies(text)
+        .filter(|stripped| crate::prefilter::nesting::too_deep(stripped).is_none());
+    summarize_measured(text, stripped, false, cfg)
 }
 
 /// `summarize_text`, shallow.
@@ -40,13 +47,35 @@ pub fn summarize_text(text: &str, shallow: bool, cfg: &Arc<BuildCfg>) -> Option<
     if crate::prefilter::nesting::too_deep(text).is_some() {
         return None;
     }
-    summarize_measured(text, shallow, cfg)
+    let stripped = shallow
+        .then(|| crate::prefilter::blank::strip_fn_bodies(text))
+        .flatten();
+    summarize_measured(text, stripped, true, cfg).ok().flatten()
 }
 
-/// `summarize_text` of a text already found not too deep to parse.
-fn summarize_measured(text: &str, shallow: bool, cfg: &Arc<BuildCfg>) -> Option<FileSummary> {
-    crate::support::panic_guard::catch(|| {
-        let (ast, stripped) = match shallow.then(|| parse_stripped(text)).flatten() {
+/// Summarise `text` from `stripped` (its text with the fn bodies cut out, found not
+/// too deep to parse) or, where there is none or it does not parse, from the whole
+/// text parsed, which is measured first unless `measured` says it was: the place
+/// where it is too deep if it is.
+fn summarize_measured(
+    text: &str,
+    stripped: Option<String>,
+    measured: bool,
+    cfg: &Arc<BuildCfg>,
+) -> Result<Option<FileSummary>, TooDeep> {
+    let shallow = stripped.and_then(|stripped| {
+        let ast = crate::support::panic_guard::catch(|| syn::parse_file(&stripped).ok())
+            .ok()
+            .flatten()?;
+        Some((ast, stripped))
+    });
+    if shallow.is_none() && !measured {
+        if let Some(deep) = crate::prefilter::nesting::too_deep(text) {
+            return Err(deep);
+        }
+    }
+    Ok(crate::support::panic_guard::catch(|| {
+        let (ast, stripped) = match shallow {
             Some((ast, stripped)) => (ast, Some(stripped)),
             None => (parse_without_fn_bodies(text)?, None),
         };
@@ -57,7 +86,7 @@ fn summarize_measured(text: &str, shallow: bool, cfg: &Arc<BuildCfg>) -> Option<
         }))
     })
     .ok()
-    .flatten()
+    .flatten())
 }
 
 /// A file's items with every fn body empty, parsed from a text whose fn bodies were

@@ -12,11 +12,12 @@ use crate::prefilter::nesting::TooDeep;
 use crate::prefilter::scan::ModDecl;
 use crate::resolve::cfg::BuildCfg;
 
-/// How a file's text becomes its summary (`None` if it does not parse). The summary
-/// module writes summaries (`analysis::summary::summarize_for_table`); the table only
-/// asks for them, when a question first concerns a file, and only of a text it has
-/// found not too deep to parse (`Lazy::summary` measures and reports it first).
-pub type Summarizer = fn(&str, &Arc<BuildCfg>) -> Option<FileSummary>;
+/// How a file's text becomes its summary (`Ok(None)` if it does not parse, `Err`
+/// where it is too deep to parse safely). The summary module writes summaries
+/// (`analysis::summary::summarize_for_table`), measuring what it parses; the table
+/// only asks for them, when a question first concerns a file, and reports a file too
+/// deep (`CrateTable::too_deep`).
+pub type Summarizer = fn(&str, &Arc<BuildCfg>) -> Result<Option<FileSummary>, TooDeep>;
 
 /// A crate's files, summarised on demand.
 #[derive(Debug)]
@@ -120,15 +121,15 @@ impl Lazy {
             .summary
             .get_or_init(|| {
                 let start = std::time::Instant::now();
-                let summarize = |text: &str| {
-                    // Parsing recurses per level: a file too deep is left out, and the
-                    // run says so (`CrateTable::too_deep`).
-                    if let Some(deep) = crate::prefilter::nesting::too_deep(text) {
+                // Parsing recurses per level: a file too deep is left out, and the run
+                // says so (`CrateTable::too_deep`).
+                let summarize = |text: &str| match (self.summarize)(text, &self.cfg) {
+                    Ok(summary) => summary,
+                    Err(deep) => {
                         let source = SourceFile::new(file.path.clone(), Arc::from(text));
                         let _ = file.made.too_deep.set((deep, source.line_column(deep.at)));
-                        return None;
+                        None
                     }
-                    (self.summarize)(text, &self.cfg)
                 };
                 let summary = match &file.text {
                     Some(text) => summarize(text),
