@@ -390,16 +390,20 @@ impl<'t, 'a> Rewriter<'t, 'a> {
     }
 
     /// A fn body, or a macro invocation's tokens (whose items no parser sees): to
-    /// the closing delimiter, noting what the tokens say; then cut or blanked.
+    /// the closing delimiter; then cut, or (as what its tokens say decides) blanked
+    /// or kept.
     fn body(&mut self, open: u8, start: usize, end: usize) -> Option<()> {
-        let (quiet, items, calls, acquires) = self.quiet_to_close()?;
-        let close = self.lexer.token_start;
         let (text, fn_at) = (self.text, self.stack.last()?.fn_at);
         if self.cut() {
+            // What the tokens say matters only to a body that may stay.
+            self.read_to_close(|_| {})?;
+            let close = self.lexer.token_start;
             // Keep the delimiters only.
             self.out.push_str(&text[self.copied..end]);
             self.copied = close;
         } else {
+            let (quiet, items, calls, acquires) = self.quiet_to_close()?;
+            let close = self.lexer.token_start;
             let blanked = self.blanks(quiet, items, &text[fn_at..start], (start, close));
             if blanked {
                 self.out.push_str(&text[self.copied..end]);
@@ -455,6 +459,24 @@ impl<'t, 'a> Rewriter<'t, 'a> {
         }
     }
 
+    /// Read to the delimiter closing the group just opened, showing `each` every
+    /// token before it.
+    fn read_to_close(&mut self, mut each: impl FnMut(Token<'t>)) -> Option<()> {
+        let mut depth = 1usize;
+        loop {
+            let token = self.lexer.next_token()?;
+            match token {
+                Token::OpenBrace | Token::OpenParen | Token::Punct(b'[') => depth += 1,
+                Token::CloseParen | Token::Punct(b'}' | b']') => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                return Some(());
+            }
+            each(token);
+        }
+    }
+
     /// Read to the delimiter closing the group just opened: whether nothing in it
     /// makes it matter to the analysis (a method call that takes a lock does), whether
     /// it may declare items, the methods it calls, and whether one takes a lock.
@@ -466,12 +488,9 @@ impl<'t, 'a> Rewriter<'t, 'a> {
         let mut calls = Vec::new();
         let mut after_dot = false;
         let mut word = None;
-        let mut depth = 1usize;
-        while depth > 0 {
-            let token = self.lexer.next_token()?;
+        let awaits = self.awaits;
+        self.read_to_close(|token| {
             match token {
-                Token::OpenBrace | Token::OpenParen | Token::Punct(b'[') => depth += 1,
-                Token::CloseParen | Token::Punct(b'}' | b']') => depth -= 1,
                 Token::Ident(w) => {
                     quiet &= !matters(w);
                     items |= is_item_word(w);
@@ -480,9 +499,7 @@ impl<'t, 'a> Rewriter<'t, 'a> {
                         calls.push(w);
                     }
                 }
-                Token::Bang => {
-                    quiet &= !(word.zip(self.awaits).is_some_and(|(w, awaits)| awaits(w)))
-                }
+                Token::Bang => quiet &= !(word.zip(awaits).is_some_and(|(w, awaits)| awaits(w))),
                 _ => {}
             }
             after_dot = token == Token::Punct(b'.');
@@ -490,7 +507,7 @@ impl<'t, 'a> Rewriter<'t, 'a> {
                 Token::Ident(w) => Some(w),
                 _ => None,
             };
-        }
+        })?;
         quiet &= !self.lexer.comment_names_lint && !acquires;
         self.lexer.comment_names_lint |= lint_comments;
         Some((quiet, items, calls, acquires))
