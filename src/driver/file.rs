@@ -180,13 +180,14 @@ fn opaque_note(file: &SourceFile, item: &opaque::OpaqueItem) -> Problem {
 
 /// The file parsed (`parse_text` if given) with the items left opaque (`opaque`), or
 /// the problem that says where it cannot be. Parsing recurses per level: nesting is
-/// bounded before it starts.
+/// bounded before it starts, in the text parsed (blanked bodies are not, and every
+/// offset is the file's).
 fn parse(
     file: &SourceFile,
     parse_text: Option<&str>,
     edition: Edition,
 ) -> Result<(syn::File, Vec<opaque::OpaqueItem>), Problem> {
-    if let Some(deep) = nesting::too_deep(&file.text) {
+    if let Some(deep) = nesting::too_deep(parse_text.unwrap_or(&file.text)) {
         let message = format!("{deep}; this file was not checked");
         return Err(problem(
             &file.path,

@@ -313,7 +313,11 @@ pub(super) fn check_parse(
 ) -> Checked {
     let code = file.code();
     let caught = panic_guard::catch(|| {
-        if let Some(deep) = nesting::too_deep(code) {
+        // What is parsed is measured: blanked bodies are not parsed, and every
+        // offset is the file's.
+        let parse_text = parse_text();
+        let to_parse = parse_text.as_deref().unwrap_or(code);
+        if let Some(deep) = nesting::too_deep(to_parse) {
             let message = format!("{deep}; this file was not checked");
             return Checked::failed(vec![problem(
                 &file.path,
@@ -321,8 +325,7 @@ pub(super) fn check_parse(
                 message,
             )]);
         }
-        let parse_text = parse_text();
-        let (ast, error) = parse_recovering(parse_text.as_deref().unwrap_or(code));
+        let (ast, error) = parse_recovering(to_parse);
         let syntax_error = error.map(|(at, e)| {
             let message = format!("cannot parse this file: {e}");
             problem(&file.path, Some(file.code_line_column(at)), message)
@@ -336,7 +339,7 @@ pub(super) fn check_parse(
         let analyse = || analyse_and_lint(file, &ast, edition, levels, Some(table));
         // A recovered parse is of a text that differs from the one given.
         let (mut diagnostics, problems) = match &syntax_error {
-            None => crate::span::with_lines(parse_text.as_deref().unwrap_or(code), &ast, analyse),
+            None => crate::span::with_lines(to_parse, &ast, analyse),
             Some(_) => analyse(),
         };
         let parsed = if syntax_error.is_some() {
