@@ -18,7 +18,7 @@ use crate::input::edition::Edition;
 use crate::sketch::Sketch;
 
 /// The summary a lazy crate table asks for (`Summarizer`): shallow, as only items
-/// outside fn bodies are summarised, or where the file is too deep to parse
+/// outside fn bodies are summarised; `Err` where the file is too deep to parse
 /// safely. What is measured is what is parsed: the text with its fn bodies cut out
 /// (about a quarter of a file's tokens, and never nested deeper than the file), and
 /// the whole text only when that must be parsed instead.
