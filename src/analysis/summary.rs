@@ -64,10 +64,9 @@ fn summarize_measured(
     cfg: &Arc<BuildCfg>,
 ) -> Result<Option<FileSummary>, TooDeep> {
     let shallow = stripped.and_then(|stripped| {
-        let ast = crate::support::panic_guard::catch(|| syn::parse_file(&stripped).ok())
+        crate::support::panic_guard::catch(|| parse_stripped(stripped))
             .ok()
-            .flatten()?;
-        Some((ast, stripped))
+            .flatten()
     });
     if shallow.is_none() && !measured {
         if let Some(deep) = crate::prefilter::nesting::too_deep(text) {
@@ -92,12 +91,12 @@ fn summarize_measured(
 /// A file's items with every fn body empty, parsed from a text whose fn bodies were
 /// cut out before parsing (`None` if that does not parse).
 pub fn parse_shallow(text: &str) -> Option<syn::File> {
-    parse_stripped(text).map(|(ast, _)| ast)
+    let stripped = crate::prefilter::blank::strip_fn_bodies(text)?;
+    parse_stripped(stripped).map(|(ast, _)| ast)
 }
 
-/// `parse_shallow`, and the text it parsed.
-fn parse_stripped(text: &str) -> Option<(syn::File, String)> {
-    let stripped = crate::prefilter::blank::strip_fn_bodies(text)?;
+/// A text with its fn bodies cut out (`strip_fn_bodies`) parsed, and the text.
+fn parse_stripped(stripped: String) -> Option<(syn::File, String)> {
     let ast = syn::parse_file(&stripped).ok()?;
     Some((ast, stripped))
 }
