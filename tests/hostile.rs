@@ -894,6 +894,27 @@ fn chains_longer_than_any_walk_can_follow_are_bounded_before_parsing() {
     );
 }
 
+/// Only what is parsed is bounded: a fn body nested too deep for the parser that
+/// cannot have findings is blanked in the default mode, so its file is checked;
+/// `--full-parse` parses it and says the file was not checked.
+#[test]
+fn a_body_too_deep_that_is_blanked_does_not_keep_its_file_from_being_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = format!("\nfn quiet() -> u32 {{ {} }}\n", nest("(", "1", ")"));
+    write(dir.path(), "deep.rs", format!("{HELD}{quiet}"));
+    let r = check_tree(dir.path());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    assert!(
+        r.stdout.contains(&format!("deep.rs{FINDING}")),
+        "{}",
+        r.stdout
+    );
+    let full = run(yieldsafe(dir.path()).args(["--full-parse", "."]));
+    assert_eq!(full.code, 2, "{}", full.stderr);
+    assert_problem(&full, "deep.rs", "nested more than");
+}
+
 /// In the default mode a file with no await is not parsed, but its items are
 /// summarised for the files that use them: a type too deep to parse is reported
 /// once, and the crate is still checked.
